@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "scollect-etl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "scollect-etl", targets: ["scollect-etl"]),
+        .library(name: "ScollectETL", targets: ["ScollectETL"]),
+        .library(name: "ScollectSandbox", targets: ["ScollectSandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.20.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+
+        // The engine: readers, transforms, writers, API client, reports.
+        .target(name: "ScollectETL", dependencies: [
+            "CCurl", "CZlib",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // A local server speaking the documented Scollect API; knows nothing of the engine.
+        .target(name: "ScollectSandbox", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The thin command line.
+        .executableTarget(name: "scollect-etl", dependencies: [
+            "ScollectETL", "ScollectSandbox",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Fixtures shared by the test targets: gzip read-back, repository paths, sandbox startup.
+        .target(name: "ScollectTestSupport", dependencies: ["ScollectETL", "ScollectSandbox", "CZlib"], path: "Tests/ScollectTestSupport"),
+        .testTarget(name: "ScollectETLTests", dependencies: ["ScollectETL", "ScollectTestSupport", "CZlib"]),
+        .testTarget(name: "ScollectSandboxTests", dependencies: ["ScollectSandbox"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ScollectETL", "ScollectSandbox", "ScollectTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

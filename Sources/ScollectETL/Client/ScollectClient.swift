@@ -1,0 +1,245 @@
+import Foundation
+
+public struct Credentials: Sendable {
+    public let apikey: String
+    public let pin: String
+    public init(apikey: String, pin: String) {
+        self.apikey = apikey
+        self.pin = pin
+    }
+}
+
+/// One documented API call, as a writer or reader plans it.
+public struct APICall: Sendable {
+    public var method: String
+    /// The endpoint's documented name (`updatedbase`, `getaccount`), used in reports.
+    public var endpoint: String
+    /// Path appended to the base URL, e.g. `/getaccount/R1001`.
+    public var path: String
+    public var body: JSONValue?
+    public var filenumber: String?
+    /// Safe to send twice (reads, `updatedbase`). Inserts are not: once such a request may have
+    /// reached the server it is never re-sent.
+    public var idempotent: Bool
+
+    public init(method: String, endpoint: String, path: String, body: JSONValue? = nil, filenumber: String?, idempotent: Bool) {
+        self.method = method
+        self.endpoint = endpoint
+        self.path = path
+        self.body = body
+        self.filenumber = filenumber
+        self.idempotent = idempotent
+    }
+}
+
+public struct APIResult: Sendable {
+    public let classification: ResponseClass
+    public let json: JSONValue?
+    public let httpStatus: Int?
+    public let attempts: Int
+    public var succeeded: Bool { classification == .success }
+}
+
+/// One HTTP request as the audit report records it.
+public struct AuditEntry: Sendable {
+    public let time: Date
+    public let method: String
+    public let endpoint: String
+    public let filenumber: String?
+    public let body: JSONValue?
+    public let httpStatus: Int?
+    public let outcome: String
+    public let message: String?
+    public let latencyMs: Double
+    public let attempt: Int
+}
+
+public protocol AuditSink: AnyObject, Sendable {
+    func record(_ entry: AuditEntry)
+}
+
+public enum ClientError: Error, CustomStringConvertible {
+    case credentialsRefused(String)
+    case apiUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case let .credentialsRefused(message): return "credentials refused: \(message)"
+        case let .apiUnavailable(message): return "API unavailable: \(message)"
+        }
+    }
+}
+
+public struct RetryPolicy: Sendable {
+    public var maxAttempts = 5
+    public var baseDelay = 0.25
+    public var maxDelay = 8.0
+    public init() {}
+
+    /// Exponential backoff with full jitter.
+    func delay(beforeAttempt attempt: Int) -> Double {
+        let ceiling = min(maxDelay, baseDelay * pow(2, Double(attempt - 2)))
+        return Double.random(in: 0...ceiling)
+    }
+}
+
+/// The Scollect API client: logs in with apikey + pin, attaches the JWT to every call, logs in
+/// again before the token expires or when the server says it has, paces every request through
+/// the shared rate limiter, classifies every response and reports every request to the audit.
+/// Thread-safe; each thread passes its own `CurlHTTPClient` so connections are reused per worker.
+public final class ScollectClient: @unchecked Sendable {
+    public let baseURL: String
+    private let credentials: Credentials
+    private let limiter: RateLimiter
+    private let audit: AuditSink?
+    public var retryPolicy = RetryPolicy()
+
+    private let tokenLock = NSLock()
+    private var token: String?
+    /// Monotonic time after which the token is renewed before use.
+    private var tokenRenewAt: Double = .infinity
+    private var tokenGeneration = 0
+    private let loginLock = NSLock()
+
+    public init(baseURL: String, credentials: Credentials, limiter: RateLimiter, audit: AuditSink?) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.credentials = credentials
+        self.limiter = limiter
+        self.audit = audit
+    }
+
+    // MARK: login
+
+    /// Logs in if there is no valid token. Throws `credentialsRefused` or `apiUnavailable`.
+    public func ensureLoggedIn(using http: CurlHTTPClient) throws {
+        let (current, generation) = currentToken()
+        if current != nil { return }
+        try login(using: http, replacingGeneration: generation)
+    }
+
+    private func currentToken() -> (String?, Int) {
+        tokenLock.lock()
+        defer { tokenLock.unlock() }
+        if token != nil, monotonicSeconds() > tokenRenewAt { token = nil }
+        return (token, tokenGeneration)
+    }
+
+    private func login(using http: CurlHTTPClient, replacingGeneration generation: Int) throws {
+        loginLock.lock()
+        defer { loginLock.unlock() }
+        tokenLock.lock()
+        let alreadyRenewed = tokenGeneration != generation && token != nil
+        tokenLock.unlock()
+        if alreadyRenewed { return } // another thread logged in while we waited
+
+        let body = JSONValue.strings([("apikey", credentials.apikey), ("pin", credentials.pin)])
+        let call = APICall(method: "POST", endpoint: "login", path: "/login", body: body, filenumber: nil, idempotent: true)
+        let result = send(call, using: http, authenticated: false)
+        switch result.classification {
+        case .success:
+            guard let accessToken = result.json?["result"]?["access_token"]?.stringValue, !accessToken.isEmpty else {
+                throw ClientError.credentialsRefused("login answered without an access_token")
+            }
+            let lifetime = ScollectClient.secondsUntilExpiry(ofJWT: accessToken)
+            tokenLock.lock()
+            token = accessToken
+            // Renew a little early (30 s, or a tenth of a short lifetime) rather than have a
+            // call bounce off an expired token; a 401 still triggers a re-login.
+            tokenRenewAt = lifetime.map { monotonicSeconds() + $0 - min(30, max(0, $0) / 10) } ?? .infinity
+            tokenGeneration += 1
+            tokenLock.unlock()
+        case .errorInBody, .authRejected, .emptyResult, .timeoutState:
+            throw ClientError.credentialsRefused(result.classification.message ?? "login refused")
+        case let .httpError(status, message) where status == 403 || status == 400 || status == 422:
+            throw ClientError.credentialsRefused("HTTP \(status): \(message)")
+        default:
+            throw ClientError.apiUnavailable("login failed: \(result.classification.message ?? result.classification.label)")
+        }
+    }
+
+    /// Seconds until the JWT's `exp`, read from its payload (no signature check: that is the
+    /// server's business; we only want to renew in time).
+    static func secondsUntilExpiry(ofJWT jwt: String) -> Double? {
+        let parts = jwt.split(separator: ".")
+        guard parts.count >= 2 else { return nil }
+        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let payload = JSONValue.parse(data),
+              case let .number(exp)? = payload["exp"] else { return nil }
+        return exp - Date().timeIntervalSince1970
+    }
+
+    // MARK: calls
+
+    /// Sends a call, with retries where they are safe. Never throws for a per-call failure: the
+    /// result's classification says what happened. Throws only when the credentials are refused
+    /// on re-login.
+    public func perform(_ call: APICall, using http: CurlHTTPClient) throws -> APIResult {
+        try ensureLoggedIn(using: http)
+        var reloggedIn = false
+        while true {
+            let (_, generation) = currentToken()
+            let result = send(call, using: http, authenticated: true)
+            if case .authRejected = result.classification, !reloggedIn {
+                // 401 means the server did not act on it: log in again and repeat, once.
+                reloggedIn = true
+                try login(using: http, replacingGeneration: generation)
+                continue
+            }
+            return result
+        }
+    }
+
+    /// The retry loop for one call. Retries 429s (nothing was done), and transport errors and
+    /// 5xx only when the call is idempotent or the request never left this machine.
+    private func send(_ call: APICall, using http: CurlHTTPClient, authenticated: Bool) -> APIResult {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (classification, json, status) = sendOnce(call, using: http, authenticated: authenticated, attempt: attempt)
+            let retryable: Bool
+            switch classification {
+            case let .rateLimited(retryAfter):
+                retryable = true
+                if let retryAfter { limiter.pause(for: retryAfter) }
+            case let .transportError(_, maySent):
+                retryable = call.idempotent || !maySent
+            case let .httpError(status, _) where status >= 500:
+                retryable = call.idempotent
+            default:
+                retryable = false
+            }
+            if !retryable || attempt >= retryPolicy.maxAttempts {
+                return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
+            }
+            sleepPrecisely(retryPolicy.delay(beforeAttempt: attempt + 1))
+        }
+    }
+
+    private func sendOnce(_ call: APICall, using http: CurlHTTPClient, authenticated: Bool, attempt: Int) -> (ResponseClass, JSONValue?, Int?) {
+        var headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
+        if authenticated, let token = currentToken().0 { headers.append(("Authorization", "Bearer \(token)")) }
+        let request = HTTPRequest(method: call.method, url: baseURL + call.path, headers: headers,
+                                  body: call.body.map { Array($0.serialized.utf8) })
+        limiter.acquire()
+        let started = Date()
+        let startedClock = monotonicSeconds()
+        let classification: ResponseClass
+        var json: JSONValue?
+        var status: Int?
+        do {
+            let response = try http.perform(request)
+            status = response.status
+            (classification, json) = ResponseClassifier.classify(response)
+        } catch let error as TransportError {
+            classification = .transportError(message: error.message, requestMayHaveBeenSent: error.requestMayHaveBeenSent)
+        } catch {
+            classification = .transportError(message: "\(error)", requestMayHaveBeenSent: true)
+        }
+        let latency = (monotonicSeconds() - startedClock) * 1000
+        audit?.record(AuditEntry(time: started, method: call.method, endpoint: call.endpoint, filenumber: call.filenumber,
+                                 body: call.body, httpStatus: status, outcome: classification.label,
+                                 message: classification.message, latencyMs: latency, attempt: attempt))
+        return (classification, json, status)
+    }
+}

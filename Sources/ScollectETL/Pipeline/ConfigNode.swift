@@ -1,0 +1,129 @@
+import Yams
+
+/// A YAML node that remembers where it came from, so every error can name file, line and
+/// column. Mapping sections are read with `section(allowedKeys:)`, which refuses unknown keys
+/// up front: a typo must stop the run, not be silently ignored.
+public struct ConfigNode {
+    public let node: Node
+    public let file: String
+    /// Dotted path from the root, e.g. `target.requests_per_second`.
+    public let path: String
+
+    public init(node: Node, file: String, path: String) {
+        self.node = node
+        self.file = file
+        self.path = path
+    }
+
+    public var line: Int? { node.mark?.line }
+    public var column: Int? { node.mark?.column }
+
+    public func error(_ message: String) -> PipelineError {
+        PipelineError(file: file, line: line, column: column, message)
+    }
+
+    // MARK: scalars
+
+    public var isNull: Bool {
+        if case let .scalar(scalar) = node { return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string) }
+        return false
+    }
+
+    public func string() throws -> String {
+        guard case let .scalar(scalar) = node else { throw error("\(path) must be a single value, not a list or a section") }
+        return scalar.string
+    }
+
+    public func int(in range: ClosedRange<Int>? = nil) throws -> Int {
+        let text = try string()
+        guard let value = Int(text) else { throw error("\(path) must be a whole number, found \"\(text)\"") }
+        if let range, !range.contains(value) { throw error("\(path) must be between \(range.lowerBound) and \(range.upperBound), found \(value)") }
+        return value
+    }
+
+    public func double(minimum: Double? = nil) throws -> Double {
+        let text = try string()
+        guard let value = Double(text), value.isFinite else { throw error("\(path) must be a number, found \"\(text)\"") }
+        if let minimum, value < minimum { throw error("\(path) must be at least \(minimum), found \(text)") }
+        return value
+    }
+
+    public func bool() throws -> Bool {
+        switch try string().lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error("\(path) must be true or false")
+        }
+    }
+
+    public func oneOf(_ choices: [String]) throws -> String {
+        let text = try string()
+        guard choices.contains(text) else {
+            let hint = closestMatch(to: text, in: choices).map { " (did you mean \"\($0)\"?)" } ?? ""
+            throw error("\(path) must be one of \(choices.joined(separator: ", ")), found \"\(text)\"\(hint)")
+        }
+        return text
+    }
+
+    // MARK: lists
+
+    public func list() throws -> [ConfigNode] {
+        guard case let .sequence(sequence) = node else { throw error("\(path) must be a list (lines starting with \"- \")") }
+        return sequence.enumerated().map { ConfigNode(node: $1, file: file, path: "\(path)[\($0)]") }
+    }
+
+    /// A list of plain values; a single value is accepted as a one-item list.
+    public func stringList() throws -> [String] {
+        if case .scalar = node { return [try string()] }
+        return try list().map { try $0.string() }
+    }
+
+    // MARK: mappings
+
+    /// The key/value pairs of a mapping, in file order, refusing duplicate keys.
+    public func pairs() throws -> [(key: String, keyNode: ConfigNode, value: ConfigNode)] {
+        guard case let .mapping(mapping) = node else { throw error("\(path) must be a section of \"key: value\" lines") }
+        var seen: [String: Int] = [:]
+        var result: [(key: String, keyNode: ConfigNode, value: ConfigNode)] = []
+        for (keyNode, valueNode) in mapping {
+            guard case let .scalar(keyScalar) = keyNode else {
+                throw ConfigNode(node: keyNode, file: file, path: path).error("\(path): keys must be plain names")
+            }
+            let key = keyScalar.string
+            let keyConfig = ConfigNode(node: keyNode, file: file, path: path.isEmpty ? key : "\(path).\(key)")
+            if let firstLine = seen[key] {
+                throw keyConfig.error("\"\(key)\" appears twice in \(path.isEmpty ? "the file" : path) (first on line \(firstLine))")
+            }
+            seen[key] = keyNode.mark?.line ?? 0
+            result.append((key, keyConfig, ConfigNode(node: valueNode, file: file, path: keyConfig.path)))
+        }
+        return result
+    }
+
+    /// A mapping whose keys must all be in `allowedKeys`.
+    public func section(allowedKeys: [String]) throws -> ConfigSection {
+        let entries = try pairs()
+        for entry in entries where !allowedKeys.contains(entry.key) {
+            let hint = closestMatch(to: entry.key, in: allowedKeys).map { " — did you mean \"\($0)\"?" } ?? ""
+            throw entry.keyNode.error("unknown key \"\(entry.key)\" in \(path.isEmpty ? "the top level" : path)\(hint) (allowed: \(allowedKeys.joined(separator: ", ")))")
+        }
+        return ConfigSection(node: self, entries: entries)
+    }
+}
+
+/// A checked mapping: look values up by key, with required/optional accessors.
+public struct ConfigSection {
+    public let node: ConfigNode
+    let entries: [(key: String, keyNode: ConfigNode, value: ConfigNode)]
+
+    public subscript(key: String) -> ConfigNode? {
+        entries.first { $0.key == key }.map(\.value).flatMap { $0.isNull ? nil : $0 }
+    }
+
+    public func required(_ key: String) throws -> ConfigNode {
+        guard let value = self[key] else { throw node.error("\(node.path.isEmpty ? "the pipeline" : node.path) needs \"\(key)\"") }
+        return value
+    }
+
+    public var keys: [String] { entries.map(\.key) }
+}

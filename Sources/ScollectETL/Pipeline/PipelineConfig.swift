@@ -1,0 +1,58 @@
+import Foundation
+
+/// A pipeline file, checked and resolved. Sections mirror the code folders: `source` →
+/// Readers, `mapping`/`normalize` → Transforms, `writers` → Writers, `target` → Client,
+/// `reports` → Reports.
+public struct PipelineConfig {
+    public struct Source {
+        /// Absolute path of the input file.
+        public var path: String
+        public var reader: String
+        public var delimiter: UInt8
+    }
+
+    public struct FieldMapping: Sendable {
+        public let field: String
+        public let column: String
+        /// Where the mapping was written, for errors found later against the file's header.
+        public let line: Int?
+    }
+
+    public enum OnError: String, Sendable {
+        /// The whole row goes to the rejects (the default).
+        case reject
+        /// Only this field is dropped; the row goes on with a warning line in the rejects report.
+        case dropField = "drop_field"
+    }
+
+    public struct FieldNormalization: Sendable {
+        public let normalizer: any Normalizer
+        public let onError: OnError
+    }
+
+    public struct Target {
+        /// `sandbox` (the embedded sandbox) or a base URL. `SCOLLECT_URL` overrides it.
+        public var url: String
+        public var requestsPerSecond: Double
+        public var maxInFlight: Int
+        public var batchSize: Int
+        public var timeoutSeconds: Double
+        /// Account files the embedded sandbox is seeded with when its database is new.
+        public var sandboxSeedFiles: [String]
+        public var isSandbox: Bool { url == "sandbox" }
+    }
+
+    /// The pipeline file itself.
+    public var file: String
+    public var name: String
+    public var source: Source
+    public var mapping: [FieldMapping]
+    /// Every mapped field has one (fields not listed under `normalize` are trimmed text).
+    public var normalizations: [String: FieldNormalization]
+    /// A cell holding exactly this clears the field in Scollect; a blank cell never does.
+    public var clearMarker: String?
+    public var writers: [any APIWriter]
+    public var target: Target
+    /// Absolute path of the reports folder; each run writes into a sub-folder of its own.
+    public var reportsFolder: String
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Yams
+
+/// Reads a pipeline file. Every mistake is reported with file, line and column; unknown keys
+/// are errors (with a "did you mean"), never ignored.
+public enum PipelineLoader {
+    static let topLevelKeys = ["name", "source", "mapping", "normalize", "options", "writers", "target", "reports"]
+
+    public static func load(path: String) throws -> PipelineConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw PipelineError(file: path, "cannot read the pipeline file: \(error.localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws -> PipelineConfig {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw PipelineError(file: file, "the pipeline file is empty") }
+            root = node
+        } catch let error as YamlError {
+            throw yamlError(error, file: file)
+        }
+        let baseDirectory = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        func resolve(_ relative: String) -> String {
+            let expanded = (relative as NSString).expandingTildeInPath
+            return expanded.hasPrefix("/") ? expanded : URL(fileURLWithPath: baseDirectory).appendingPathComponent(expanded).standardized.path
+        }
+
+        let top = try ConfigNode(node: root, file: file, path: "").section(allowedKeys: topLevelKeys)
+        let name = try top["name"]?.string() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+
+        // source
+        let sourceSection = try top.required("source").section(allowedKeys: ["file", "reader", "delimiter"])
+        let sourceFile = resolve(try sourceSection.required("file").string())
+        let reader = try sourceSection["reader"]?.oneOf(ReaderRegistry.names) ?? "csv"
+        var delimiter = UInt8(ascii: ",")
+        if let node = sourceSection["delimiter"] {
+            let text = try node.string()
+            switch text {
+            case "\\t", "tab", "\t": delimiter = 9
+            default:
+                guard text.utf8.count == 1, let byte = text.utf8.first, byte != 34, byte != 10, byte != 13 else {
+                    throw node.error("source.delimiter must be one character such as \",\" \";\" \"|\" or tab")
+                }
+                delimiter = byte
+            }
+        }
+
+        // mapping: target field <- source column
+        var mapping: [PipelineConfig.FieldMapping] = []
+        for entry in try top.required("mapping").pairs() {
+            let column = try entry.value.string()
+            guard !column.trimmingCharacters(in: .whitespaces).isEmpty else { throw entry.value.error("mapping.\(entry.key) names no source column") }
+            mapping.append(.init(field: entry.key, column: column, line: entry.keyNode.line))
+        }
+        guard mapping.contains(where: { $0.field == "filenumber" }) else {
+            throw top.node.error("the mapping must map \"filenumber\" (the Scollect account key) to a source column")
+        }
+        let mappedFields = mapping.map(\.field)
+
+        // options
+        var settings = NormalizerRegistry.Settings()
+        var clearMarker: String?
+        if let optionsNode = top["options"] {
+            let options = try optionsNode.section(allowedKeys: ["clear_marker", "day_first", "excel_date_system"])
+            if let node = options["clear_marker"] {
+                let marker = try node.string()
+                guard !marker.trimmingCharacters(in: .whitespaces).isEmpty else { throw node.error("options.clear_marker cannot be blank: a blank cell means \"no news\"") }
+                clearMarker = marker
+            }
+            settings.dayFirst = try options["day_first"]?.bool() ?? false
+            if let node = options["excel_date_system"] {
+                settings.excelDateSystem = try node.oneOf(["1900", "1904"]) == "1904" ? .system1904 : .system1900
+            }
+        }
+
+        // normalize
+        var normalizations: [String: PipelineConfig.FieldNormalization] = [:]
+        if let normalizeNode = top["normalize"] {
+            for entry in try normalizeNode.pairs() {
+                guard mappedFields.contains(entry.key) else {
+                    let hint = closestMatch(to: entry.key, in: mappedFields).map { " — did you mean \"\($0)\"?" } ?? ""
+                    throw entry.keyNode.error("normalize.\(entry.key): \"\(entry.key)\" is not in the mapping\(hint)")
+                }
+                var typeNode = entry.value
+                var onError = PipelineConfig.OnError.reject
+                var fieldSettings = settings
+                if case .mapping = entry.value.node {
+                    let section = try entry.value.section(allowedKeys: ["type", "on_error", "day_first", "excel_date_system"])
+                    typeNode = try section.required("type")
+                    if let node = section["on_error"] { onError = PipelineConfig.OnError(rawValue: try node.oneOf(["reject", "drop_field"]))! }
+                    if let node = section["day_first"] { fieldSettings.dayFirst = try node.bool() }
+                    if let node = section["excel_date_system"] {
+                        fieldSettings.excelDateSystem = try node.oneOf(["1900", "1904"]) == "1904" ? .system1904 : .system1900
+                    }
+                }
+                let typeName = try typeNode.oneOf(NormalizerRegistry.names)
+                normalizations[entry.key] = .init(normalizer: NormalizerRegistry.make(typeName, settings: fieldSettings)!, onError: onError)
+            }
+        }
+        for field in mappedFields where normalizations[field] == nil {
+            normalizations[field] = .init(normalizer: TextNormalizer(), onError: .reject)
+        }
+
+        // writers
+        let writerContext = WriterContext(mappedFields: mappedFields, normalizers: normalizations.mapValues(\.normalizer))
+        let writerEntries = try top.required("writers").list().map { try writerEntry($0) }
+        guard !writerEntries.isEmpty else { throw top.node.error("the pipeline names no writers") }
+        // Two passes: a writer's defaults may depend on what the others consume.
+        var consumedByAll: [Set<String>] = []
+        for entry in writerEntries {
+            consumedByAll.append(try entry.type.init(options: entry.options, context: writerContext, otherWriterFields: []).consumedFields)
+        }
+        var writers: [any APIWriter] = []
+        for (index, entry) in writerEntries.enumerated() {
+            let others = consumedByAll.enumerated().filter { $0.offset != index }.reduce(into: Set<String>()) { $0.formUnion($1.element) }
+            writers.append(try entry.type.init(options: entry.options, context: writerContext, otherWriterFields: others))
+        }
+
+        // target
+        let targetSection = try top.required("target").section(allowedKeys: ["url", "requests_per_second", "max_in_flight", "batch_size", "timeout_seconds", "sandbox_seed"])
+        let url = try targetSection.required("url").string()
+        if url != "sandbox", !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+            throw try targetSection.required("url").error("target.url must be \"sandbox\" or an http(s):// base URL, found \"\(url)\"")
+        }
+        let seeds = try targetSection["sandbox_seed"]?.stringList().map(resolve) ?? []
+        let target = PipelineConfig.Target(
+            url: url,
+            requestsPerSecond: try targetSection.required("requests_per_second").double(minimum: 0.01),
+            maxInFlight: try targetSection["max_in_flight"]?.int(in: 1...64) ?? 4,
+            batchSize: try targetSection["batch_size"]?.int(in: 1...100_000) ?? 500,
+            timeoutSeconds: try targetSection["timeout_seconds"]?.double(minimum: 1) ?? 30,
+            sandboxSeedFiles: seeds
+        )
+
+        // reports
+        let reportsSection = try top.required("reports").section(allowedKeys: ["folder"])
+        let reportsFolder = resolve(try reportsSection.required("folder").string())
+
+        return PipelineConfig(file: file, name: name,
+                              source: .init(path: sourceFile, reader: reader, delimiter: delimiter),
+                              mapping: mapping, normalizations: normalizations, clearMarker: clearMarker,
+                              writers: writers, target: target, reportsFolder: reportsFolder)
+    }
+
+    /// `- updatedbase: {…}` or a bare `- updatedbase`.
+    private static func writerEntry(_ node: ConfigNode) throws -> (type: any APIWriter.Type, options: ConfigSection) {
+        let name: String
+        let keyNode: ConfigNode
+        var optionsNode: ConfigNode?
+        if case .scalar = node.node {
+            name = try node.string()
+            keyNode = node
+        } else {
+            let pairs = try node.pairs()
+            guard pairs.count == 1 else { throw node.error("each item under writers names one writer, e.g. \"- updatedbase:\"") }
+            name = pairs[0].key
+            keyNode = pairs[0].keyNode
+            optionsNode = pairs[0].value.isNull ? nil : pairs[0].value
+        }
+        guard let type = WriterRegistry.writer(named: name) else {
+            let hint = closestMatch(to: name, in: WriterRegistry.names).map { " — did you mean \"\($0)\"?" } ?? ""
+            throw keyNode.error("unknown writer \"\(name)\"\(hint) (available: \(WriterRegistry.names.joined(separator: ", ")))")
+        }
+        let options = try optionsNode?.section(allowedKeys: type.optionKeys)
+            ?? ConfigSection(node: ConfigNode(node: keyNode.node, file: node.file, path: "writers.\(name)"), entries: [])
+        return (type, options)
+    }
+
+    private static func yamlError(_ error: YamlError, file: String) -> PipelineError {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _):
+            let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+            return PipelineError(file: file, line: mark.line, column: mark.column, "YAML syntax: \(what)")
+        case let .composer(context, problem, mark, _):
+            let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+            return PipelineError(file: file, line: mark.line, column: mark.column, "YAML: \(what)")
+        default:
+            return PipelineError(file: file, "YAML: \(error)")
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/// Every reader a pipeline can name as `source.reader`. A new reader is one file plus one line here.
+public enum ReaderRegistry {
+    public static let names = ["csv"]
+
+    public static func open(_ source: PipelineConfig.Source) throws -> any RecordReader {
+        switch source.reader {
+        case "csv": return try CSVReader(path: source.path, delimiter: source.delimiter)
+        default: throw ReaderError.cannotOpen(path: source.path, reason: "no reader named \"\(source.reader)\"")
+        }
+    }
+}

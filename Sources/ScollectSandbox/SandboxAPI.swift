@@ -1,0 +1,441 @@
+import Foundation
+import GRDB
+import Hummingbird
+
+/// The documented routes, with the document's envelopes (errors inside HTTP 200 included),
+/// plus the admin routes under `/_sandbox/`.
+struct SandboxResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let api: SandboxAPI
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        await api.handle(request)
+    }
+}
+
+/// A finished response: status, JSON body, extra headers.
+struct Reply {
+    var status: HTTPResponse.Status = .ok
+    var body: [UInt8]
+    var retryAfter: Int?
+
+    var response: Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    // MARK: Envelopes
+
+    /// `{"result": <raw>, "state": "SUCCESS"}`
+    static func result(raw: [UInt8]) -> Reply {
+        var w = JSONWriter(capacity: raw.count + 32)
+        w.raw(#"{"result":"#)
+        w.bytes.append(contentsOf: raw)
+        w.raw(#","state":"SUCCESS"}"#)
+        return Reply(body: w.bytes)
+    }
+
+    static func result(_ value: SandboxJSON) -> Reply {
+        json(["result": value, "state": "SUCCESS"])
+    }
+
+    /// `{"result": {"error": msg}, "state": "SUCCESS"}`
+    static func error(_ message: String) -> Reply {
+        result(["error": .string(message)])
+    }
+
+    /// `{"result": [{"error": msg}, code], "state": "SUCCESS"}` (the code is not an HTTP status)
+    static func error(_ message: String, code: Int) -> Reply {
+        result([["error": .string(message)], .int(code)])
+    }
+
+    /// `{"result": {"success": msg}, "state": "SUCCESS"}`
+    static func success(_ message: String) -> Reply {
+        result(["success": .string(message)])
+    }
+
+    /// `{"result": {"result": []}, "state": "SUCCESS"}`
+    static let emptyResult = result(["result": []])
+
+    /// `{"msg": text}` with an HTTP status (authentication failures, 429, bad requests).
+    static func msg(_ status: HTTPResponse.Status, _ text: String) -> Reply {
+        var reply = json(["msg": .string(text)])
+        reply.status = status
+        return reply
+    }
+
+    static func json(_ value: SandboxJSON, status: HTTPResponse.Status = .ok) -> Reply {
+        var w = JSONWriter()
+        w.write(value)
+        return Reply(status: status, body: w.bytes)
+    }
+}
+
+final class SandboxAPI: Sendable {
+    let store: SandboxStore
+    let traffic: SandboxTraffic
+    let jwt: SandboxJWT
+    let apikey: String
+    let pin: String
+
+    init(store: SandboxStore, traffic: SandboxTraffic, apikey: String, pin: String) {
+        self.store = store
+        self.traffic = traffic
+        self.jwt = SandboxJWT(key: store.jwtSecret)
+        self.apikey = apikey
+        self.pin = pin
+    }
+
+    private var pool: DatabasePool { store.pool }
+
+    struct Route {
+        let method: HTTPRequest.Method
+        /// Takes one path parameter (`/getaccount/<filenumber>`).
+        let parameter: Bool
+        let auth: Bool
+    }
+
+    static let routes: [String: Route] = [
+        "login": Route(method: .post, parameter: false, auth: false),
+        "getportfoliolist": Route(method: .get, parameter: false, auth: true),
+        "get_accounts_in_portfolio": Route(method: .post, parameter: false, auth: true),
+        "getaccount": Route(method: .get, parameter: true, auth: true),
+        "getaccountbysocial": Route(method: .get, parameter: true, auth: true),
+        "getphones": Route(method: .get, parameter: true, auth: true),
+        "getnotes": Route(method: .get, parameter: true, auth: true),
+        "getpayments": Route(method: .get, parameter: true, auth: true),
+        "getattempts": Route(method: .get, parameter: true, auth: true),
+        "getemails": Route(method: .get, parameter: true, auth: true),
+        "getemailstats": Route(method: .get, parameter: true, auth: true),
+        "updatedbase": Route(method: .put, parameter: false, auth: true),
+        "insertphone": Route(method: .post, parameter: false, auth: true),
+    ]
+
+    func handle(_ request: Request) async -> Response {
+        let path = request.uri.path
+        let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        guard let first = components.first.map(String.init) else {
+            return Reply.msg(.notFound, "Not Found").response
+        }
+        if first == "_sandbox" {
+            return await admin(request, Array(components.dropFirst()).map(String.init)).response
+        }
+        if case .limited(let seconds) = traffic.admit(endpoint: first.isEmpty ? "/" : first) {
+            var reply = Reply.msg(.tooManyRequests, "Too many requests")
+            reply.retryAfter = seconds
+            return reply.response
+        }
+        do {
+            return try await route(request, first, Array(components.dropFirst())).response
+        } catch let error as BadRequest {
+            return Reply.msg(.badRequest, error.message).response
+        } catch {
+            return Reply.msg(.internalServerError, "Internal server error: \(error)").response
+        }
+    }
+
+    struct BadRequest: Error { let message: String }
+
+    private func route(_ request: Request, _ name: String, _ rest: [Substring]) async throws -> Reply {
+        guard let route = Self.routes[name], rest.count == (route.parameter ? 1 : 0),
+              !(route.parameter && rest[0].isEmpty)
+        else { return Reply.msg(.notFound, "Not Found") }
+        guard request.method == route.method else { return Reply.msg(.methodNotAllowed, "Method Not Allowed") }
+        if route.auth, let failure = authenticate(request) { return failure }
+        let parameter = route.parameter ? (rest[0].removingPercentEncoding ?? String(rest[0])) : ""
+
+        switch name {
+        case "login": return login(try await body(request))
+        case "getportfoliolist": return try await portfolioList()
+        case "get_accounts_in_portfolio": return try await accountsInPortfolio(try await body(request))
+        case "getaccount": return try await account(parameter)
+        case "getaccountbysocial": return try await accountBySocial(parameter)
+        case "getphones": return try await phones(parameter)
+        case "getnotes": return try await notes(parameter)
+        case "getpayments": return try await payments(parameter)
+        case "getattempts": return try await listOrEmpty(.attempts, parameter)
+        case "getemails": return try await listOrEmpty(.emails, parameter)
+        case "getemailstats": return try await listOrEmpty(.emailstats, parameter)
+        case "updatedbase": return try await updateDbase(try await body(request))
+        case "insertphone": return try await insertPhone(try await body(request))
+        default: return Reply.msg(.notFound, "Not Found")
+        }
+    }
+
+    /// The JSON object body; an empty body reads as `{}`.
+    private func body(_ request: Request) async throws -> [String: SandboxJSON] {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: 16 << 20)
+        } catch {
+            throw BadRequest(message: "Request body too large")
+        }
+        if buffer.readableBytes == 0 { return [:] }
+        let data = Data(buffer.readableBytesView)
+        guard let json = try? SandboxJSON.parse(data) else {
+            throw BadRequest(message: "Failed to decode JSON object")
+        }
+        guard case .object(let object) = json else {
+            throw BadRequest(message: "The request body must be a JSON object")
+        }
+        return object
+    }
+
+    // MARK: Authentication
+
+    /// flask-jwt-extended's answers: 401 for a missing header or an expired token, 422 for a bad one.
+    private func authenticate(_ request: Request) -> Reply? {
+        guard let header = request.headers[.authorization] else {
+            return Reply.msg(.unauthorized, "Missing Authorization Header")
+        }
+        let parts = header.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0] == "Bearer" else {
+            return Reply.msg(.unauthorized, "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'")
+        }
+        do {
+            _ = try jwt.verify(String(parts[1]))
+            return nil
+        } catch {
+            switch error {
+            case .expired: return Reply.msg(.unauthorized, "Token has expired")
+            case .badSignature: return Reply.msg(.unprocessableContent, "Signature verification failed")
+            case .malformed(let why): return Reply.msg(.unprocessableContent, why)
+            case .notYetValid: return Reply.msg(.unprocessableContent, "The token is not yet valid (nbf)")
+            case .wrongType: return Reply.msg(.unprocessableContent, "Only non-refresh tokens are allowed")
+            }
+        }
+    }
+
+    private func login(_ body: [String: SandboxJSON]) -> Reply {
+        guard let key = body["apikey"]?.stringValue, let pin = body["pin"]?.stringValue,
+              key == apikey, pin == self.pin
+        else { return Reply.error("Invalid API Credentials.", code: 401) }
+        let token = jwt.issue(subject: key, pin: pin, ttl: traffic.currentFaults.tokenTTL)
+        return Reply.result(["access_token": .string(token)])
+    }
+
+    // MARK: Reads
+
+    static let dbaseKeys: [[UInt8]] = Schema.dbaseColumns.map { column in
+        var w = JSONWriter()
+        w.writeString(column)
+        w.bytes.append(UInt8(ascii: ":"))
+        return w.bytes
+    }
+    static let dbaseSelect = "SELECT \(Schema.dbaseColumns.map(Schema.quoted).joined(separator: ", ")) FROM dbase"
+
+    private func account(_ filenumber: String) async throws -> Reply {
+        let bytes = try await pool.read { db -> [UInt8]? in
+            let statement = try db.cachedStatement(sql: Self.dbaseSelect + " WHERE filenumber = ?")
+            var w = JSONWriter(capacity: 8192)
+            w.bytes.append(UInt8(ascii: "["))
+            let n = try w.writeRows(Row.fetchCursor(statement, arguments: [filenumber]), keys: Self.dbaseKeys)
+            w.bytes.append(UInt8(ascii: "]"))
+            return n == 0 ? nil : w.bytes
+        }
+        guard let bytes else { return Reply.emptyResult }
+        return Reply.result(raw: bytes)
+    }
+
+    private func accountBySocial(_ ssn: String) async throws -> Reply {
+        let bytes = try await pool.read { db -> [UInt8]? in
+            let statement = try db.cachedStatement(
+                sql: Self.dbaseSelect + " WHERE socialsecuritynumber = ? ORDER BY id")
+            var w = JSONWriter(capacity: 8192)
+            w.bytes.append(UInt8(ascii: "["))
+            let n = try w.writeRows(Row.fetchCursor(statement, arguments: [ssn]), keys: Self.dbaseKeys)
+            w.bytes.append(UInt8(ascii: "]"))
+            return n == 0 ? nil : w.bytes
+        }
+        guard let bytes else { return Reply.error("SSN of \(ssn) not found") }
+        return Reply.result(raw: bytes)
+    }
+
+    enum ItemList {
+        case noAccount
+        case items(count: Int, json: [UInt8])
+    }
+
+    /// The items of `table` for an account, as a JSON array.
+    private func items(_ table: ChildTable, _ filenumber: String) async throws -> ItemList {
+        try await pool.read { db -> ItemList in
+            guard let id = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM dbase WHERE filenumber = ?"), arguments: [filenumber])
+            else { return .noAccount }
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(table.selectList) FROM \(table.name) WHERE maindatabaseid = ? ORDER BY id")
+            var w = JSONWriter(capacity: 1024)
+            w.bytes.append(UInt8(ascii: "["))
+            let n = try w.writeRows(Row.fetchCursor(statement, arguments: [id]), keys: table.encodedKeys)
+            w.bytes.append(UInt8(ascii: "]"))
+            return .items(count: n, json: w.bytes)
+        }
+    }
+
+    private func phones(_ filenumber: String) async throws -> Reply {
+        if case .items(let count, let json) = try await items(.phones, filenumber), count > 0 {
+            return Reply.result(raw: json)
+        }
+        return Reply.error("File number \(filenumber) does not have associated phone numbers.")
+    }
+
+    private func notes(_ filenumber: String) async throws -> Reply {
+        if case .items(let count, let json) = try await items(.notes, filenumber), count > 0 {
+            return Reply.result(raw: json)
+        }
+        return Reply.error("File number \(filenumber) does not have any notes or may not exist.")
+    }
+
+    private func payments(_ filenumber: String) async throws -> Reply {
+        switch try await items(.payments, filenumber) {
+        case .noAccount: return Reply.error("File number \(filenumber) does not exist.", code: 404)
+        case .items(_, let json): return Reply.result(raw: json)
+        }
+    }
+
+    /// getattempts / getemails / getemailstats: the list, or `{"result": {"result": []}}`.
+    private func listOrEmpty(_ table: ChildTable, _ filenumber: String) async throws -> Reply {
+        if case .items(let count, let json) = try await items(table, filenumber), count > 0 {
+            return Reply.result(raw: json)
+        }
+        return Reply.emptyResult
+    }
+
+    private func portfolioList() async throws -> Reply {
+        let bytes = try await pool.read { db -> [UInt8] in
+            let statement = try db.cachedStatement(
+                sql: "SELECT client, dateplaced, id, portfolio FROM portfolios ORDER BY id")
+            var w = JSONWriter(capacity: 2048)
+            w.bytes.append(UInt8(ascii: "["))
+            try w.writeRows(Row.fetchCursor(statement), keys: PortfolioView.portfolioKeys)
+            w.bytes.append(UInt8(ascii: "]"))
+            return w.bytes
+        }
+        return Reply.result(raw: bytes)
+    }
+
+    private func accountsInPortfolio(_ body: [String: SandboxJSON]) async throws -> Reply {
+        guard let portfolio = body["portfolio"], portfolio != .null, portfolio != .string("") else {
+            return Reply.error("Missing portfolio")
+        }
+        let name = portfolio.stringValue ?? portfolio.jsonString
+        let bytes = try await pool.read { db in try PortfolioView.accounts(db, portfolio: name) }
+        return Reply.result(raw: bytes)
+    }
+
+    // MARK: Writes
+
+    private func updateDbase(_ body: [String: SandboxJSON]) async throws -> Reply {
+        guard let filenumberValue = body["filenumber"], filenumberValue != .null,
+              let fieldValue = body["fieldname"], fieldValue != .null,
+              let value = body["fieldvalue"]
+        else { return Reply.error("Missing filenumber, fieldname or fieldvalue", code: 400) }
+        let filenumber = filenumberValue.stringValue ?? filenumberValue.jsonString
+        let fieldname = fieldValue.stringValue ?? fieldValue.jsonString
+        let column = fieldname.lowercased()
+        guard Schema.dbaseColumnSet.contains(column) else {
+            return Reply.error("The field \(fieldname) does not exist in the dbase table.", code: 404)
+        }
+        guard !Schema.protectedColumns.contains(column) else {
+            return Reply.error("The field \(fieldname) can not be updated: it identifies the account.", code: 404)
+        }
+        let stored = value.textDatabaseValue
+        let changed = try await pool.write { db -> Int in
+            try db.cachedStatement(sql: "UPDATE dbase SET \(Schema.quoted(column)) = ? WHERE filenumber = ?")
+                .execute(arguments: [stored, filenumber])
+            return db.changesCount
+        }
+        guard changed > 0 else { return Reply.error("Data not found for this filenumber", code: 404) }
+        return Reply.success("Dbase table updated successfully")
+    }
+
+    private func insertPhone(_ body: [String: SandboxJSON]) async throws -> Reply {
+        func text(_ key: String) -> String? {
+            guard let v = body[key], v != .null else { return nil }
+            return v.stringValue ?? v.jsonString
+        }
+        guard let filenumber = text("filenumber") else { return Reply.error("Data not found for this filenumber") }
+        guard let number = text("phonenumber"), !number.isEmpty else { return Reply.error("Missing phonenumber") }
+        let type = text("phonetype") ?? "UNKNOWN"
+        let status = text("phonestatus") ?? "UNKNOWN"
+        let source = text("source") ?? ""
+        let now = Date()
+        let found = try await pool.write { db -> Bool in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, filenumber FROM dbase WHERE filenumber = ?",
+                                             arguments: [filenumber])
+            else { return false }
+            let id: Int64 = row["id"]
+            let stored: String = row["filenumber"]
+            try Seeder.insertPhone(db, accountID: id, number: number, type: type, status: status, source: source, at: now)
+            try Seeder.insertNote(db, accountID: id, filenumber: stored, collector: "API",
+                                  message: "Added Phonenumber : \(number) Type: \(type) Status: \(status)", at: now)
+            return true
+        }
+        guard found else { return Reply.error("Data not found for this filenumber") }
+        return Reply.success("Phone number inserted successfully")
+    }
+
+    // MARK: Admin
+
+    private func admin(_ request: Request, _ rest: [String]) async -> Reply {
+        switch (request.method, rest) {
+        case (.get, ["stats"]):
+            return Reply.json(statsJSON())
+        case (.post, ["stats", "reset"]):
+            traffic.resetStats()
+            return Reply.json(statsJSON())
+        case (.get, ["config"]):
+            return Reply.json(configJSON())
+        case (.put, ["config"]), (.post, ["config"]):
+            let body: [String: SandboxJSON]
+            do { body = try await self.body(request) } catch let error as BadRequest {
+                return Reply.msg(.badRequest, error.message)
+            } catch {
+                return Reply.msg(.badRequest, "\(error)")
+            }
+            var newLimit: Int?? = nil
+            if let limit = body["rate_limit"] {
+                if limit == .null {
+                    newLimit = .some(nil)
+                } else if let r = limit.intValue, r >= 0 {
+                    newLimit = .some(r)
+                } else {
+                    return Reply.msg(.badRequest, "rate_limit must be a non-negative integer or null")
+                }
+            }
+            var newTTL: Double?
+            if let ttl = body["token_ttl"] {
+                switch ttl {
+                case .int(let i) where i > 0: newTTL = Double(i)
+                case .double(let d) where d > 0: newTTL = d
+                default: return Reply.msg(.badRequest, "token_ttl must be a positive number of seconds")
+                }
+            }
+            traffic.update { faults in
+                if let newLimit { faults.rateLimit = newLimit }
+                if let newTTL { faults.tokenTTL = newTTL }
+            }
+            return Reply.json(configJSON())
+        default:
+            return Reply.msg(.notFound, "Not Found")
+        }
+    }
+
+    func statsJSON() -> SandboxJSON {
+        var json = traffic.currentStats.json
+        if case .object(var o) = json {
+            let faults = traffic.currentFaults
+            o["rate_limit"] = faults.rateLimit.map { .int($0) } ?? .null
+            o["token_ttl"] = .double(faults.tokenTTL)
+            json = .object(o)
+        }
+        return json
+    }
+
+    func configJSON() -> SandboxJSON {
+        let faults = traffic.currentFaults
+        return ["rate_limit": faults.rateLimit.map { .int($0) } ?? .null, "token_ttl": .double(faults.tokenTTL)]
+    }
+}

@@ -1,0 +1,28 @@
+/// How a sandbox server starts. Rate limit and token TTL can also be changed while it runs
+/// (`PUT /_sandbox/config`, or `SandboxServer.setRateLimit` / `setTokenTTL`).
+public struct SandboxConfiguration: Sendable {
+    public static let defaultAPIKey = "sandbox-apikey"
+    public static let defaultPIN = "C2C"
+
+    /// Address to listen on.
+    public var host: String = "127.0.0.1"
+    /// Port to listen on; 0 picks any free port (read it back from `SandboxServer.port`).
+    public var port: Int
+    /// SQLite file holding the sandbox state; created and seeded when missing.
+    public var databasePath: String
+    /// Credentials `POST /login` accepts.
+    public var apikey: String = SandboxConfiguration.defaultAPIKey
+    public var pin: String = SandboxConfiguration.defaultPIN
+    /// Lifetime of an access token in seconds (`exp = iat + ceil(tokenTTL)`).
+    public var tokenTTL: Double = 900
+    /// Admitted requests per sliding second (login included); `nil` = unlimited.
+    public var rateLimit: Int?
+    /// Account files (see `SandboxSeedFile`) loaded when the database is created.
+    public var seedFiles: [String]
+
+    public init(databasePath: String, port: Int = 0, seedFiles: [String] = []) {
+        self.databasePath = databasePath
+        self.port = port
+        self.seedFiles = seedFiles
+    }
+}

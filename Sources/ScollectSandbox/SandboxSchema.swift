@@ -1,0 +1,191 @@
+import Foundation
+import GRDB
+
+/// Errors the sandbox reports (bad seed files, unusable database, server start failures).
+public struct SandboxError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The tables of a sandbox database.
+///
+/// - `dbase`: one row per account, one column per dbase field (the column set of the document's
+///   `getaccountbysocial` record). Columns have no declared type, so values keep the type they
+///   were stored with (strings as sent; the document's numeric `id`/`dayslastworked` stay numbers).
+///   `filenumber` is `UNIQUE COLLATE NOCASE`: file numbers are case-insensitive keys.
+/// - `phones`, `notes`, `payments`, `attempts`, `emails`, `emailstats`: one row per item, keyed
+///   to the account by `maindatabaseid` (= `dbase.id`), with the columns the document shows.
+/// - `portfolios`, and `meta` (the JWT signing secret, the schema version).
+enum Schema {
+    static let version = "1"
+
+    /// Every dbase column with the value a fresh account gets.
+    static let dbaseDefaults: [String: SandboxJSON] = {
+        guard case .object(let o)? = try? SandboxJSON.parse(DocumentExamples.dbaseDefaultsJSON) else {
+            fatalError("DocumentExamples.dbaseDefaultsJSON is not a JSON object")
+        }
+        return o
+    }()
+
+    /// Dbase columns in code-point order (the order responses list them).
+    static let dbaseColumns: [String] = dbaseDefaults.keys.sorted(by: codePointLess)
+    static let dbaseColumnSet: Set<String> = Set(dbaseColumns)
+    /// Columns `updatedbase` refuses to change.
+    static let protectedColumns: Set<String> = ["filenumber", "id"]
+
+    static func quoted(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func create(_ db: Database) throws {
+        var dbaseDefs: [String] = []
+        for column in dbaseColumns {
+            switch column {
+            case "id": dbaseDefs.append("\"id\" INTEGER PRIMARY KEY")
+            case "filenumber": dbaseDefs.append("\"filenumber\" NOT NULL UNIQUE COLLATE NOCASE")
+            default: dbaseDefs.append(quoted(column))
+            }
+        }
+        try db.execute(sql: """
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE portfolios (id INTEGER PRIMARY KEY, portfolio TEXT NOT NULL UNIQUE, client, dateplaced);
+            CREATE TABLE dbase (\(dbaseDefs.joined(separator: ", ")));
+            CREATE INDEX dbase_portfolio ON dbase (portfolio);
+            """)
+        for table in ChildTable.all {
+            let defs = table.storedColumns.map { column -> String in
+                switch column {
+                case "id": return "\"id\" INTEGER PRIMARY KEY"
+                case "maindatabaseid": return "\"maindatabaseid\" INTEGER NOT NULL"
+                default: return quoted(column)
+                }
+            }
+            try db.execute(sql: """
+                CREATE TABLE \(table.name) (\(defs.joined(separator: ", ")));
+                CREATE INDEX \(table.name)_account ON \(table.name) (maindatabaseid, id);
+                """)
+        }
+    }
+}
+
+/// A table of items belonging to an account, with the keys its GET route returns.
+struct ChildTable: Sendable {
+    let name: String
+    /// Keys of each item in the response, in code-point order.
+    let outputColumns: [String]
+    /// Response keys pre-encoded as `"key":`.
+    let encodedKeys: [[UInt8]]
+
+    init(_ name: String, _ columns: [String]) {
+        self.name = name
+        self.outputColumns = columns.sorted(by: codePointLess)
+        self.encodedKeys = outputColumns.map { column in
+            var w = JSONWriter(capacity: column.utf8.count + 3)
+            w.writeString(column)
+            w.bytes.append(UInt8(ascii: ":"))
+            return w.bytes
+        }
+    }
+
+    var storedColumns: [String] {
+        var columns = outputColumns
+        for extra in ["id", "maindatabaseid"] where !columns.contains(extra) { columns.append(extra) }
+        return columns
+    }
+
+    var selectList: String { outputColumns.map(Schema.quoted).joined(separator: ", ") }
+
+    static let phones = ChildTable("phones", [
+        "assignedto", "balance", "filenumber", "firstname", "id", "isagoodnumber", "lastchange", "lastname",
+        "maindatabaseid", "phonenumber", "phonestatus", "phonetype", "source", "typeofdebt",
+    ])
+    static let notes = ChildTable("notes", [
+        "collectorname", "filenumber", "id", "log.filenumber", "logdate", "logdateandtime", "logmessage", "logtime",
+    ])
+    static let payments = ChildTable("payments", [
+        "datetaken", "filenumber", "merchant", "paymentamount", "paymentdate", "paymentmethod", "portfolio",
+        "typeofpayment",
+    ])
+    static let attempts = ChildTable("attempts", [
+        "agent", "date", "direction", "dispo", "filenumber", "maindatabaseid", "phonenumber", "time", "type",
+        "wassecond",
+    ])
+    static let emails = ChildTable("emails", [
+        "DateLoaded", "EmailID", "IPAddress", "ReferenceNumber", "Subject", "ToAddress", "TrackingType", "UserAgent",
+        "id",
+    ])
+    static let emailstats = ChildTable("emailstats", [
+        "filenumber", "last_email_date", "lastclickdate", "lastopenedemail", "lastportallogin", "linkclickcount",
+        "openedcount", "registeredportal", "sentcount",
+    ])
+    static let all: [ChildTable] = [phones, notes, payments, attempts, emails, emailstats]
+
+    static func named(_ name: String) -> ChildTable? { all.first { $0.name == name } }
+}
+
+extension SandboxJSON {
+    /// The value as stored in SQLite, keeping its type (document records).
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: return .null
+        case .bool(let b): return (b ? 1 : 0).databaseValue
+        case .int(let i): return i.databaseValue
+        case .double(let d): return d.databaseValue
+        case .string(let s): return s.databaseValue
+        case .array, .object: return jsonString.databaseValue
+        }
+    }
+
+    /// The value as text, as a value "sent" by a client or a seed file is stored:
+    /// strings exactly as sent, numbers and booleans as their JSON text, null as null.
+    var textDatabaseValue: DatabaseValue {
+        switch self {
+        case .null: return .null
+        case .string(let s): return s.databaseValue
+        case .bool(let b): return (b ? "true" : "false").databaseValue
+        case .int, .double, .array, .object: return jsonString.databaseValue
+        }
+    }
+
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let i): self = .int(Int(i))
+        case .double(let d): self = .double(d)
+        case .string(let s): self = .string(s)
+        case .blob(let data): self = .string(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+extension JSONWriter {
+    mutating func write(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: raw("null")
+        case .int64(let i): raw(String(i))
+        case .double(let d): writeDouble(d)
+        case .string(let s): writeString(s)
+        case .blob(let data): writeString(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    /// Writes each row of a statement as an object with the given (sorted, pre-encoded) keys;
+    /// the statement selects the columns in that order. Returns the number of rows.
+    @discardableResult
+    mutating func writeRows(_ rows: RowCursor, keys: [[UInt8]]) throws -> Int {
+        var count = 0
+        while let row = try rows.next() {
+            if count > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "{"))
+            for i in 0..<keys.count {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes.append(contentsOf: keys[i])
+                let value: DatabaseValue = row[i]
+                write(value)
+            }
+            bytes.append(UInt8(ascii: "}"))
+            count += 1
+        }
+        return count
+    }
+}

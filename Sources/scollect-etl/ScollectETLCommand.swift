@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct ScollectETLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scollect-etl",
+        abstract: "Load placement files into the Scollect collection API, with reports.",
+        subcommands: [RunCommand.self, DemoCommand.self, SandboxCommand.self, BenchCommand.self]
+    )
+}

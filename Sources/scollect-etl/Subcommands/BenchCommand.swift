@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import ScollectETL
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks that print figures (see Benchmarks/README.md).",
+        subcommands: [Generate.self, Read.self]
+    )
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write an N-row, 30-column placement CSV with the sample file's columns and mess.")
+
+        @Option(help: "Number of data rows.")
+        var rows = 1_000_000
+
+        @Option(help: "Output file.")
+        var output: String
+
+        @Option(help: "Share of rows with a value that must be rejected (0–1).")
+        var badShare = 0.01
+
+        func run() throws {
+            let started = Date()
+            let bytes = try PlacementGenerator(seed: 42, badShare: badShare).write(rows: rows, to: output)
+            print(String(format: "wrote %d rows, %.1f MB to %@ in %.1f s", rows, Double(bytes) / 1e6, output, Date().timeIntervalSince(started)))
+        }
+    }
+
+    struct Read: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read + map + normalise a file through a pipeline, without the API; print rows/s and peak memory.")
+
+        @Argument(help: "The pipeline whose reader, mapping and normalisers are used.")
+        var pipeline: String
+
+        @Option(help: "The input file (default: the pipeline's source).")
+        var input: String?
+
+        func run() throws {
+            var config = try PipelineLoader.load(path: pipeline)
+            if let input { config.source.path = input }
+            let size = (try? FileManager.default.attributesOfItem(atPath: config.source.path)[.size] as? Int) ?? 0
+            let started = Date()
+            let reader = try ReaderRegistry.open(config.source)
+            let mapper = try RowMapper(config: config, header: reader.header, inputFile: config.source.path)
+            var rows = 0, good = 0, rejected = 0, malformed = 0
+            while let result = try reader.next() {
+                rows += 1
+                switch result {
+                case .malformed: malformed += 1
+                case let .record(record):
+                    if case .row = mapper.map(record) { good += 1 } else { rejected += 1 }
+                }
+            }
+            let seconds = Date().timeIntervalSince(started)
+            var usage = rusage()
+            getrusage(RUSAGE_SELF, &usage)
+            let peakMiB = Double(usage.ru_maxrss) / 1024 // ru_maxrss is in KiB on Linux
+            print("file          \(config.source.path)")
+            print(String(format: "size          %.1f MB", Double(size) / 1e6))
+            print("rows          \(rows) (ready \(good), rejected \(rejected), malformed \(malformed))")
+            print(String(format: "seconds       %.3f", seconds))
+            print(String(format: "rows/s        %.0f", Double(rows) / seconds))
+            print(String(format: "MB/s          %.1f", Double(size) / 1e6 / seconds))
+            print(String(format: "peak RSS MiB  %.1f", peakMiB))
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import ScollectETL
+import ScollectSandbox
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline: read, normalise, write what changed to Scollect, and write the reports.",
+        discussion: """
+        The target is the pipeline's target.url, or SCOLLECT_URL when set (with SCOLLECT_APIKEY and \
+        SCOLLECT_PIN). A pipeline whose target is "sandbox" runs against the embedded sandbox when \
+        SCOLLECT_URL is not set.
+        \(ExitCodeHelp.table)
+        """
+    )
+
+    @Argument(help: "The pipeline file (YAML).")
+    var pipeline: String
+
+    @Option(help: "Read this file instead of the pipeline's source file (e.g. a fixed rejects report).")
+    var input: String?
+
+    @Flag(name: .shortAndLong, help: "Print only the end-of-run summary.")
+    var quiet = false
+
+    mutating func run() throws {
+        let summary = try runPipeline(at: pipeline, input: input, quiet: quiet)
+        throw ExitCode(summary.exitCode.rawValue)
+    }
+}
+
+/// Shared by `run` and `demo`: load the pipeline, resolve the target (starting the embedded
+/// sandbox if that is the target), run, print the summary.
+func runPipeline(at path: String, input: String?, quiet: Bool) throws -> RunSummary {
+    let log: (String) -> Void = { if !quiet { printError($0) } }
+    let config: PipelineConfig
+    do {
+        config = try PipelineLoader.load(path: path)
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+    }
+    let resolved = try TargetResolver.resolve(config, log: { printError($0) })
+    defer { resolved.sandbox?.stop() }
+
+    var options = RunOptions()
+    options.inputOverride = input
+    options.log = log
+    options.isInterrupted = { Interruption.requested }
+    Interruption.install()
+    let summary = PipelineRunner(config: config, target: resolved.target, options: options).run()
+    print(summary.table)
+    if let reason = summary.abortReason { printError("error: \(reason)") }
+    return summary
+}
+
+enum TargetResolver {
+    struct Resolved {
+        let target: RunTarget
+        let sandbox: SandboxServer?
+    }
+
+    static let sandboxDatabase = ".scollect/sandbox.sqlite"
+
+    /// SCOLLECT_URL wins; else a "sandbox" target starts the embedded sandbox; a real URL in
+    /// the pipeline never falls back to the sandbox.
+    static func resolve(_ config: PipelineConfig, log: (String) -> Void) throws -> Resolved {
+        let env = ProcessInfo.processInfo.environment
+        let url = env["SCOLLECT_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if url != nil || !config.target.isSandbox {
+            let baseURL = url ?? config.target.url
+            guard let apikey = env["SCOLLECT_APIKEY"], !apikey.isEmpty, let pin = env["SCOLLECT_PIN"], !pin.isEmpty else {
+                printError("error: target \(baseURL) needs credentials: set SCOLLECT_APIKEY and SCOLLECT_PIN in the environment (never in the pipeline file)")
+                throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+            }
+            return Resolved(target: RunTarget(baseURL: baseURL, credentials: Credentials(apikey: apikey, pin: pin), description: baseURL), sandbox: nil)
+        }
+        try FileManager.default.createDirectory(atPath: ".scollect", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var sandboxConfig = SandboxConfiguration(databasePath: sandboxDatabase, port: 0, seedFiles: config.target.sandboxSeedFiles)
+        sandboxConfig.host = "127.0.0.1"
+        let server: SandboxServer
+        do {
+            server = try SandboxServer.start(sandboxConfig)
+        } catch {
+            printError("error: cannot start the embedded sandbox: \(error)")
+            throw ExitCode(ScollectETL.ExitCode.apiUnavailable.rawValue)
+        }
+        log("""
+        ************************************************************************
+        *  EMBEDDED SANDBOX: SCOLLECT_URL is not set and the pipeline's target  *
+        *  is "sandbox". Loading into a local sandbox, not a real Scollect:     *
+        *    \(server.baseURL.padding(toLength: 66, withPad: " ", startingAt: 0))*
+        *    database \(sandboxDatabase.padding(toLength: 57, withPad: " ", startingAt: 0))*
+        ************************************************************************
+        """)
+        let apikey = env["SCOLLECT_APIKEY"].flatMap { $0.isEmpty ? nil : $0 } ?? sandboxConfig.apikey
+        let pin = env["SCOLLECT_PIN"].flatMap { $0.isEmpty ? nil : $0 } ?? sandboxConfig.pin
+        return Resolved(target: RunTarget(baseURL: server.baseURL, credentials: Credentials(apikey: apikey, pin: pin),
+                                          description: "embedded sandbox \(server.baseURL) (\(sandboxDatabase))"),
+                        sandbox: server)
+    }
+}
+
+enum ExitCodeHelp {
+    static var table: String {
+        "Exit codes:\n" + ScollectETL.ExitCode.allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
+    }
+}
+
+/// Ctrl-C or SIGTERM: finish the current batch, write the reports, exit 7.
+enum Interruption {
+    nonisolated(unsafe) static var requested = false
+    static func install() {
+        signal(SIGINT) { _ in Interruption.requested = true }
+        signal(SIGTERM) { _ in Interruption.requested = true }
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

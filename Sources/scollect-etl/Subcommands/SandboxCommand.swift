@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct SandboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sandbox", abstract: "Run the embedded Scollect sandbox.")
+}

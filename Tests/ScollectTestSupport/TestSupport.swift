@@ -1,0 +1,99 @@
+import CZlib
+import Foundation
+import ScollectETL
+import ScollectSandbox
+
+/// The repository's root folder, found from this file's path.
+public let repositoryRoot: String = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+public func repositoryPath(_ relative: String) -> String { repositoryRoot + "/" + relative }
+
+/// A fresh temporary folder.
+public func makeTemporaryDirectory(_ label: String = "scollect-test") throws -> String {
+    let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+public struct GzipReadError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Reads a whole gzip file back through zlib, as an operator's `zcat` would.
+public func readGzipFile(_ path: String) throws -> String {
+    guard let file = gzopen(path, "rb") else { throw GzipReadError(description: "\(path): cannot open") }
+    defer { gzclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = gzread(file, &buffer, UInt32(buffer.count))
+        if count < 0 { throw GzipReadError(description: "\(path): gzip read error") }
+        if count == 0 { break }
+        bytes.append(contentsOf: buffer[0..<Int(count)])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// File mode bits (e.g. 0o600).
+public func fileMode(_ path: String) -> Int {
+    var info = stat()
+    stat(path, &info)
+    return Int(info.st_mode & 0o777)
+}
+
+/// A sandbox on a free port with a fresh database seeded with the sample accounts.
+public func startSampleSandbox(rateLimit: Int? = nil, tokenTTL: Double? = nil) throws -> (SandboxServer, String) {
+    let folder = try makeTemporaryDirectory("sandbox")
+    var configuration = SandboxConfiguration(databasePath: folder + "/sandbox.sqlite", port: 0,
+                                             seedFiles: [repositoryPath("SampleData/sandbox-accounts.json")])
+    configuration.rateLimit = rateLimit
+    if let tokenTTL { configuration.tokenTTL = tokenTTL }
+    return (try SandboxServer.start(configuration), folder)
+}
+
+/// A small synchronous HTTP+JSON helper for reading back what a run wrote.
+public final class TestAPI {
+    let http = CurlHTTPClient()
+    let baseURL: String
+    var token = ""
+
+    public init(baseURL: String, apikey: String = SandboxConfiguration.defaultAPIKey, pin: String = SandboxConfiguration.defaultPIN) throws {
+        self.baseURL = baseURL
+        let login = try post("/login", ["apikey": apikey, "pin": pin], authenticated: false)
+        token = login["result"]?["access_token"]?.stringValue ?? ""
+    }
+
+    public func get(_ path: String) throws -> JSONValue {
+        let response = try http.perform(HTTPRequest(method: "GET", url: baseURL + path, headers: [("Authorization", "Bearer \(token)")]))
+        return JSONValue.parse(response.body) ?? .null
+    }
+
+    public func post(_ path: String, _ body: [String: String], authenticated: Bool = true, method: String = "POST") throws -> JSONValue {
+        let data = try JSONSerialization.data(withJSONObject: body)
+        var headers = [("Content-Type", "application/json")]
+        if authenticated { headers.append(("Authorization", "Bearer \(token)")) }
+        let response = try http.perform(HTTPRequest(method: method, url: baseURL + path, headers: headers, body: Array(data)))
+        return JSONValue.parse(response.body) ?? .null
+    }
+
+    /// The account's dbase record, or nil when the API does not know it.
+    public func account(_ filenumber: String) throws -> [String: String] {
+        let json = try get("/getaccount/\(filenumber)")
+        guard let record = json["result"]?.arrayValue?.first?.objectValue else { return [:] }
+        var fields: [String: String] = [:]
+        for (key, value) in record { if let text = value.stringValue { fields[key] = text } }
+        return fields
+    }
+
+    public func phones(_ filenumber: String) throws -> [String] {
+        let json = try get("/getphones/\(filenumber)")
+        return (json["result"]?.arrayValue ?? []).compactMap { $0["phonenumber"]?.stringValue }
+    }
+
+    /// The sandbox's admin statistics.
+    public func stats() throws -> JSONValue {
+        let response = try http.perform(HTTPRequest(method: "GET", url: baseURL + "/_sandbox/stats"))
+        return JSONValue.parse(response.body) ?? .null
+    }
+}
