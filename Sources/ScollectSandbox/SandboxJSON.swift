@@ -4,6 +4,7 @@ import Foundation
 ///
 /// Objects are written with their keys sorted by code point and without spaces, as the Flask
 /// server behind the documented API does (`jsonify`), so responses read like the document.
+/// Numbers compare by value: `.int(60) == .double(60.0)` (JSON text `60.0` may parse as either).
 public enum SandboxJSON: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -24,6 +25,15 @@ public enum SandboxJSON: Sendable, Hashable {
         switch self {
         case .int(let i): return i
         case .double(let d) where d.rounded() == d && abs(d) < 1e15: return Int(d)
+        default: return nil
+        }
+    }
+
+    /// The number, if this is one.
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
         default: return nil
         }
     }
@@ -66,6 +76,32 @@ public enum SandboxJSON: Sendable, Hashable {
         var w = JSONWriter()
         w.write(self)
         return String(decoding: w.bytes, as: UTF8.self)
+    }
+}
+
+extension SandboxJSON {
+    public static func == (lhs: SandboxJSON, rhs: SandboxJSON) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.int, .double), (.double, .int), (.double, .double): return lhs.doubleValue == rhs.doubleValue
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(1); hasher.combine(b)
+        case .int, .double: hasher.combine(2); hasher.combine(doubleValue)
+        case .string(let s): hasher.combine(3); hasher.combine(s)
+        case .array(let a): hasher.combine(4); hasher.combine(a)
+        case .object(let o): hasher.combine(5); hasher.combine(o)
+        }
     }
 }
 

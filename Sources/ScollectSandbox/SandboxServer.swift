@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// A local server speaking the documented Scollect API over HTTP, its state in a SQLite file.
 ///
@@ -19,6 +20,7 @@ public final class SandboxServer: @unchecked Sendable {
 
     let api: SandboxAPI
     private let runTask: Task<Void, Never>
+    private let group: ServiceGroup
     private let state: RunState
 
     public var baseURL: String {
@@ -47,9 +49,10 @@ public final class SandboxServer: @unchecked Sendable {
             },
             logger: logger
         )
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let body: @Sendable () async -> Void = {
             do {
-                try await app.run()
+                try await group.run()
                 state.finished(error: nil)
             } catch {
                 state.finished(error: error)
@@ -64,7 +67,7 @@ public final class SandboxServer: @unchecked Sendable {
         switch state.waitForStart(timeout: 60) {
         case .running(let port):
             return SandboxServer(configuration: configuration, port: port, store: store, api: api,
-                                 task: task, state: state)
+                                 task: task, group: group, state: state)
         case .failed(let error):
             store.close()
             throw SandboxError("sandbox could not listen on \(configuration.host):\(configuration.port): \(error)")
@@ -76,7 +79,8 @@ public final class SandboxServer: @unchecked Sendable {
     }
 
     private init(configuration: SandboxConfiguration, port: Int, store: SandboxStore, api: SandboxAPI,
-                 task: Task<Void, Never>, state: RunState) {
+                 task: Task<Void, Never>, group: ServiceGroup, state: RunState) {
+        self.group = group
         self.configuration = configuration
         self.host = configuration.host
         self.port = port
@@ -86,16 +90,26 @@ public final class SandboxServer: @unchecked Sendable {
         self.state = state
     }
 
-    /// Stops listening and closes the database. Blocks until done; safe to call twice.
+    /// Stops listening (open connections finish their request) and closes the database.
+    /// Blocks until done; safe to call twice.
     public func stop() {
-        runTask.cancel()
-        state.waitUntilFinished()
+        let group = self.group
+        let shutdown: @Sendable () async -> Void = { await group.triggerGracefulShutdown() }
+        if #available(macOS 15.0, iOS 18.0, *) {
+            Task(executorPreference: ThreadPoolExecutor.shared, operation: shutdown)
+        } else {
+            Task(operation: shutdown)
+        }
+        if !state.waitUntilFinished(timeout: 10) {
+            runTask.cancel()  // connections that do not close in time
+            _ = state.waitUntilFinished(timeout: .infinity)
+        }
         state.closeOnce { store.close() }
     }
 
     /// Blocks until the server stops (`stop()` from another thread, or a fatal server error).
     public func waitUntilStopped() {
-        state.waitUntilFinished()
+        _ = state.waitUntilFinished(timeout: .infinity)
     }
 
     // MARK: Faults and stats (also reachable over HTTP under /_sandbox/)
@@ -159,10 +173,19 @@ private final class RunState: @unchecked Sendable {
         return .failed(error ?? SandboxError("server stopped before listening"))
     }
 
-    func waitUntilFinished() {
+    /// True when finished, false on timeout.
+    func waitUntilFinished(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout.isFinite ? timeout : 0)
         condition.lock()
-        while !done { condition.wait() }
-        condition.unlock()
+        defer { condition.unlock() }
+        while !done {
+            if !timeout.isFinite {
+                condition.wait()  // wait(until: .distantFuture) traps on Linux
+            } else if !condition.wait(until: deadline) {
+                return done
+            }
+        }
+        return true
     }
 
     func closeOnce(_ body: () -> Void) {

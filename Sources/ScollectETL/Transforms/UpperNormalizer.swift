@@ -1,0 +1,36 @@
+/// Codes such as US state abbreviations: trims Unicode whitespace (like `TextNormalizer`) and
+/// upper-cases. Whitespace-only values are `.blank`.
+public struct UpperNormalizer: Normalizer {
+    public static let name = "upper"
+
+    public init() {}
+
+    public func normalize(_ raw: String) -> Normalized {
+        let result: String?? = TextNormalizer.withBytes(raw) { p -> String?? in
+            let (s, e) = TextNormalizer.trimmed(p)
+            if s == e { return .some(nil) }
+            var ascii = true
+            var lower = false
+            for i in s..<e {
+                let b = p[i]
+                if b >= 0x80 { ascii = false; break }
+                if b &- 0x61 < 26 { lower = true }
+            }
+            guard ascii else { return nil } // non-ASCII: let the standard library do it
+            if !lower && s == 0 && e == p.count { return .some(.some(raw)) }
+            return .some(.some(TextNormalizer.makeASCII(count: e - s) { out in
+                for i in s..<e {
+                    let b = p[i]
+                    out[i - s] = b &- 0x61 < 26 ? b - 0x20 : b
+                }
+            }))
+        }
+        switch result {
+        case .some(.none): return .blank
+        case .some(.some(let value)): return .value(value)
+        case .none:
+            guard case .value(let trimmed, _) = TextNormalizer().normalize(raw) else { return .blank }
+            return .value(trimmed.uppercased())
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import ScollectSandbox
+
+/// The sliding-window limit and `max_in_any_second`, on a synthetic clock.
+@Suite struct SandboxTrafficTests {
+    @Test func admitsUpToTheLimitPerSlidingSecond() {
+        let traffic = SandboxTraffic(faults: SandboxFaults(rateLimit: 3, tokenTTL: 900))
+        #expect(traffic.admit(endpoint: "a", at: 10.0) == .admitted)
+        #expect(traffic.admit(endpoint: "a", at: 10.2) == .admitted)
+        #expect(traffic.admit(endpoint: "b", at: 10.4) == .admitted)
+        #expect(traffic.admit(endpoint: "a", at: 10.6) == .limited(retryAfter: 1))
+        #expect(traffic.admit(endpoint: "a", at: 10.99) == .limited(retryAfter: 1))
+        // 10.0 leaves the window (10.0, 11.0] at 11.0.
+        #expect(traffic.admit(endpoint: "a", at: 11.0) == .admitted)
+        #expect(traffic.admit(endpoint: "a", at: 11.1) == .limited(retryAfter: 1))
+        let stats = traffic.currentStats
+        #expect(stats.admitted == 4)
+        #expect(stats.rejected429 == 3)
+        #expect(stats.endpoints == ["a": 3, "b": 1])
+        #expect(stats.maxInAnySecond == 3)
+    }
+
+    @Test func maxInAnySecondFindsTheDensestWindow() {
+        let traffic = SandboxTraffic(faults: SandboxFaults(rateLimit: nil, tokenTTL: 900))
+        for t in [0.0, 0.5, 1.2, 1.3, 1.4, 1.45, 2.3, 5.0] { _ = traffic.admit(endpoint: "x", at: t) }
+        // (0.45, 1.45] holds 0.5, 1.2, 1.3, 1.4, 1.45.
+        #expect(traffic.currentStats.maxInAnySecond == 5)
+        traffic.resetStats()
+        #expect(traffic.currentStats == SandboxStats(endpoints: [:], admitted: 0, rejected429: 0, maxInAnySecond: 0))
+        _ = traffic.admit(endpoint: "x", at: 5.1)
+        #expect(traffic.currentStats.maxInAnySecond == 1)
+    }
+
+    @Test func resetKeepsTheLimitWindow() {
+        let traffic = SandboxTraffic(faults: SandboxFaults(rateLimit: 2, tokenTTL: 900))
+        _ = traffic.admit(endpoint: "x", at: 1.0)
+        _ = traffic.admit(endpoint: "x", at: 1.1)
+        traffic.resetStats()
+        #expect(traffic.admit(endpoint: "x", at: 1.2) == .limited(retryAfter: 1))
+        #expect(traffic.currentStats.rejected429 == 1)
+    }
+
+    @Test func zeroLimitRejectsEverything() {
+        let traffic = SandboxTraffic(faults: SandboxFaults(rateLimit: 0, tokenTTL: 900))
+        #expect(traffic.admit(endpoint: "x", at: 1.0) == .limited(retryAfter: 1))
+    }
+}
+
+/// Tokens on a synthetic clock.
+@Suite struct SandboxJWTTests {
+    let jwt = SandboxJWT(key: .init(size: .bits256))
+
+    @Test func verifiesItsOwnTokens() throws {
+        let now = Date(timeIntervalSince1970: 1_700_000_000.7)
+        let token = jwt.issue(subject: "k", pin: "p", ttl: 10, now: now)
+        let claims = try jwt.verify(token, now: now)
+        #expect(claims["iat"] == 1_700_000_000)
+        #expect(claims["exp"] == 1_700_000_010)
+        #expect(claims["sub"] == "k")
+        // Valid through the whole second of exp, expired after it.
+        #expect(throws: Never.self) { _ = try jwt.verify(token, now: Date(timeIntervalSince1970: 1_700_000_010.9)) }
+        #expect(throws: SandboxJWT.Failure.expired) { _ = try jwt.verify(token, now: Date(timeIntervalSince1970: 1_700_000_011)) }
+        #expect(throws: SandboxJWT.Failure.notYetValid) { _ = try jwt.verify(token, now: Date(timeIntervalSince1970: 1_699_999_999)) }
+    }
+
+    @Test func rejectsOtherKeysAndGarbage() {
+        let token = SandboxJWT(key: .init(size: .bits256)).issue(subject: "k", pin: "p", ttl: 10)
+        #expect(throws: SandboxJWT.Failure.badSignature) { _ = try jwt.verify(token) }
+        #expect(throws: SandboxJWT.Failure.malformed("Not enough segments")) { _ = try jwt.verify("abc") }
+    }
+}
+
+@Suite struct SandboxJSONTests {
+    @Test func writesSortedCompactJSON() throws {
+        let value: SandboxJSON = ["b": 1, "a": ["x\n\"y\"", nil, true, 1.5], "E-Mail": "é", "CO AMT": 0.0]
+        #expect(value.jsonString == #"{"CO AMT":0.0,"E-Mail":"é","a":["x\n\"y\"",null,true,1.5],"b":1}"#)
+        #expect(try SandboxJSON.parse(value.jsonString) == value)
+    }
+}
