@@ -24,7 +24,8 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             let started = Date()
-            let bytes = try PlacementGenerator(seed: 42, badShare: badShare).write(rows: rows, to: output)
+            var generator = PlacementGenerator(seed: 42, badShare: badShare)
+            let bytes = try generator.write(rows: rows, to: output)
             print(String(format: "wrote %d rows, %.1f MB to %@ in %.1f s", rows, Double(bytes) / 1e6, output, Date().timeIntervalSince(started)))
         }
     }
@@ -57,7 +58,7 @@ struct BenchCommand: ParsableCommand {
             }
             let seconds = Date().timeIntervalSince(started)
             var usage = rusage()
-            getrusage(RUSAGE_SELF, &usage)
+            getrusage(RUSAGE_SELF.rawValue, &usage)
             let peakMiB = Double(usage.ru_maxrss) / 1024 // ru_maxrss is in KiB on Linux
             print("file          \(config.source.path)")
             print(String(format: "size          %.1f MB", Double(size) / 1e6))
