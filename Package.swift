@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "ScollectTestSupport", dependencies: ["ScollectETL", "ScollectSandbox", "CZlib"], path: "Tests/ScollectTestSupport"),
         .testTarget(name: "ScollectETLTests", dependencies: ["ScollectETL", "ScollectTestSupport", "CZlib"]),
         .testTarget(name: "ScollectSandboxTests", dependencies: ["ScollectSandbox"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ScollectETL", "ScollectSandbox", "ScollectTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ScollectETL", "ScollectSandbox", "ScollectTestSupport"],
+                    swiftSettings: [.enableUpcomingFeature("BareSlashRegexLiterals")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
-import ServiceLifecycle
+import NIOCore
 
 /// A local server speaking the documented Scollect API over HTTP, its state in a SQLite file.
 ///
@@ -20,7 +21,6 @@ public final class SandboxServer: @unchecked Sendable {
 
     let api: SandboxAPI
     private let runTask: Task<Void, Never>
-    private let group: ServiceGroup
     private let state: RunState
 
     public var baseURL: String {
@@ -40,23 +40,32 @@ public final class SandboxServer: @unchecked Sendable {
         var logger = Logger(label: "scollect-sandbox")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
             ?? .warning
-        let app = Application(
-            responder: SandboxResponder(api: api),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                 serverName: "scollect-sandbox"),
-            onServerRunning: { channel in
-                state.started(port: channel.localAddress?.port ?? -1)
+        // The HTTP/1 server of Hummingbird, run directly rather than through `Application`: the
+        // ServiceGroup and date-cache services `Application` adds spawn unstructured tasks on
+        // shutdown, which need the global cooperative pool, and `stop()` may be blocking it.
+        let service = try HTTPServerBuilder.http1().buildServer(
+            configuration: ServerConfiguration(address: .hostname(configuration.host, port: configuration.port),
+                                               serverName: "scollect-sandbox"),
+            eventLoopGroup: EventLoopGroupProvider.singleton.eventLoopGroup,
+            logger: logger,
+            responder: { (request, responseWriter: consuming ResponseWriter, _) in
+                let response = await api.handle(request)
+                try await responseWriter.write(response: response.head, body: response.body)
             },
-            logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let body: @Sendable () async -> Void = {
-            do {
-                try await group.run()
-                state.finished(error: nil)
-            } catch {
-                state.finished(error: error)
+            onServerRunning: { channel in
+                state.started(channel: channel)
             }
+        )
+        // The database closes when the server has stopped, before anyone waiting is woken.
+        let body: @Sendable () async -> Void = {
+            var failure: (any Error)?
+            do {
+                try await service.run()
+            } catch {
+                failure = error
+            }
+            store.close()
+            state.finished(error: failure)
         }
         let task: Task<Void, Never>
         if #available(macOS 15.0, iOS 18.0, *) {
@@ -67,20 +76,17 @@ public final class SandboxServer: @unchecked Sendable {
         switch state.waitForStart(timeout: 60) {
         case .running(let port):
             return SandboxServer(configuration: configuration, port: port, store: store, api: api,
-                                 task: task, group: group, state: state)
+                                 task: task, state: state)
         case .failed(let error):
-            store.close()
             throw SandboxError("sandbox could not listen on \(configuration.host):\(configuration.port): \(error)")
         case .timedOut:
             task.cancel()
-            store.close()
             throw SandboxError("sandbox did not start listening on \(configuration.host):\(configuration.port)")
         }
     }
 
     private init(configuration: SandboxConfiguration, port: Int, store: SandboxStore, api: SandboxAPI,
-                 task: Task<Void, Never>, group: ServiceGroup, state: RunState) {
-        self.group = group
+                 task: Task<Void, Never>, state: RunState) {
         self.configuration = configuration
         self.host = configuration.host
         self.port = port
@@ -93,21 +99,17 @@ public final class SandboxServer: @unchecked Sendable {
     /// Stops listening (open connections finish their request) and closes the database.
     /// Blocks until done; safe to call twice.
     public func stop() {
-        let group = self.group
-        let shutdown: @Sendable () async -> Void = { await group.triggerGracefulShutdown() }
-        if #available(macOS 15.0, iOS 18.0, *) {
-            Task(executorPreference: ThreadPoolExecutor.shared, operation: shutdown)
-        } else {
-            Task(operation: shutdown)
+        // Closing the listening socket ends the accept loop; cancelling the task then ends the
+        // open (keep-alive) connections. Neither needs the cooperative pool.
+        if let channel = state.listeningChannel {
+            try? channel.close().wait()
         }
-        if !state.waitUntilFinished(timeout: 10) {
-            runTask.cancel()  // connections that do not close in time
-            _ = state.waitUntilFinished(timeout: .infinity)
-        }
-        state.closeOnce { store.close() }
+        runTask.cancel()
+        _ = state.waitUntilFinished(timeout: .infinity)
     }
 
-    /// Blocks until the server stops (`stop()` from another thread, or a fatal server error).
+    /// Blocks until the server has stopped and closed its database (`stop()` from another
+    /// thread, or a fatal server error).
     public func waitUntilStopped() {
         _ = state.waitUntilFinished(timeout: .infinity)
     }
@@ -143,15 +145,22 @@ private final class RunState: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var port: Int?
+    private var channel: (any Channel)?
     private var done = false
     private var error: (any Error)?
-    private var closed = false
 
-    func started(port: Int) {
+    func started(channel: any Channel) {
         condition.lock()
-        self.port = port
+        self.channel = channel
+        self.port = channel.localAddress?.port ?? -1
         condition.broadcast()
         condition.unlock()
+    }
+
+    var listeningChannel: (any Channel)? {
+        condition.lock()
+        defer { condition.unlock() }
+        return channel
     }
 
     func finished(error: (any Error)?) {
@@ -186,13 +195,5 @@ private final class RunState: @unchecked Sendable {
             }
         }
         return true
-    }
-
-    func closeOnce(_ body: () -> Void) {
-        condition.lock()
-        let first = !closed
-        closed = true
-        condition.unlock()
-        if first { body() }
     }
 }

@@ -67,7 +67,7 @@ public final class SandboxStore: @unchecked Sendable {
         self.jwtSecret = secret
     }
 
-    /// Closes the database (further calls fail).
+    /// Closes the database; later calls throw. Must not run concurrently with other calls.
     public func close() {
         try? pool.close()
     }

@@ -123,8 +123,14 @@ public final class PipelineRunner {
         let state = RunState()
         var reportFailure: Error?
 
-        func report(_ line: RejectLine) {
-            do { try rejects.add(line) } catch { reportFailure = reportFailure ?? error }
+        // Lines of one batch are collected and written in row order at the end of the batch.
+        var pendingLines: [RejectLine] = []
+        func report(_ line: RejectLine) { pendingLines.append(line) }
+        func flushReportLines() {
+            for line in pendingLines.sorted(by: { ($0.row, $0.kind == .warning ? 0 : 1) < ($1.row, $1.kind == .warning ? 0 : 1) }) {
+                do { try rejects.add(line) } catch { reportFailure = reportFailure ?? error }
+            }
+            pendingLines.removeAll(keepingCapacity: true)
         }
         func reportWarnings(_ warnings: [RowIssue], of record: SourceRecord) {
             for warning in warnings {
@@ -149,7 +155,6 @@ public final class PipelineRunner {
                 break
             }
             // 1. Read and normalise one batch (on this thread: cheap next to the API calls).
-            enum Slot { case pending(NormalizedRow), done }
             var slots: [NormalizedRow] = []
             var batchRows = 0
             do {
@@ -205,6 +210,7 @@ public final class PipelineRunner {
                     reject(row.record, row: row.row, line: row.record.line, issue: issue, callsMade: callsMade)
                 }
             }
+            flushReportLines()
             options.log("rows \(summary.rowsRead): written \(summary.written), unchanged \(summary.unchanged), rejected \(summary.rejected), calls \(counter.total)")
 
             if let fatal = state.fatal {
@@ -214,6 +220,7 @@ public final class PipelineRunner {
             }
         }
 
+        flushReportLines()
         summary.callsByEndpoint = counter.byEndpoint
         summary.callsFailed = state.failedCalls
         do {

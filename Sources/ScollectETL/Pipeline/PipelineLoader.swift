@@ -22,7 +22,7 @@ public enum PipelineLoader {
             guard let node = try Yams.compose(yaml: text) else { throw PipelineError(file: file, "the pipeline file is empty") }
             root = node
         } catch let error as YamlError {
-            throw yamlError(error, file: file)
+            throw yamlError(error, file: file, text: text)
         }
         let baseDirectory = URL(fileURLWithPath: file).deletingLastPathComponent().path
         func resolve(_ relative: String) -> String {
@@ -171,8 +171,17 @@ public enum PipelineLoader {
         return (type, options)
     }
 
-    private static func yamlError(_ error: YamlError, file: String) -> PipelineError {
+    private static func yamlError(_ error: YamlError, file: String, text: String) -> PipelineError {
         switch error {
+        case let .duplicatedKeysInMapping(duplicates, context):
+            // Name the line of the second occurrence: that is the one to remove or rename.
+            let key = duplicates.first ?? "?"
+            let lines = text.components(separatedBy: "\n").enumerated().filter { _, line in
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                return trimmed.hasPrefix(key + ":") || trimmed.hasPrefix("\"\(key)\":")
+            }.map { $0.offset + 1 }.filter { $0 >= context.mark.line }
+            let line = lines.count > 1 ? lines[1] : context.mark.line
+            return PipelineError(file: file, line: line, "\"\(key)\" appears twice in the same section (first on line \(lines.first ?? context.mark.line))")
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _):
             let what = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
             return PipelineError(file: file, line: mark.line, column: mark.column, "YAML syntax: \(what)")

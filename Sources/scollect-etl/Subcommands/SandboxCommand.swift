@@ -1,5 +1,139 @@
 import ArgumentParser
+import Foundation
+import ScollectSandbox
 
+/// `scollect-etl sandbox [serve] …` and `scollect-etl sandbox reset …`.
 struct SandboxCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sandbox", abstract: "Run the embedded Scollect sandbox.")
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run the embedded Scollect sandbox.",
+        discussion: """
+            A local server speaking the documented Scollect API, its state in a SQLite file. A new \
+            database holds the document's example accounts plus the seed files.
+            """,
+        subcommands: [Serve.self, Reset.self],
+        defaultSubcommand: Serve.self
+    )
+
+    static let defaultDatabase = ".scollect/sandbox.sqlite"
+    static let defaultSeed = "SampleData/sandbox-accounts.json"
+
+    /// The given seed files, or the sample data file when none are given and it exists.
+    static func seedFiles(_ given: [String]) -> [String] {
+        if !given.isEmpty { return given }
+        return FileManager.default.fileExists(atPath: defaultSeed) ? [defaultSeed] : []
+    }
+
+    static func say(_ line: String) {
+        print(line)
+        fflush(stdout)
+    }
+}
+
+extension SandboxCommand {
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "serve",
+            abstract: "Serve the sandbox API until interrupted."
+        )
+
+        @Option(help: "Port to listen on (0 = any free port).")
+        var port: Int = 8000
+
+        @Option(help: "Address to listen on.")
+        var host: String = "127.0.0.1"
+
+        @Option(name: .customLong("db"), help: "SQLite database file (created and seeded when missing).")
+        var database: String = SandboxCommand.defaultDatabase
+
+        @Option(name: .customLong("rate-limit"), help: "Admitted requests per second (sliding window); over it: HTTP 429.")
+        var rateLimit: Int?
+
+        @Option(name: .customLong("token-ttl"), help: "Access-token lifetime in seconds.")
+        var tokenTTL: Double = 900
+
+        @Option(name: .customLong("seed"), help: ArgumentHelp(
+            "Account file loaded when the database is created (repeatable; default \(SandboxCommand.defaultSeed) when it exists).",
+            valueName: "file"))
+        var seeds: [String] = []
+
+        @Option(help: "API key /login accepts.")
+        var apikey: String = SandboxConfiguration.defaultAPIKey
+
+        @Option(help: "PIN /login accepts.")
+        var pin: String = SandboxConfiguration.defaultPIN
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+            if let rateLimit, rateLimit < 0 { throw ValidationError("--rate-limit must not be negative") }
+            guard tokenTTL > 0 else { throw ValidationError("--token-ttl must be positive") }
+        }
+
+        func run() throws {
+            let existed = FileManager.default.fileExists(atPath: database)
+            let seedFiles = SandboxCommand.seedFiles(seeds)
+            var configuration = SandboxConfiguration(databasePath: database, port: port, seedFiles: seedFiles)
+            configuration.host = host
+            configuration.rateLimit = rateLimit
+            configuration.tokenTTL = tokenTTL
+            configuration.apikey = apikey
+            configuration.pin = pin
+            let server = try SandboxServer.start(configuration)
+
+            let say = SandboxCommand.say
+            say("Scollect sandbox listening on \(server.baseURL)")
+            say("  credentials: POST /login {\"apikey\": \"\(apikey)\", \"pin\": \"\(pin)\"}")
+            say("  database:    \(database)\(existed ? "" : " (new)")")
+            if existed {
+                if !seeds.isEmpty { say("  seed files ignored: the database exists (use `scollect-etl sandbox reset`)") }
+            } else if !seedFiles.isEmpty {
+                say("  seeded from: \(seedFiles.joined(separator: ", "))")
+            }
+            say("  faults:      rate limit \(rateLimit.map { "\($0)/s" } ?? "none"), token TTL \(tokenTTL) s")
+            say("  admin:       GET /_sandbox/stats, POST /_sandbox/stats/reset, PUT /_sandbox/config")
+            say("Press Ctrl-C to stop.")
+
+            let signals = SandboxCommand.onInterrupt { server.stop() }
+            server.waitUntilStopped()
+            signals.forEach { $0.cancel() }
+            say("Sandbox stopped.")
+        }
+    }
+
+    struct Reset: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset",
+            abstract: "Delete the sandbox database and re-create it with the document examples and the seed files."
+        )
+
+        @Option(name: .customLong("db"), help: "SQLite database file.")
+        var database: String = SandboxCommand.defaultDatabase
+
+        @Option(name: .customLong("seed"), help: ArgumentHelp(
+            "Account file to load (repeatable; default \(SandboxCommand.defaultSeed) when it exists).",
+            valueName: "file"))
+        var seeds: [String] = []
+
+        func run() throws {
+            let seedFiles = SandboxCommand.seedFiles(seeds)
+            try SandboxDatabase.reset(path: database, seedFiles: seedFiles)
+            let store = try SandboxStore.open(path: database)
+            let accounts = try store.accountCount()
+            store.close()
+            let from = seedFiles.isEmpty ? "" : " + \(seedFiles.joined(separator: ", "))"
+            SandboxCommand.say("Reset \(database): \(accounts) accounts (document examples\(from)).")
+        }
+    }
+
+    /// Runs `action` once on SIGINT or SIGTERM (instead of the process dying mid-write).
+    static func onInterrupt(_ action: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
+        let queue = DispatchQueue(label: "scollect-sandbox.signals")
+        return [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler(handler: action)
+            source.resume()
+            return source
+        }
+    }
 }
