@@ -78,6 +78,9 @@ final class SandboxAPI: Sendable {
     let jwt: SandboxJWT
     let apikey: String
     let pin: String
+    /// Tokens whose signature and claims checked out, with their `exp`: a client sends the
+    /// same token many times, and verifying it (base64, JSON, HMAC) is most of a request's cost.
+    private let verifiedTokens = VerifiedTokens()
 
     init(store: SandboxStore, traffic: SandboxTraffic, apikey: String, pin: String) {
         self.store = store
@@ -194,8 +197,17 @@ final class SandboxAPI: Sendable {
         guard parts.count == 2, parts[0] == "Bearer" else {
             return Reply.msg(.unauthorized, "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'")
         }
+        let token = String(parts[1])
+        let now = Date()
+        if let exp = verifiedTokens.expiry(of: token) {
+            if Int(now.timeIntervalSince1970.rounded(.down)) > exp {
+                return Reply.msg(.unauthorized, "Token has expired")
+            }
+            return nil
+        }
         do {
-            _ = try jwt.verify(String(parts[1]))
+            let claims = try jwt.verify(token, now: now)
+            verifiedTokens.remember(token, expiry: claims["exp"]?.intValue ?? Int.max)
             return nil
         } catch {
             switch error {
@@ -218,39 +230,36 @@ final class SandboxAPI: Sendable {
 
     // MARK: Reads
 
-    static let dbaseKeys: [[UInt8]] = Schema.dbaseColumns.map { column in
-        var w = JSONWriter()
-        w.writeString(column)
-        w.bytes.append(UInt8(ascii: ":"))
-        return w.bytes
+    /// `[a,b,…]` from JSON texts.
+    static func jsonArray(_ texts: [String]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(texts.reduce(2) { $0 + $1.utf8.count + 1 })
+        bytes.append(UInt8(ascii: "["))
+        for (i, text) in texts.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: text.utf8)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return bytes
     }
-    static let dbaseSelect = "SELECT \(Schema.dbaseColumns.map(Schema.quoted).joined(separator: ", ")) FROM dbase"
 
     private func account(_ filenumber: String) async throws -> Reply {
-        let bytes = try await pool.read { db -> [UInt8]? in
-            let statement = try db.cachedStatement(sql: Self.dbaseSelect + " WHERE filenumber = ?")
-            var w = JSONWriter(capacity: 8192)
-            w.bytes.append(UInt8(ascii: "["))
-            let n = try w.writeRows(Row.fetchCursor(statement, arguments: [filenumber]), keys: Self.dbaseKeys)
-            w.bytes.append(UInt8(ascii: "]"))
-            return n == 0 ? nil : w.bytes
+        let text = try await pool.read { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT json_text FROM dbase_json WHERE filenumber = ?"),
+                                arguments: [filenumber])
         }
-        guard let bytes else { return Reply.emptyResult }
-        return Reply.result(raw: bytes)
+        guard let text else { return Reply.emptyResult }
+        return Reply.result(raw: Self.jsonArray([text]))
     }
 
     private func accountBySocial(_ ssn: String) async throws -> Reply {
-        let bytes = try await pool.read { db -> [UInt8]? in
-            let statement = try db.cachedStatement(
-                sql: Self.dbaseSelect + " WHERE socialsecuritynumber = ? ORDER BY id")
-            var w = JSONWriter(capacity: 8192)
-            w.bytes.append(UInt8(ascii: "["))
-            let n = try w.writeRows(Row.fetchCursor(statement, arguments: [ssn]), keys: Self.dbaseKeys)
-            w.bytes.append(UInt8(ascii: "]"))
-            return n == 0 ? nil : w.bytes
+        let texts = try await pool.read { db in
+            try String.fetchAll(
+                db.cachedStatement(sql: "SELECT json_text FROM dbase_json WHERE socialsecuritynumber = ? ORDER BY id"),
+                arguments: [ssn])
         }
-        guard let bytes else { return Reply.error("SSN of \(ssn) not found") }
-        return Reply.result(raw: bytes)
+        guard !texts.isEmpty else { return Reply.error("SSN of \(ssn) not found") }
+        return Reply.result(raw: Self.jsonArray(texts))
     }
 
     enum ItemList {
@@ -264,13 +273,10 @@ final class SandboxAPI: Sendable {
             guard let id = try Int64.fetchOne(
                 db.cachedStatement(sql: "SELECT id FROM dbase WHERE filenumber = ?"), arguments: [filenumber])
             else { return .noAccount }
-            let statement = try db.cachedStatement(
-                sql: "SELECT \(table.selectList) FROM \(table.name) WHERE maindatabaseid = ? ORDER BY id")
-            var w = JSONWriter(capacity: 1024)
-            w.bytes.append(UInt8(ascii: "["))
-            let n = try w.writeRows(Row.fetchCursor(statement, arguments: [id]), keys: table.encodedKeys)
-            w.bytes.append(UInt8(ascii: "]"))
-            return .items(count: n, json: w.bytes)
+            let texts = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT json_text FROM \(table.name)_json WHERE maindatabaseid = ? ORDER BY id"),
+                arguments: [id])
+            return .items(count: texts.count, json: Self.jsonArray(texts))
         }
     }
 
@@ -363,13 +369,12 @@ final class SandboxAPI: Sendable {
         let source = text("source") ?? ""
         let now = Date()
         let found = try await pool.write { db -> Bool in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, filenumber FROM dbase WHERE filenumber = ?",
-                                             arguments: [filenumber])
-            else { return false }
-            let id: Int64 = row["id"]
-            let stored: String = row["filenumber"]
-            try Seeder.insertPhone(db, accountID: id, number: number, type: type, status: status, source: source, at: now)
-            try Seeder.insertNote(db, accountID: id, filenumber: stored, collector: "API",
+            guard let id = try Seeder.accountID(db, filenumber) else { return false }
+            let owner = try Seeder.PhoneOwner.of(db, accountID: id)
+            try Seeder.insertPhone(db, accountID: id, owner: owner, number: number, type: type, status: status,
+                                   source: source, at: now)
+            try Seeder.insertNote(db, accountID: id, filenumber: String.fromDatabaseValue(owner.filenumber) ?? filenumber,
+                                  collector: "API",
                                   message: "Added Phonenumber : \(number) Type: \(type) Status: \(status)", at: now)
             return true
         }
@@ -437,5 +442,24 @@ final class SandboxAPI: Sendable {
     func configJSON() -> SandboxJSON {
         let faults = traffic.currentFaults
         return ["rate_limit": faults.rateLimit.map { .int($0) } ?? .null, "token_ttl": .double(faults.tokenTTL)]
+    }
+}
+
+/// A bounded set of verified tokens.
+final class VerifiedTokens: @unchecked Sendable {
+    private let lock = NSLock()
+    private var expiries: [String: Int] = [:]
+
+    func expiry(of token: String) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return expiries[token]
+    }
+
+    func remember(_ token: String, expiry: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        if expiries.count >= 4096 { expiries.removeAll(keepingCapacity: true) }
+        expiries[token] = expiry
     }
 }

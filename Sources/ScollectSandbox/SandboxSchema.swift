@@ -34,7 +34,55 @@ enum Schema {
     static let protectedColumns: Set<String> = ["filenumber", "id"]
 
     static func quoted(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard name.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + name + "\"" }
+        return "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// `INSERT INTO table (columns…) VALUES (?…)`
+    static func insertSQL(_ table: String, _ columns: [String]) -> String {
+        "INSERT INTO \(table) (\(columns.map(quoted).joined(separator: ", "))) VALUES ("
+            + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+    }
+
+    static let dbaseInsertSQL = insertSQL("dbase", dbaseColumns)
+    static let dbaseDefaultValues: [String: DatabaseValue] = dbaseDefaults.mapValues(\.databaseValue)
+
+    /// SQL string literal.
+    static func literal(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    /// `json_object(...)` text of the given columns (SQLite functions take at most 127
+    /// arguments, so wide rows are built from chunks joined as text).
+    static func jsonObjectSQL(_ columns: [String]) -> String {
+        let chunks = stride(from: 0, to: columns.count, by: 60).map { start in
+            "json_object(" + columns[start..<min(start + 60, columns.count)]
+                .map { "\(literal($0)), \(quoted($0))" }.joined(separator: ", ") + ")"
+        }
+        if chunks.count == 1 { return chunks[0] }
+        return chunks.enumerated().map { i, chunk in
+            if i == 0 { return "rtrim(\(chunk), '}')" }
+            if i == chunks.count - 1 { return "ltrim(\(chunk), '{')" }
+            return "ltrim(rtrim(\(chunk), '}'), '{')"
+        }.joined(separator: " || ',' || ")
+    }
+
+    /// Views that render each row as the JSON object a route returns (`json_text`), keys in
+    /// code-point order: the serialisation runs inside SQLite. Re-created at every open so
+    /// they always match the code.
+    static func createViews(_ db: Database) throws {
+        try db.execute(sql: """
+            DROP VIEW IF EXISTS dbase_json;
+            CREATE VIEW dbase_json AS SELECT id, filenumber, portfolio, socialsecuritynumber,
+                \(jsonObjectSQL(dbaseColumns)) AS json_text FROM dbase;
+            """)
+        for table in ChildTable.all {
+            try db.execute(sql: """
+                DROP VIEW IF EXISTS \(table.name)_json;
+                CREATE VIEW \(table.name)_json AS SELECT id, maindatabaseid,
+                    \(jsonObjectSQL(table.outputColumns)) AS json_text FROM \(table.name);
+                """)
+        }
     }
 
     static func create(_ db: Database) throws {
@@ -73,24 +121,17 @@ struct ChildTable: Sendable {
     let name: String
     /// Keys of each item in the response, in code-point order.
     let outputColumns: [String]
-    /// Response keys pre-encoded as `"key":`.
-    let encodedKeys: [[UInt8]]
+    /// Every stored column (output columns plus `id`, `maindatabaseid`).
+    let storedColumns: [String]
+    let insertSQL: String
 
     init(_ name: String, _ columns: [String]) {
         self.name = name
         self.outputColumns = columns.sorted(by: codePointLess)
-        self.encodedKeys = outputColumns.map { column in
-            var w = JSONWriter(capacity: column.utf8.count + 3)
-            w.writeString(column)
-            w.bytes.append(UInt8(ascii: ":"))
-            return w.bytes
-        }
-    }
-
-    var storedColumns: [String] {
-        var columns = outputColumns
-        for extra in ["id", "maindatabaseid"] where !columns.contains(extra) { columns.append(extra) }
-        return columns
+        var stored = outputColumns
+        for extra in ["id", "maindatabaseid"] where !stored.contains(extra) { stored.append(extra) }
+        self.storedColumns = stored
+        self.insertSQL = Schema.insertSQL(name, stored)
     }
 
     var selectList: String { outputColumns.map(Schema.quoted).joined(separator: ", ") }

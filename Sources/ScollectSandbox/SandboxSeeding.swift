@@ -127,6 +127,7 @@ enum Seeder {
         for p in file.portfolios ?? [] {
             try ensurePortfolio(db, name: p.portfolio, id: p.id, client: p.client, dateplaced: p.dateplaced)
         }
+        var clients: [String: DatabaseValue] = [:]
         let now = Date()
         for account in file.accounts ?? [] {
             var values: [String: DatabaseValue] = [:]
@@ -134,25 +135,35 @@ enum Seeder {
                 values[key.lowercased()] = value.textDatabaseValue
             }
             let portfolio = account.portfolio ?? values["portfolio"].flatMap { String.fromDatabaseValue($0) } ?? ""
-            if !portfolio.isEmpty {
-                try ensurePortfolio(db, name: portfolio, id: nil, client: nil, dateplaced: nil)
+            if !portfolio.isEmpty && values["clientname"] == nil {
+                if clients[portfolio] == nil {
+                    try ensurePortfolio(db, name: portfolio, id: nil, client: nil, dateplaced: nil)
+                    clients[portfolio] = try DatabaseValue.fetchOne(
+                        db.cachedStatement(sql: "SELECT client FROM portfolios WHERE portfolio = ?"),
+                        arguments: [portfolio]) ?? .null
+                }
+                values["clientname"] = clients[portfolio]
             }
             let id = try insertAccount(db, filenumber: account.filenumber, id: nil, portfolio: portfolio,
-                                       values: values, fillClient: true)
+                                       values: values, fillClient: false)
             try insertNote(db, accountID: id, filenumber: account.filenumber, collector: "System",
                            message: "|ACCOUNT IMPORTED INTO DATABASE|", at: now)
+            let owner = PhoneOwner(filenumber: account.filenumber.databaseValue,
+                                   firstname: values["firstname"] ?? Schema.dbaseDefaultValues["firstname"] ?? .null,
+                                   lastname: values["lastname"] ?? Schema.dbaseDefaultValues["lastname"] ?? .null)
             for phone in account.phones ?? [] {
-                try insertPhone(db, accountID: id, number: phone.phonenumber, type: phone.phonetype ?? "UNKNOWN",
-                                status: phone.phonestatus ?? "UNKNOWN", source: phone.source ?? "", at: now)
+                try insertPhone(db, accountID: id, owner: owner, number: phone.phonenumber,
+                                type: phone.phonetype ?? "UNKNOWN", status: phone.phonestatus ?? "UNKNOWN",
+                                source: phone.source ?? "", at: now)
             }
         }
     }
 
     static func ensurePortfolio(_ db: Database, name: String, id: Int?, client: String?, dateplaced: String?) throws {
-        if try Row.fetchOne(db, sql: "SELECT 1 FROM portfolios WHERE portfolio = ?", arguments: [name]) != nil {
+        if try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM portfolios WHERE portfolio = ?"), arguments: [name]) != nil {
             return
         }
-        if let id, try Row.fetchOne(db, sql: "SELECT 1 FROM portfolios WHERE id = ?", arguments: [id]) != nil {
+        if let id, try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM portfolios WHERE id = ?"), arguments: [id]) != nil {
             throw SandboxError("portfolio id \(id) (\(name)) is already taken")
         }
         let placed = dateplaced.map(DateStyles.portfolioDate) ?? DateStyles.rfc1123(Date())
@@ -163,17 +174,14 @@ enum Seeder {
     // MARK: Rows
 
     static func accountID(_ db: Database, _ filenumber: String) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT id FROM dbase WHERE filenumber = ?", arguments: [filenumber])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM dbase WHERE filenumber = ?"), arguments: [filenumber])
     }
 
     /// Inserts an account: defaults, overlaid by `values`. Returns its id.
     @discardableResult
     static func insertAccount(_ db: Database, filenumber: String, id: Int?, portfolio: String,
                               values: [String: DatabaseValue], fillClient: Bool) throws -> Int64 {
-        if try accountID(db, filenumber) != nil {
-            throw SandboxError("duplicate file number \(filenumber)")
-        }
-        var record = Schema.dbaseDefaults.mapValues(\.databaseValue)
+        var record = Schema.dbaseDefaultValues
         for (key, value) in values {
             guard Schema.dbaseColumnSet.contains(key) else {
                 throw SandboxError("account \(filenumber): field \"\(key)\" is not a dbase column")
@@ -188,11 +196,12 @@ enum Seeder {
                                              arguments: [portfolio]) {
             record["clientname"] = client.databaseValue
         }
-        let columns = Schema.dbaseColumns
-        let sql = "INSERT INTO dbase (\(columns.map(Schema.quoted).joined(separator: ", "))) VALUES ("
-            + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-        let statement = try db.cachedStatement(sql: sql)
-        try statement.execute(arguments: StatementArguments(columns.map { record[$0] ?? .null }))
+        let statement = try db.cachedStatement(sql: Schema.dbaseInsertSQL)
+        do {
+            try statement.execute(arguments: StatementArguments(Schema.dbaseColumns.map { record[$0] ?? .null }))
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw SandboxError("duplicate file number \(filenumber)")
+        }
         return db.lastInsertedRowID
     }
 
@@ -203,11 +212,8 @@ enum Seeder {
                             values: [String: DatabaseValue]) throws -> Int64 {
         var record = values
         record["maindatabaseid"] = accountID.databaseValue
-        let columns = table.storedColumns
-        let sql = "INSERT INTO \(table.name) (\(columns.map(Schema.quoted).joined(separator: ", "))) VALUES ("
-            + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-        let statement = try db.cachedStatement(sql: sql)
-        try statement.execute(arguments: StatementArguments(columns.map { record[$0] ?? .null }))
+        let statement = try db.cachedStatement(sql: table.insertSQL)
+        try statement.execute(arguments: StatementArguments(table.storedColumns.map { record[$0] ?? .null }))
         return db.lastInsertedRowID
     }
 
@@ -225,20 +231,32 @@ enum Seeder {
         ])
     }
 
+    /// The account fields a phone row repeats.
+    struct PhoneOwner {
+        var filenumber: DatabaseValue
+        var firstname: DatabaseValue
+        var lastname: DatabaseValue
+
+        static func of(_ db: Database, accountID: Int64) throws -> PhoneOwner {
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT filenumber, firstname, lastname FROM dbase WHERE id = ?"),
+                arguments: [accountID])
+            return PhoneOwner(filenumber: row?[0] ?? .null, firstname: row?[1] ?? .null, lastname: row?[2] ?? .null)
+        }
+    }
+
     /// Inserts a phone (and nothing else; `insertphone` adds the note).
     @discardableResult
-    static func insertPhone(_ db: Database, accountID: Int64, number: String, type: String, status: String,
-                            source: String, at date: Date) throws -> Int64 {
-        let row = try Row.fetchOne(db, sql: "SELECT filenumber, firstname, lastname FROM dbase WHERE id = ?",
-                                   arguments: [accountID])
-        return try insertChild(db, .phones, accountID: accountID, values: [
+    static func insertPhone(_ db: Database, accountID: Int64, owner: PhoneOwner, number: String, type: String,
+                            status: String, source: String, at date: Date) throws -> Int64 {
+        try insertChild(db, .phones, accountID: accountID, values: [
             "assignedto": .null,
             "balance": .null,
-            "filenumber": row?["filenumber"] ?? .null,
-            "firstname": row?["firstname"] ?? .null,
+            "filenumber": owner.filenumber,
+            "firstname": owner.firstname,
             "isagoodnumber": .null,
             "lastchange": DateStyles.rfc1123(date).databaseValue,
-            "lastname": row?["lastname"] ?? .null,
+            "lastname": owner.lastname,
             "phonenumber": number.databaseValue,
             "phonestatus": status.databaseValue,
             "phonetype": type.databaseValue,

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
-import NIOCore
 
 /// A local server speaking the documented Scollect API over HTTP, its state in a SQLite file.
 ///
@@ -53,7 +52,7 @@ public final class SandboxServer: @unchecked Sendable {
                 try await responseWriter.write(response: response.head, body: response.body)
             },
             onServerRunning: { channel in
-                state.started(channel: channel)
+                state.started(port: channel.localAddress?.port ?? -1, close: { try? channel.close().wait() })
             }
         )
         // The database closes when the server has stopped, before anyone waiting is woken.
@@ -96,14 +95,13 @@ public final class SandboxServer: @unchecked Sendable {
         self.state = state
     }
 
-    /// Stops listening (open connections finish their request) and closes the database.
-    /// Blocks until done; safe to call twice.
+    /// Stops listening, drops open connections (a request in flight may get no answer) and
+    /// closes the database. Blocks until done; safe to call twice and from any thread except
+    /// a NIO event loop. Does not need the cooperative thread pool.
     public func stop() {
         // Closing the listening socket ends the accept loop; cancelling the task then ends the
         // open (keep-alive) connections. Neither needs the cooperative pool.
-        if let channel = state.listeningChannel {
-            try? channel.close().wait()
-        }
+        state.closeListener?()
         runTask.cancel()
         _ = state.waitUntilFinished(timeout: .infinity)
     }
@@ -145,22 +143,23 @@ private final class RunState: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var port: Int?
-    private var channel: (any Channel)?
+    private var closeChannel: (@Sendable () -> Void)?
     private var done = false
     private var error: (any Error)?
 
-    func started(channel: any Channel) {
+    func started(port: Int, close: @escaping @Sendable () -> Void) {
         condition.lock()
-        self.channel = channel
-        self.port = channel.localAddress?.port ?? -1
+        self.closeChannel = close
+        self.port = port
         condition.broadcast()
         condition.unlock()
     }
 
-    var listeningChannel: (any Channel)? {
+    /// Closes the listening socket (blocking until closed).
+    var closeListener: (@Sendable () -> Void)? {
         condition.lock()
         defer { condition.unlock() }
-        return channel
+        return closeChannel
     }
 
     func finished(error: (any Error)?) {

@@ -14,12 +14,18 @@ public final class SandboxStore: @unchecked Sendable {
     /// Opens the database at `path`, creating it (with the document examples and the seed files)
     /// when it does not exist or holds no sandbox schema yet. Seed files are ignored otherwise.
     public static func open(path: String, seedFiles: [String] = []) throws -> SandboxStore {
+        try open(path: path) { try seedFiles.map { (path: $0, file: try SandboxSeedFile.load(path: $0)) } }
+    }
+
+    /// `loadSeeds` runs only when the database must be created, before anything is written.
+    static func open(path: String,
+                     loadSeeds: () throws -> [(path: String, file: SandboxSeedFile)]) throws -> SandboxStore {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let existing = FileManager.default.fileExists(atPath: path) && (try? isInitialized(path: path)) == true
         // Read and check the seed files before creating anything.
-        let seeds = existing ? [] : try seedFiles.map { (path: $0, file: try SandboxSeedFile.load(path: $0)) }
+        let seeds = existing ? [] : try loadSeeds()
 
         var config = Configuration()
         config.busyMode = .timeout(30)
@@ -38,6 +44,7 @@ public final class SandboxStore: @unchecked Sendable {
                 if try !db.tableExists("meta") {
                     try Seeder.seed(db, seedFiles: seeds)
                 }
+                try Schema.createViews(db)
             }
             let secret = try pool.read { db in
                 try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'jwt_secret'")
@@ -126,14 +133,14 @@ public enum SandboxDatabase {
     /// Deletes and re-creates the database with the document examples plus the seed files.
     /// The seed files are read and checked first: a bad one leaves the old database in place.
     public static func reset(path: String, seedFiles: [String]) throws {
-        for seed in seedFiles { _ = try SandboxSeedFile.load(path: seed) }
+        let seeds = try seedFiles.map { (path: $0, file: try SandboxSeedFile.load(path: $0)) }
         for suffix in ["", "-wal", "-shm"] {
             let file = path + suffix
             if FileManager.default.fileExists(atPath: file) {
                 try FileManager.default.removeItem(atPath: file)
             }
         }
-        let store = try SandboxStore.open(path: path, seedFiles: seedFiles)
+        let store = try SandboxStore.open(path: path) { seeds }
         store.close()
     }
 }

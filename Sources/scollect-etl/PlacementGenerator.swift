@@ -65,12 +65,17 @@ struct PlacementGenerator {
     }
 
     mutating func money(_ cents: Int) -> String {
-        if chance(badShare) { return "1.234,50" }
+        if chance(badShare) { return "\"1.234,50\"" }
         let whole = cents / 100, fraction = cents % 100
         switch int(0...2) {
         case 0:
-            let grouped = NumberFormatter.localizedString(from: NSNumber(value: whole), number: .decimal)
-            return String(format: "\"$%@.%02d\"", grouped.replacingOccurrences(of: "\u{a0}", with: ","), fraction)
+            var grouped = String(whole)
+            var index = grouped.count - 3
+            while index > 0 {
+                grouped.insert(",", at: grouped.index(grouped.startIndex, offsetBy: index))
+                index -= 3
+            }
+            return "\"$\(grouped).\(fraction < 10 ? "0" : "")\(fraction)\""
         case 1: return String(format: "%d.%02d", whole, fraction)
         default: return fraction == 0 ? "\(whole)" : String(format: "%d.%02d", whole, fraction)
         }

@@ -46,35 +46,3 @@ import Testing
         #expect(traffic.admit(endpoint: "x", at: 1.0) == .limited(retryAfter: 1))
     }
 }
-
-/// Tokens on a synthetic clock.
-@Suite struct SandboxJWTTests {
-    let jwt = SandboxJWT(key: .init(size: .bits256))
-
-    @Test func verifiesItsOwnTokens() throws {
-        let now = Date(timeIntervalSince1970: 1_700_000_000.7)
-        let token = jwt.issue(subject: "k", pin: "p", ttl: 10, now: now)
-        let claims = try jwt.verify(token, now: now)
-        #expect(claims["iat"] == 1_700_000_000)
-        #expect(claims["exp"] == 1_700_000_010)
-        #expect(claims["sub"] == "k")
-        // Valid through the whole second of exp, expired after it.
-        #expect(throws: Never.self) { _ = try jwt.verify(token, now: Date(timeIntervalSince1970: 1_700_000_010.9)) }
-        #expect(throws: SandboxJWT.Failure.expired) { _ = try jwt.verify(token, now: Date(timeIntervalSince1970: 1_700_000_011)) }
-        #expect(throws: SandboxJWT.Failure.notYetValid) { _ = try jwt.verify(token, now: Date(timeIntervalSince1970: 1_699_999_999)) }
-    }
-
-    @Test func rejectsOtherKeysAndGarbage() {
-        let token = SandboxJWT(key: .init(size: .bits256)).issue(subject: "k", pin: "p", ttl: 10)
-        #expect(throws: SandboxJWT.Failure.badSignature) { _ = try jwt.verify(token) }
-        #expect(throws: SandboxJWT.Failure.malformed("Not enough segments")) { _ = try jwt.verify("abc") }
-    }
-}
-
-@Suite struct SandboxJSONTests {
-    @Test func writesSortedCompactJSON() throws {
-        let value: SandboxJSON = ["b": 1, "a": ["x\n\"y\"", nil, true, 1.5], "E-Mail": "é", "CO AMT": 0.0]
-        #expect(value.jsonString == #"{"CO AMT":0.0,"E-Mail":"é","a":["x\n\"y\"",null,true,1.5],"b":1}"#)
-        #expect(try SandboxJSON.parse(value.jsonString) == value)
-    }
-}

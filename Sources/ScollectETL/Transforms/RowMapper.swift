@@ -17,35 +17,39 @@ public struct MissingColumnError: Error, CustomStringConvertible {
 /// Applies the mapping and the normalisers to one source record. The result is a row ready
 /// for the writers, or the issues that reject it. Pure and thread-safe.
 public struct RowMapper: Sendable {
-    struct Slot: Sendable {
-        let field: String
-        let column: String
-        let columnIndex: Int
-        let normalizer: any Normalizer
-        let onError: PipelineConfig.OnError
-    }
-
-    let slots: [Slot]
-    let filenumberSlot: Int
+    // Parallel arrays, one entry per mapped field: iterating an array of structs holding an
+    // existential and strings costs retains per field per row.
+    let index: FieldIndex
+    let columns: [String]
+    let columnIndices: [Int]
+    let normalizers: [any Normalizer]
+    let dropOnError: [Bool]
+    let filenumberPosition: Int
     let clearMarker: String?
 
     /// Resolves every mapped column against the header: exact first, then ignoring case, spaces
     /// and punctuation (`Social Security #` = `social_security`).
     public init(config: PipelineConfig, header: [String], inputFile: String) throws {
         let keys = header.map(RowMapper.columnKey)
-        var slots: [Slot] = []
+        var columns: [String] = [], columnIndices: [Int] = [], normalizers: [any Normalizer] = [], dropOnError: [Bool] = []
         for mapping in config.mapping {
             let wanted = mapping.column.trimmingCharacters(in: .whitespaces)
-            guard let index = header.firstIndex(of: wanted) ?? keys.firstIndex(of: RowMapper.columnKey(wanted)) else {
+            guard let column = header.firstIndex(of: wanted) ?? keys.firstIndex(of: RowMapper.columnKey(wanted)) else {
                 throw MissingColumnError(file: inputFile, pipelineFile: config.file, line: mapping.line, field: mapping.field,
                                          column: mapping.column, closestHeader: closestMatch(to: wanted, in: header))
             }
             let normalization = config.normalizations[mapping.field]!
-            slots.append(Slot(field: mapping.field, column: header[index], columnIndex: index,
-                              normalizer: normalization.normalizer, onError: normalization.onError))
+            columns.append(header[column])
+            columnIndices.append(column)
+            normalizers.append(normalization.normalizer)
+            dropOnError.append(normalization.onError == .dropField && mapping.field != "filenumber")
         }
-        self.slots = slots
-        self.filenumberSlot = slots.firstIndex { $0.field == "filenumber" }!
+        self.index = FieldIndex(config.mapping.map(\.field))
+        self.columns = columns
+        self.columnIndices = columnIndices
+        self.normalizers = normalizers
+        self.dropOnError = dropOnError
+        self.filenumberPosition = index.position(of: "filenumber")!
         self.clearMarker = config.clearMarker
     }
 
@@ -59,38 +63,47 @@ public struct RowMapper: Sendable {
         case rejected(issues: [RowIssue], warnings: [RowIssue])
     }
 
+    /// `raw` is exactly `marker` once surrounding spaces and tabs are dropped. Byte-wise: this
+    /// runs for every mapped cell of every row.
+    static func isMarker(_ raw: String, _ marker: String) -> Bool {
+        let utf8 = raw.utf8
+        guard utf8.count >= marker.utf8.count, let first = marker.utf8.first else { return false }
+        // Most cells fail on their first non-blank byte.
+        guard let lead = utf8.first(where: { $0 != 32 && $0 != 9 }), lead == first else { return false }
+        return raw.trimmingCharacters(in: CharacterSet(charactersIn: " \t")) == marker
+    }
+
     public func map(_ record: SourceRecord) -> Outcome {
-        var values: [String: FieldValue] = [:]
+        var slots = [FieldValue?](repeating: nil, count: columns.count)
         var issues: [RowIssue] = []
         var warnings: [RowIssue] = []
-        for slot in slots {
-            let raw = record.value(at: slot.columnIndex)
-            if let clearMarker, raw.trimmingCharacters(in: .whitespaces) == clearMarker {
-                values[slot.field] = .clear
+        for position in 0..<columns.count {
+            let raw = record.value(at: columnIndices[position])
+            if let clearMarker, RowMapper.isMarker(raw, clearMarker) {
+                slots[position] = .clear
                 continue
             }
-            switch slot.normalizer.normalize(raw) {
+            switch normalizers[position].normalize(raw) {
             case .blank:
                 continue
             case let .value(value, warning):
-                values[slot.field] = .value(value)
-                if let warning { warnings.append(RowIssue(warning.code, field: slot.field, "\(slot.column): \(warning.message)")) }
+                slots[position] = .value(value)
+                if let warning { warnings.append(RowIssue(warning.code, field: index.fields[position], "\(columns[position]): \(warning.message)")) }
             case let .invalid(reason, message):
-                let issue = RowIssue(reason, field: slot.field, "\(slot.column) \"\(raw)\": \(message)")
-                if slot.onError == .dropField && slot.field != "filenumber" {
-                    warnings.append(RowIssue(.fieldDropped, field: slot.field, "\(issue.message) — field dropped, row kept"))
+                let issue = RowIssue(reason, field: index.fields[position], "\(columns[position]) \"\(raw)\": \(message)")
+                if dropOnError[position] {
+                    warnings.append(RowIssue(.fieldDropped, field: issue.field, "\(issue.message) — field dropped, row kept"))
                 } else {
                     issues.append(issue)
                 }
             }
         }
-        if values["filenumber"] == nil || values["filenumber"] == .clear {
-            issues.insert(RowIssue(.missingFilenumber, field: "filenumber", "\(slots[filenumberSlot].column) is blank: no account to write to"), at: 0)
-        }
-        guard issues.isEmpty, case let .value(filenumber)? = values["filenumber"] else {
+        guard case let .value(filenumber)? = slots[filenumberPosition] else {
+            issues.insert(RowIssue(.missingFilenumber, field: "filenumber", "\(columns[filenumberPosition]) is blank: no account to write to"), at: 0)
             return .rejected(issues: issues, warnings: warnings)
         }
-        return .row(NormalizedRow(record: record, filenumber: filenumber.uppercased(), values: values, warnings: warnings))
+        guard issues.isEmpty else { return .rejected(issues: issues, warnings: warnings) }
+        return .row(NormalizedRow(record: record, filenumber: filenumber.uppercased(), index: index, slots: slots, warnings: warnings))
     }
 }
 

@@ -51,7 +51,7 @@ public struct InsertPhoneWriter: APIWriter {
         var planned = Set<String>()
         for phone in phones {
             // A clear marker cannot delete a phone through insertphone: nothing to send.
-            guard case let .value(number)? = row.values[phone.field] else { continue }
+            guard case let .value(number)? = row[phone.field] else { continue }
             let digits = number.filter(\.isNumber)
             guard !current.phoneDigits.contains(digits), planned.insert(digits).inserted else { continue }
             let body = JSONValue.strings([("filenumber", row.filenumber), ("phonenumber", number), ("phonetype", phone.type),

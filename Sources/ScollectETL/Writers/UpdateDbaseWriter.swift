@@ -43,7 +43,7 @@ public struct UpdateDbaseWriter: APIWriter {
     public func plan(_ row: NormalizedRow, current: AccountSnapshot) -> [PlannedCall] {
         var calls: [PlannedCall] = []
         for field in fields {
-            guard let news = row.values[field] else { continue } // blank cell: no news
+            guard let news = row[field] else { continue } // blank cell: no news
             let currentValue = current.fields[field] ?? nil
             let newValue: String
             switch news {

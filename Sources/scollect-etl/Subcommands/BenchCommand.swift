@@ -40,6 +40,9 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "The input file (default: the pipeline's source).")
         var input: String?
 
+        @Flag(help: "Only parse the file (no mapping, no normalisation), to see what the reader alone costs.")
+        var parseOnly = false
+
         func run() throws {
             var config = try PipelineLoader.load(path: pipeline)
             if let input { config.source.path = input }
@@ -53,6 +56,7 @@ struct BenchCommand: ParsableCommand {
                 switch result {
                 case .malformed: malformed += 1
                 case let .record(record):
+                    if parseOnly { good += 1; continue }
                     if case .row = mapper.map(record) { good += 1 } else { rejected += 1 }
                 }
             }

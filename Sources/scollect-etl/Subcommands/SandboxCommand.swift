@@ -89,7 +89,7 @@ extension SandboxCommand {
             } else if !seedFiles.isEmpty {
                 say("  seeded from: \(seedFiles.joined(separator: ", "))")
             }
-            say("  faults:      rate limit \(rateLimit.map { "\($0)/s" } ?? "none"), token TTL \(tokenTTL) s")
+            say("  faults:      rate limit \(rateLimit.map { "\($0)/s" } ?? "none"), token TTL \(String(format: "%g", tokenTTL)) s")
             say("  admin:       GET /_sandbox/stats, POST /_sandbox/stats/reset, PUT /_sandbox/config")
             say("Press Ctrl-C to stop.")
 

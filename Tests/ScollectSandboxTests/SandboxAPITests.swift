@@ -3,7 +3,7 @@ import Testing
 @testable import ScollectSandbox
 
 /// The documented routes over real HTTP, against a fresh database holding the document's examples.
-@Suite struct SandboxRoutesTests {
+@Suite struct SandboxAPITests {
     // MARK: Login and authentication
 
     @Test func loginReturnsAnHS256AccessToken() async throws {
