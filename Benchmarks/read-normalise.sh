@@ -14,5 +14,5 @@ echo "== scollect-etl bench read ($rows rows)"
 "$bin" bench read Pipelines/nightly-placement.yml --input "$file"
 if command -v python3 >/dev/null && [ "${SKIP_PYTHON:-}" != 1 ]; then
   echo "== Python csv module, same normalisation (Benchmarks/python_read_normalise.py)"
-  /usr/bin/time -f "peak RSS MiB  %M KiB" python3 Benchmarks/python_read_normalise.py "$file"
+  /usr/bin/time -f "peak RSS KiB  %M" python3 Benchmarks/python_read_normalise.py "$file"
 fi

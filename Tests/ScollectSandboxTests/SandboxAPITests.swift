@@ -9,7 +9,9 @@ import Testing
     @Test func loginReturnsAnHS256AccessToken() async throws {
         let f = try SandboxFixture()
         defer { f.stop() }
+        let before = Date().timeIntervalSince1970
         let r = try await f.client.send("POST", "/login", json: ["apikey": "sandbox-apikey", "pin": "C2C"])
+        let after = Date().timeIntervalSince1970
         #expect(r.status == 200)
         #expect(r.json["state"] == "SUCCESS")
         let token = try #require(r.json["result"]?["access_token"]?.stringValue)
@@ -23,7 +25,8 @@ import Testing
         let iat = try #require(claims["iat"]?.intValue)
         #expect(claims["nbf"]?.intValue == iat)
         #expect(claims["exp"]?.intValue == iat + 900)
-        #expect(abs(Double(iat) - Date().timeIntervalSince1970) < 5)
+        // Issued while the request was in flight (whole seconds), however loaded the machine.
+        #expect(Double(iat) >= before.rounded(.down) - 1 && Double(iat) <= after + 1)
     }
 
     @Test func wrongCredentialsAreAnErrorInsideHTTP200() async throws {
@@ -76,11 +79,13 @@ import Testing
     @Test func tokensExpire() async throws {
         let f = try SandboxFixture { $0.tokenTTL = 1 }
         defer { f.stop() }
+        let loggedIn = Date()
         let token = try await f.client.login()
         let claims = try #require(jwtPayload(token))
         #expect(claims["exp"]?.intValue == claims["iat"]!.intValue! + 1)
         let fresh = try await f.client.get("/getportfoliolist", token: token)
-        #expect(fresh.status == 200)
+        // Under a loaded test run the answer may come after the TTL: only then may it be a 401.
+        if Date().timeIntervalSince(loggedIn) < 0.9 { #expect(fresh.status == 200) } else { #expect(fresh.status == 200 || fresh.status == 401) }
         try await Task.sleep(nanoseconds: 3_100_000_000)
         let expired = try await f.client.get("/getportfoliolist", token: token)
         #expect(expired.status == 401)

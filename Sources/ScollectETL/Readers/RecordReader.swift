@@ -42,6 +42,15 @@ public struct SourceRecord: Sendable {
         }
     }
 
+    /// Runs `body` on the UTF-8 bytes of field `index` (empty when absent), without making a String.
+    @inlinable
+    public func withValueBytes<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        guard index >= 0, index < fieldEnds.count else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        let start = index == 0 ? 0 : Int(fieldEnds[index - 1])
+        let end = Int(fieldEnds[index])
+        return bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+    }
+
     /// The length in bytes of field `index` (0 when absent), without making a String.
     @inlinable
     public func byteCount(at index: Int) -> Int {

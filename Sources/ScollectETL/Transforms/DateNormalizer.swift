@@ -119,6 +119,8 @@ public struct DateNormalizer: Normalizer {
         return j - i
     }
 
+    public func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Normalized { normalize(bytes: bytes) }
+
     private func normalize(bytes p: UnsafeBufferPointer<UInt8>) -> Normalized {
         let (s, e) = TextNormalizer.trimmed(p)
         if s == e { return .blank }

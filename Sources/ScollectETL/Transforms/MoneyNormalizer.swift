@@ -37,6 +37,8 @@ public struct MoneyNormalizer: Normalizer {
         }
     }
 
+    public func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Normalized { normalize(bytes: bytes) }
+
     private func normalize(bytes p: UnsafeBufferPointer<UInt8>) -> Normalized {
         let (s, e) = TextNormalizer.trimmed(p)
         if s == e { return .blank }

@@ -20,6 +20,8 @@ public struct PhoneNormalizer: Normalizer {
 
     private func invalid(_ message: String) -> Normalized { .invalid(.invalidPhone, message) }
 
+    public func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Normalized { normalize(bytes: bytes) }
+
     private func normalize(bytes p: UnsafeBufferPointer<UInt8>) -> Normalized {
         var (s, e) = TextNormalizer.trimmed(p)
         if s == e { return .blank }

@@ -25,7 +25,7 @@ public struct RowMapper: Sendable {
     let normalizers: [any Normalizer]
     let dropOnError: [Bool]
     let filenumberPosition: Int
-    let clearMarker: String?
+    let clearMarkerBytes: [UInt8]?
 
     /// Resolves every mapped column against the header: exact first, then ignoring case, spaces
     /// and punctuation (`Social Security #` = `social_security`).
@@ -50,7 +50,7 @@ public struct RowMapper: Sendable {
         self.normalizers = normalizers
         self.dropOnError = dropOnError
         self.filenumberPosition = index.position(of: "filenumber")!
-        self.clearMarker = config.clearMarker
+        self.clearMarkerBytes = config.clearMarker.map { Array($0.utf8) }
     }
 
     static func columnKey(_ name: String) -> String {
@@ -66,11 +66,18 @@ public struct RowMapper: Sendable {
     /// `raw` is exactly `marker` once surrounding spaces and tabs are dropped. Byte-wise: this
     /// runs for every mapped cell of every row.
     static func isMarker(_ raw: String, _ marker: String) -> Bool {
-        let utf8 = raw.utf8
-        guard utf8.count >= marker.utf8.count, let first = marker.utf8.first else { return false }
-        // Most cells fail on their first non-blank byte.
-        guard let lead = utf8.first(where: { $0 != 32 && $0 != 9 }), lead == first else { return false }
-        return raw.trimmingCharacters(in: CharacterSet(charactersIn: " \t")) == marker
+        var copy = raw
+        return copy.withUTF8 { isMarker($0, Array(marker.utf8)) }
+    }
+
+    /// `bytes` is exactly `marker` once surrounding spaces and tabs are dropped.
+    static func isMarker(_ bytes: UnsafeBufferPointer<UInt8>, _ marker: [UInt8]) -> Bool {
+        var start = 0, end = bytes.count
+        while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
+        while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
+        guard end - start == marker.count else { return false }
+        for i in 0..<marker.count where bytes[start + i] != marker[i] { return false }
+        return true
     }
 
     public func map(_ record: SourceRecord) -> Outcome {
@@ -78,19 +85,23 @@ public struct RowMapper: Sendable {
         var issues: [RowIssue] = []
         var warnings: [RowIssue] = []
         for position in 0..<columns.count {
-            let raw = record.value(at: columnIndices[position])
-            if let clearMarker, RowMapper.isMarker(raw, clearMarker) {
+            let column = columnIndices[position]
+            let outcome: Normalized? = record.withValueBytes(at: column) { bytes in
+                if let clearMarkerBytes, RowMapper.isMarker(bytes, clearMarkerBytes) { return nil }
+                return normalizers[position].normalize(utf8: bytes)
+            }
+            guard let outcome else {
                 slots[position] = .clear
                 continue
             }
-            switch normalizers[position].normalize(raw) {
+            switch outcome {
             case .blank:
                 continue
             case let .value(value, warning):
                 slots[position] = .value(value)
                 if let warning { warnings.append(RowIssue(warning.code, field: index.fields[position], "\(columns[position]): \(warning.message)")) }
             case let .invalid(reason, message):
-                let issue = RowIssue(reason, field: index.fields[position], "\(columns[position]) \"\(raw)\": \(message)")
+                let issue = RowIssue(reason, field: index.fields[position], "\(columns[position]) \"\(record.value(at: column))\": \(message)")
                 if dropOnError[position] {
                     warnings.append(RowIssue(.fieldDropped, field: issue.field, "\(issue.message) — field dropped, row kept"))
                 } else {

@@ -19,6 +19,8 @@ public struct SSNNormalizer: Normalizer {
 
     private func invalid(_ message: String) -> Normalized { .invalid(.invalidSSN, message) }
 
+    public func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Normalized { normalize(bytes: bytes) }
+
     private func normalize(bytes p: UnsafeBufferPointer<UInt8>) -> Normalized {
         var (s, e) = TextNormalizer.trimmed(p)
         if s == e { return .blank }

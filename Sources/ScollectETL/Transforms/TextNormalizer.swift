@@ -20,6 +20,12 @@ public struct TextNormalizer: Normalizer {
             String(decoding: UnsafeBufferPointer(rebasing: p[s..<e]), as: UTF8.self)
         })
     }
+
+    public func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Normalized {
+        let (s, e) = TextNormalizer.trimmed(bytes)
+        if s == e { return .blank }
+        return .value(String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self))
+    }
 }
 
 // MARK: - Shared byte helpers (internal)
