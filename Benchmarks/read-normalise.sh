@@ -16,3 +16,7 @@ if command -v python3 >/dev/null && [ "${SKIP_PYTHON:-}" != 1 ]; then
   echo "== Python csv module, same normalisation (Benchmarks/python_read_normalise.py)"
   /usr/bin/time -f "peak RSS KiB  %M" python3 Benchmarks/python_read_normalise.py "$file"
 fi
+if python3 -c "import duckdb" 2>/dev/null && [ "${SKIP_DUCKDB:-}" != 1 ]; then
+  echo "== DuckDB, SELECT * of every column, threads=1 (Benchmarks/duckdb_read.py)"
+  /usr/bin/time -f "peak RSS KiB  %M" python3 Benchmarks/duckdb_read.py "$file"
+fi

@@ -45,9 +45,17 @@ public final class AuditReport: AuditSink, @unchecked Sendable {
         if let failure { throw failure }
     }
 
-    static func timestamp(_ date: Date) -> String {
+    private static let formatterLock = NSLock()
+    nonisolated(unsafe) private static let formatter: ISO8601DateFormatter = {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+
+    /// ISO 8601 UTC with milliseconds. One shared formatter (making one per line is costly).
+    static func timestamp(_ date: Date) -> String {
+        formatterLock.lock()
+        defer { formatterLock.unlock() }
         return formatter.string(from: date)
     }
 }

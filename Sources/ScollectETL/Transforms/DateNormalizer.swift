@@ -223,13 +223,7 @@ public struct DateNormalizer: Normalizer {
 
     private func make(_ y: Int, _ m: Int, _ d: Int) -> Normalized {
         if let problem = check(y, m, d) { return invalid(problem) }
-        return .value(TextNormalizer.makeASCII(count: 10) { out in
-            TextNormalizer.writeDigits(y, width: 4, into: out, at: 0)
-            out[4] = UInt8(ascii: "-")
-            TextNormalizer.writeDigits(m, width: 2, into: out, at: 5)
-            out[7] = UInt8(ascii: "-")
-            TextNormalizer.writeDigits(d, width: 2, into: out, at: 8)
-        })
+        return .value(TextNormalizer.dashed(y, width: 4, m, width: 2, d, width: 2))
     }
 
     // MARK: RFC 1123

@@ -106,13 +106,7 @@ public struct PhoneNormalizer: Normalizer {
         }
         if exchange % 100 == 11 { return invalid("exchange \(exchange) is an N11 service code, not an exchange") }
 
-        let phone = TextNormalizer.makeASCII(count: 12) { out in
-            TextNormalizer.writeDigits(area, width: 3, into: out, at: 0)
-            out[3] = UInt8(ascii: "-")
-            TextNormalizer.writeDigits(exchange, width: 3, into: out, at: 4)
-            out[7] = UInt8(ascii: "-")
-            TextNormalizer.writeDigits(line, width: 4, into: out, at: 8)
-        }
+        let phone = TextNormalizer.dashed(area, width: 3, exchange, width: 3, line, width: 4)
         if let range = extensionRange {
             // "extension 12 dropped", built in one allocation (interpolation costs several).
             let head: StaticString = "extension ", tail: StaticString = " dropped"

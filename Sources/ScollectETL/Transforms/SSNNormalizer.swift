@@ -84,12 +84,6 @@ public struct SSNNormalizer: Normalizer {
         if group == 0 { return invalid("SSN group number 00 is never issued") }
         if serial == 0 { return invalid("SSN serial number 0000 is never issued") }
 
-        return .value(TextNormalizer.makeASCII(count: 11) { out in
-            TextNormalizer.writeDigits(area, width: 3, into: out, at: 0)
-            out[3] = UInt8(ascii: "-")
-            TextNormalizer.writeDigits(group, width: 2, into: out, at: 4)
-            out[6] = UInt8(ascii: "-")
-            TextNormalizer.writeDigits(serial, width: 4, into: out, at: 7)
-        })
+        return .value(TextNormalizer.dashed(area, width: 3, group, width: 2, serial, width: 4))
     }
 }

@@ -135,6 +135,18 @@ extension TextNormalizer {
     @inline(__always)
     static func isASCIILetter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
 
+    /// Three zero-padded numbers joined by dashes: `XXX-XX-XXXX`, `XXX-XXX-XXXX`, `yyyy-mm-dd`.
+    @inline(__always)
+    static func dashed(_ a: Int, width wa: Int, _ b: Int, width wb: Int, _ c: Int, width wc: Int) -> String {
+        makeASCII(count: wa + wb + wc + 2) { out in
+            writeDigits(a, width: wa, into: out, at: 0)
+            out[wa] = UInt8(ascii: "-")
+            writeDigits(b, width: wb, into: out, at: wa + 1)
+            out[wa + wb + 1] = UInt8(ascii: "-")
+            writeDigits(c, width: wc, into: out, at: wa + wb + 2)
+        }
+    }
+
     /// Builds an ASCII string of exactly `count` bytes.
     @inline(__always)
     static func makeASCII(count: Int, _ fill: (UnsafeMutableBufferPointer<UInt8>) -> Void) -> String {
