@@ -238,7 +238,7 @@ public final class PipelineRunner {
         var result = finish(exitCode!, abortReason)
         result.callsByEndpoint = counter.byEndpoint
         let summaryPath = folder + "/summary.json"
-        FileManager.default.createFile(atPath: summaryPath, contents: Data((result.json.serialized + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: summaryPath, contents: Data((result.json.serialized + "\n").utf8), attributes: [.posixPermissions: 0o600])
         PipelineRunner.pointLatest(at: folder, in: config.reportsFolder)
         return result
     }
