@@ -2,10 +2,13 @@
 public enum ReaderRegistry {
     public static let names = ["csv"]
 
+    /// Opens the source with its reader, reading ahead on a second thread.
     public static func open(_ source: PipelineConfig.Source) throws -> any RecordReader {
+        let reader: any RecordReader
         switch source.reader {
-        case "csv": return try CSVReader(path: source.path, delimiter: source.delimiter)
+        case "csv": reader = try CSVReader(path: source.path, delimiter: source.delimiter)
         default: throw ReaderError.cannotOpen(path: source.path, reason: "no reader named \"\(source.reader)\"")
         }
+        return PrefetchingReader(wrapping: reader)
     }
 }
