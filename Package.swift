@@ -29,6 +29,7 @@ let package = Package(
             "CCurl", "CZlib",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // A local server speaking the documented Scollect API; knows nothing of the engine.
         .target(name: "ScollectSandbox", dependencies: [

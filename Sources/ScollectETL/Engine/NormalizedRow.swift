@@ -63,7 +63,7 @@ public struct NormalizedRow: Sendable {
 }
 
 /// A problem found in one row: the reason, the field when there is one, and a message.
-public struct RowIssue: Sendable, Equatable {
+public struct RowIssue: Error, Sendable, Equatable {
     public let reason: ReasonCode
     public let field: String?
     public let message: String

@@ -8,10 +8,13 @@ public struct RunTarget: Sendable {
     public let credentials: Credentials
     /// For the audit header and the summary: `embedded sandbox at http://…` or the URL.
     public let description: String
-    public init(baseURL: String, credentials: Credentials, description: String) {
+    /// The target's run journal (one per agency, shared by every pipeline); payment writers need one.
+    public let journalPath: String?
+    public init(baseURL: String, credentials: Credentials, description: String, journalPath: String? = nil) {
         self.baseURL = baseURL
         self.credentials = credentials
         self.description = description
+        self.journalPath = journalPath
     }
 }
 
@@ -48,6 +51,8 @@ public final class PipelineRunner {
     enum RowOutcome {
         case written
         case unchanged
+        /// Every write of the row was booked by an earlier run (a resumed payment import).
+        case alreadyBooked
         case rejected(RowIssue, callsMade: [String])
     }
 
@@ -85,10 +90,25 @@ public final class PipelineRunner {
         let rejects: RejectReport
         let audit: AuditReport
         let counter: CallCounter
+        let digest: String
+        var journal: RunJournal?
+        // Writers that book money must go through the journal: never sent without it.
+        let booksPayments = config.writers.contains { $0.reads.contains(.payments) }
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let digest = try PipelineRunner.sha256(ofFile: inputPath)
-            rejects = try RejectReport(path: folder + "/rejects.csv.gz", header: reader.header)
+            digest = try PipelineRunner.sha256(ofFile: inputPath)
+            if let path = target.journalPath {
+                journal = try RunJournal(path: path)
+                try journal!.beginRun(id: runId, pipeline: config.name, inputName: URL(fileURLWithPath: inputPath).lastPathComponent,
+                                      inputDigest: digest, target: target.description)
+            } else if booksPayments {
+                return finish(.badPipelineOrArguments, "the payment writers need a run journal and none is configured")
+            }
+            var masks: [Int: @Sendable (String) -> String] = [:]
+            for mapping in config.mapping {
+                if let mask = Masking.rejectColumnMask(forField: mapping.field), let column = mapper.sourceColumn(of: mapping.field) { masks[column] = mask }
+            }
+            rejects = try RejectReport(path: folder + "/rejects.csv.gz", header: reader.header, columnMasks: masks)
             audit = try AuditReport(path: folder + "/audit.jsonl.gz", header: [
                 ("tool", .string("scollect-etl")), ("version", .string(options.toolVersion)), ("run_id", .string(runId)),
                 ("pipeline", .string(config.file)), ("input", .string(URL(fileURLWithPath: inputPath).lastPathComponent)),
@@ -101,6 +121,7 @@ public final class PipelineRunner {
         }
         options.log("run \(runId): \(config.name), input \(inputPath)")
         options.log("reports: \(folder)")
+        if let journal { options.log("journal: \(journal.path)") }
 
         let limiter = RateLimiter(ratePerSecond: config.target.requestsPerSecond)
         let client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials, limiter: limiter, audit: counter)
@@ -121,6 +142,17 @@ public final class PipelineRunner {
 
         let reads = config.writers.reduce(into: Set<AccountRead>()) { $0.formUnion($1.reads) }
         let state = RunState()
+        let ledger = journal.map { journal in
+            LedgerExecutor(journal: journal, client: client, runId: runId, pipeline: config.name,
+                           inputName: URL(fileURLWithPath: inputPath).lastPathComponent, inputDigest: digest,
+                           onFailedCall: { [self] result in state.callFailed(); self.noteUnavailability(result, state: state) },
+                           issueFor: PipelineRunner.issue)
+        }
+        // A payment plan built from rows needs all the rows of an account in one batch.
+        let wholeAccounts = config.writers.contains { $0.plansWholeAccount }
+        var earlierBatchAccounts = Set<String>()
+        var carried: ReadResult?
+        var inputExhausted = false
         var reportFailure: Error?
 
         // Lines of one batch are collected and written in row order at the end of the batch.
@@ -157,23 +189,57 @@ public final class PipelineRunner {
             // 1. Read and normalise one batch (on this thread: cheap next to the API calls).
             var slots: [NormalizedRow] = []
             var batchRows = 0
+            var lastFilenumber: String?
+            var invalidPlanRows: [String: RowIssue] = [:]
             do {
-                while batchRows < config.target.batchSize, let result = try reader.next() {
+                while true {
+                    guard batchRows < config.target.batchSize || wholeAccounts else { break }
+                    let next: ReadResult
+                    if let pending = carried {
+                        next = pending
+                        carried = nil
+                    } else if let read = try reader.next() {
+                        next = read
+                    } else {
+                        inputExhausted = true
+                        break
+                    }
+                    let mapped: RowMapper.Outcome?
+                    if case let .record(record) = next { mapped = mapper.map(record) } else { mapped = nil }
+                    if batchRows >= config.target.batchSize {
+                        // Past a full batch only to finish the last account's rows.
+                        guard case let .row(row)? = mapped, row.filenumber == lastFilenumber else {
+                            carried = next
+                            break
+                        }
+                    }
                     batchRows += 1
                     summary.rowsRead += 1
-                    switch result {
+                    switch next {
                     case let .malformed(row, line, message, rawText):
                         reject(nil, row: row, line: line, issue: RowIssue(.malformedRow, field: nil, "\(URL(fileURLWithPath: inputPath).lastPathComponent) row \(row) (line \(line)): \(message)"), rawText: rawText)
                     case let .record(record):
-                        switch mapper.map(record) {
-                        case let .row(row): slots.append(row)
+                        switch mapped! {
+                        case let .row(row):
+                            lastFilenumber = row.filenumber
+                            if let issue = config.writers.lazy.compactMap({ $0.check(row) }).first {
+                                reportWarnings(row.warnings, of: record)
+                                reject(record, row: row.row, line: record.line, issue: issue)
+                                if wholeAccounts { invalidPlanRows[row.filenumber] = invalidPlanRows[row.filenumber] ?? RowIssue(issue.reason, field: issue.field, "row \(row.row): \(issue.message)") }
+                            } else if wholeAccounts && earlierBatchAccounts.contains(row.filenumber) {
+                                reportWarnings(row.warnings, of: record)
+                                reject(record, row: row.row, line: record.line, issue: RowIssue(.accountRowsSplit, field: "filenumber",
+                                    "the rows of account \(row.filenumber) must be together in the file (sorted by account): its plan was built from earlier rows"))
+                            } else {
+                                slots.append(row)
+                            }
                         case let .rejected(issues, warnings):
                             reportWarnings(warnings, of: record)
                             reject(record, row: record.row, line: record.line, issue: issues[0], others: Array(issues.dropFirst()))
                         }
                     }
                 }
-                if batchRows < config.target.batchSize { endOfInput = true }
+                if inputExhausted && carried == nil { endOfInput = true }
             } catch {
                 exitCode = .inputHeld
                 abortReason = "\(error)"
@@ -189,12 +255,21 @@ public final class PipelineRunner {
                     groups.append([index])
                 }
             }
+            if wholeAccounts { earlierBatchAccounts.formUnion(groupIndex.keys) }
             var outcomes = [RowOutcome?](repeating: nil, count: slots.count)
             let outcomesLock = NSLock()
             let batch = slots
+            let planBlockers = invalidPlanRows
             pool.run(tasks: groups.count) { [self] groupNumber, http in
                 let rows = groups[groupNumber].map { batch[$0] }
-                let results = self.process(rows, reads: reads, client: client, http: http, state: state)
+                let results: [RowOutcome]
+                if let blocker = planBlockers[rows[0].filenumber] {
+                    // A plan missing an installment is a wrong plan: none of it is sent.
+                    results = rows.map { _ in .rejected(RowIssue(.planIncomplete, field: blocker.field,
+                        "the plan of account \(rows[0].filenumber) was not sent: \(blocker.message)"), callsMade: []) }
+                } else {
+                    results = self.process(rows, reads: reads, client: client, http: http, state: state, ledger: ledger)
+                }
                 outcomesLock.lock()
                 for (offset, index) in groups[groupNumber].enumerated() { outcomes[index] = results[offset] }
                 outcomesLock.unlock()
@@ -206,6 +281,9 @@ public final class PipelineRunner {
                 switch outcomes[index]! {
                 case .written: summary.written += 1
                 case .unchanged: summary.unchanged += 1
+                case .alreadyBooked:
+                    summary.unchanged += 1
+                    summary.alreadyBooked += 1
                 case let .rejected(issue, callsMade):
                     reject(row.record, row: row.row, line: row.record.line, issue: issue, callsMade: callsMade)
                 }
@@ -235,8 +313,17 @@ public final class PipelineRunner {
         if exitCode == nil {
             exitCode = summary.rejected > 0 ? .doneWithRejects : .done
         }
+        if exitCode == .interrupted || exitCode == .apiUnavailable {
+            abortReason = (abortReason ?? "stopped") + ". To resume, run the same command again: rows already written are skipped"
+                + (journal != nil ? ", payments whose answer was lost are checked on the server before anything is re-sent" : "")
+        }
         var result = finish(exitCode!, abortReason)
         result.callsByEndpoint = counter.byEndpoint
+        do {
+            try journal?.finishRun(id: runId, exitCode: exitCode!.rawValue, summary: result.json.serialized)
+        } catch {
+            options.log("error: \(error)")
+        }
         let summaryPath = folder + "/summary.json"
         _ = FileManager.default.createFile(atPath: summaryPath, contents: Data((result.json.serialized + "\n").utf8), attributes: [.posixPermissions: 0o600])
         PipelineRunner.pointLatest(at: folder, in: config.reportsFolder)
@@ -259,32 +346,38 @@ public final class PipelineRunner {
         }
     }
 
-    func process(_ rows: [NormalizedRow], reads: Set<AccountRead>, client: ScollectClient, http: CurlHTTPClient, state: RunState) -> [RowOutcome] {
+    func process(_ rows: [NormalizedRow], reads: Set<AccountRead>, client: ScollectClient, http: CurlHTTPClient, state: RunState,
+                 ledger: LedgerExecutor?) -> [RowOutcome] {
         let filenumber = rows[0].filenumber
         func rejectAll(_ issue: RowIssue) -> [RowOutcome] { rows.map { _ in .rejected(issue, callsMade: []) } }
         if state.fatal != nil {
             return rejectAll(RowIssue(.apiError, field: nil, "not attempted: the run was stopping (\(state.fatal!.1))"))
         }
+        if options.isInterrupted() {
+            return rejectAll(RowIssue(.interrupted, field: nil, "not attempted: the run was interrupted; running it again sends this row"))
+        }
         do {
             // Read what the account holds now. An account the API does not know is rejected:
             // a load never creates accounts.
             var snapshot = AccountSnapshot()
-            let accountResult = try client.perform(APICall(method: "GET", endpoint: "getaccount", path: "/getaccount/\(PipelineRunner.pathComponent(filenumber))",
-                                                           filenumber: filenumber, idempotent: true), using: http)
-            switch accountResult.classification {
-            case .success:
-                guard let record = accountResult.json?["result"]?.arrayValue?.first?.objectValue else {
-                    return rejectAll(RowIssue(.apiError, field: nil, "getaccount \(filenumber): unexpected response shape"))
+            if reads.contains(.account) {
+                let accountResult = try client.perform(APICall(method: "GET", endpoint: "getaccount", path: "/getaccount/\(PipelineRunner.pathComponent(filenumber))",
+                                                               filenumber: filenumber, idempotent: true), using: http)
+                switch accountResult.classification {
+                case .success:
+                    guard let record = accountResult.json?["result"]?.arrayValue?.first?.objectValue else {
+                        return rejectAll(RowIssue(.apiError, field: nil, "getaccount \(filenumber): unexpected response shape"))
+                    }
+                    for (key, value) in record { snapshot.fields[key] = value.stringValue }
+                case .emptyResult:
+                    return rejectAll(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (getaccount: empty result); accounts are never created by a load"))
+                case let .errorInBody(message, _) where PipelineRunner.meansNotFound(message):
+                    return rejectAll(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (getaccount: \(message))"))
+                default:
+                    state.callFailed()
+                    noteUnavailability(accountResult, state: state)
+                    return rejectAll(PipelineRunner.issue(for: accountResult, summary: "getaccount", idempotent: true))
                 }
-                for (key, value) in record { snapshot.fields[key] = value.stringValue }
-            case .emptyResult:
-                return rejectAll(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (getaccount: empty result); accounts are never created by a load"))
-            case let .errorInBody(message, _) where PipelineRunner.meansNotFound(message):
-                return rejectAll(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (getaccount: \(message))"))
-            default:
-                state.callFailed()
-                noteUnavailability(accountResult, state: state)
-                return rejectAll(issue(for: accountResult, summary: "getaccount", idempotent: true))
             }
             if reads.contains(.phones) {
                 let phonesResult = try client.perform(APICall(method: "GET", endpoint: "getphones", path: "/getphones/\(PipelineRunner.pathComponent(filenumber))",
@@ -301,36 +394,42 @@ public final class PipelineRunner {
                 default:
                     state.callFailed()
                     noteUnavailability(phonesResult, state: state)
-                    return rejectAll(issue(for: phonesResult, summary: "getphones", idempotent: true))
+                    return rejectAll(PipelineRunner.issue(for: phonesResult, summary: "getphones", idempotent: true))
+                }
+            }
+            if reads.contains(.payments), let ledger {
+                // The baseline a lost answer is reconciled against; also the existence check.
+                switch try ledger.serverCounts(filenumber: filenumber, http: http) {
+                case let .success(counts): snapshot.paymentCounts = counts
+                case let .failure(issue): return rejectAll(issue)
+                }
+            }
+
+            // A plan built from rows: one set of calls for all the rows, one outcome for all.
+            if let planner = config.writers.first(where: \.plansWholeAccount) {
+                switch planner.planAccount(rows, current: snapshot) {
+                case let .failure(issue): return rejectAll(issue)
+                case let .success(planned):
+                    let outcome = try perform(planned, snapshot: &snapshot, client: client, http: http, state: state, ledger: ledger)
+                    return rows.map { _ in outcome }
                 }
             }
 
             // Write only what changes, row by row, against the state the earlier rows left.
             var outcomes: [RowOutcome] = []
+            var unsettled: String?
             for row in rows {
                 let planned = config.writers.flatMap { $0.plan(row, current: snapshot) }
-                if planned.isEmpty {
-                    outcomes.append(.unchanged)
+                if let unsettled, planned.contains(where: { $0.ledger != nil }) {
+                    // Counting this account's payments can no longer tell one write from another.
+                    outcomes.append(.rejected(RowIssue(.accountUnsettled, field: nil, "not sent: \(unsettled)"), callsMade: []))
                     continue
                 }
-                var made: [String] = []
-                var failure: RowIssue?
-                for plannedCall in planned {
-                    let result = try client.perform(plannedCall.call, using: http)
-                    if result.succeeded {
-                        made.append(plannedCall.summary)
-                        switch plannedCall.effect {
-                        case let .setField(field, value): snapshot.fields[field] = value
-                        case let .addPhone(digits): snapshot.phoneDigits.insert(digits)
-                        }
-                    } else {
-                        state.callFailed()
-                        noteUnavailability(result, state: state)
-                        failure = issue(for: result, summary: plannedCall.summary, idempotent: plannedCall.call.idempotent)
-                        break
-                    }
+                let outcome = try perform(planned, snapshot: &snapshot, client: client, http: http, state: state, ledger: ledger)
+                if case let .rejected(issue, _) = outcome, issue.reason == .outcomeUnknown {
+                    unsettled = "an earlier payment of account \(filenumber) (row \(row.row)) has an unknown outcome"
                 }
-                outcomes.append(failure.map { .rejected($0, callsMade: made) } ?? .written)
+                outcomes.append(outcome)
             }
             return outcomes
         } catch let error as ClientError {
@@ -340,6 +439,44 @@ public final class PipelineRunner {
             state.stop(.apiUnavailable, "\(error)")
             return rejectAll(RowIssue(.apiError, field: nil, "\(error)"))
         }
+    }
+
+    /// Makes a row's planned calls in order; stops at the first failure.
+    func perform(_ planned: [PlannedCall], snapshot: inout AccountSnapshot, client: ScollectClient, http: CurlHTTPClient,
+                 state: RunState, ledger: LedgerExecutor?) throws -> RowOutcome {
+        if planned.isEmpty { return .unchanged }
+        var made: [String] = []
+        var booked = 0
+        var skipped = 0
+        for plannedCall in planned {
+            if let intent = plannedCall.ledger {
+                guard let ledger else { throw JournalError("\(plannedCall.summary) needs the run journal") }
+                switch try ledger.execute(plannedCall, ledger: intent, snapshot: &snapshot, http: http) {
+                case .booked:
+                    made.append(plannedCall.summary)
+                    booked += 1
+                case .alreadyBooked:
+                    skipped += 1
+                case let .rejected(issue):
+                    return .rejected(issue, callsMade: made)
+                }
+                continue
+            }
+            let result = try client.perform(plannedCall.call, using: http)
+            guard result.succeeded else {
+                state.callFailed()
+                noteUnavailability(result, state: state)
+                return .rejected(PipelineRunner.issue(for: result, summary: plannedCall.summary, idempotent: plannedCall.call.idempotent), callsMade: made)
+            }
+            made.append(plannedCall.summary)
+            switch plannedCall.effect {
+            case let .setField(field, value): snapshot.fields[field] = value
+            case let .addPhone(digits): snapshot.phoneDigits.insert(digits)
+            case let .addPayments(items): snapshot.add(items)
+            }
+        }
+        if skipped > 0 && made.isEmpty { return .alreadyBooked }
+        return .written
     }
 
     /// A call that still failed for lack of an answer after its retries means the API is
@@ -355,12 +492,14 @@ public final class PipelineRunner {
         }
     }
 
-    func issue(for result: APIResult, summary: String, idempotent: Bool) -> RowIssue {
+    static func issue(for result: APIResult, summary: String, idempotent: Bool) -> RowIssue {
         let message = "\(summary): \(result.classification.message ?? result.classification.label)"
         switch result.classification {
         case let .errorInBody(text, _):
             return RowIssue(PipelineRunner.meansNotFound(text) ? .accountNotFound : .apiError, field: nil, message)
         case .timeoutState: return RowIssue(.apiTimeout, field: nil, message)
+        case let .httpError(status, _) where status >= 500 && !idempotent:
+            return RowIssue(.outcomeUnknown, field: nil, message + " — the server may have acted on it; not re-sent, check the account by hand")
         case .httpError, .rateLimited, .authRejected: return RowIssue(.httpError, field: nil, message)
         case let .transportError(_, maySent):
             if maySent && !idempotent {

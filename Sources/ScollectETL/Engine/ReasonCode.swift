@@ -15,6 +15,22 @@ public struct ReasonCode: RawRepresentable, Hashable, Comparable, Sendable, Cust
     public static let invalidDate = ReasonCode("INVALID_DATE")
     public static let invalidMoney = ReasonCode("INVALID_MONEY")
     public static let missingFilenumber = ReasonCode("MISSING_FILENUMBER")
+    // Payment rows checked before any call.
+    public static let missingField = ReasonCode("MISSING_FIELD")
+    public static let invalidField = ReasonCode("INVALID_FIELD")
+    public static let invalidAmount = ReasonCode("INVALID_AMOUNT")
+    public static let invalidCard = ReasonCode("INVALID_CARD")
+    public static let invalidCardExpiry = ReasonCode("INVALID_CARD_EXPIRY")
+    public static let cardExpired = ReasonCode("CARD_EXPIRED")
+    public static let invalidCVV = ReasonCode("INVALID_CVV")
+    public static let invalidBankAccount = ReasonCode("INVALID_BANK_ACCOUNT")
+    public static let planRowsDisagree = ReasonCode("PLAN_ROWS_DISAGREE")
+    public static let accountRowsSplit = ReasonCode("ACCOUNT_ROWS_SPLIT")
+    public static let planIncomplete = ReasonCode("PLAN_INCOMPLETE")
+    // Payments the journal refuses to send (again).
+    public static let duplicatePayment = ReasonCode("DUPLICATE_PAYMENT")
+    public static let accountUnsettled = ReasonCode("ACCOUNT_UNSETTLED")
+    public static let interrupted = ReasonCode("INTERRUPTED")
     // Warnings: the row went on, the note is for the operator.
     public static let phoneExtensionDropped = ReasonCode("PHONE_EXTENSION_DROPPED")
     public static let fieldDropped = ReasonCode("FIELD_DROPPED")

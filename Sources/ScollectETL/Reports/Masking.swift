@@ -6,6 +6,8 @@
 public enum Masking {
     static let secretKeys: Set<String> = ["apikey", "pin", "access_token", "token", "password", "threedigitnumber", "cvv", "authorization"]
     static let cardKeys: Set<String> = ["cardnumber"]
+    /// Bank account numbers: last 4 only.
+    static let lastFourKeys: Set<String> = ["checkaccountnumber", "checkaccountlast4"]
     static let ssnFieldNames: Set<String> = ["socialsecuritynumber", "jointsocial", "codebtor1socialsecurity", "codebtor2socialsecurity", "ssn"]
 
     /// A request body with its secrets masked. `updatedbase` carries the field name in
@@ -35,6 +37,7 @@ public enum Masking {
     public static func maskValue(_ value: String, forField field: String) -> String {
         if secretKeys.contains(field) { return value.isEmpty ? "" : "***" }
         if cardKeys.contains(field) { return maskCard(value) }
+        if lastFourKeys.contains(field) { return maskLastFour(value) }
         if ssnFieldNames.contains(field) || field.contains("socialsecurity") { return maskSSN(value) }
         return maskSSNs(in: value)
     }
@@ -46,6 +49,12 @@ public enum Masking {
         return String(digits.prefix(6)) + String(repeating: "*", count: digits.count - 10) + String(digits.suffix(4))
     }
 
+    /// `9876543210` → `******3210`.
+    public static func maskLastFour(_ value: String) -> String {
+        guard value.count > 4 else { return value }
+        return String(repeating: "*", count: value.count - 4) + String(value.suffix(4))
+    }
+
     /// Any SSN-shaped value → `***-**-` + last 4.
     public static func maskSSN(_ value: String) -> String {
         let digits = value.filter(\.isNumber)
@@ -53,8 +62,36 @@ public enum Masking {
         return "***-**-" + String(digits.suffix(4))
     }
 
+    /// Card numbers (13–19 digit runs) in free text, first 6 / last 4; SSNs are left as they are
+    /// (for the rejects report, which mirrors the input).
+    public static func maskCardNumbers(in text: String) -> String {
+        guard text.utf8.count >= 13 else { return text }
+        var out = ""
+        var digits = ""
+        func flush() {
+            out += (13...19).contains(digits.count) ? maskCard(digits) : digits
+            digits = ""
+        }
+        for character in text {
+            if character.isASCII && character.isNumber { digits.append(character) } else {
+                flush()
+                out.append(character)
+            }
+        }
+        flush()
+        return out
+    }
+
+    /// How the rejects report shows a column mapped to a card or bank field (nil: as read).
+    public static func rejectColumnMask(forField field: String) -> (@Sendable (String) -> String)? {
+        if secretKeys.contains(field) { return { _ in "" } }
+        if cardKeys.contains(field) { return { maskCard($0) } }
+        if lastFourKeys.contains(field) { return { maskLastFour($0) } }
+        return nil
+    }
+
     /// Masks every `ddd-dd-dddd` (and 9-digit run) inside free text, e.g. an error message that
-    /// echoes the SSN it could not find.
+    /// echoes the SSN it could not find, and every 13–19 digit run (a card number) to first 6 / last 4.
     public static func maskSSNs(in text: String) -> String {
         let bytes = Array(text.utf8)
         guard bytes.count >= 9 else { return text }
@@ -75,6 +112,14 @@ public enum Masking {
                 // exactly nine digits in a row
                 var j = i
                 while isDigit(j) { j += 1 }
+                // 13 to 19 digits: a card number in free text keeps its first 6 and last 4
+                if (13...19).contains(j - i) {
+                    out.append(contentsOf: bytes[i..<(i + 6)])
+                    out.append(contentsOf: Array(repeating: UInt8(ascii: "*"), count: j - i - 10))
+                    out.append(contentsOf: bytes[(j - 4)..<j])
+                    i = j
+                    continue
+                }
                 if j - i == 9 {
                     out.append(contentsOf: Array("*****".utf8))
                     out.append(contentsOf: bytes[(i + 5)..<j])

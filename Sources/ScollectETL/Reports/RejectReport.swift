@@ -21,7 +21,10 @@ public struct RejectLine: Sendable {
 /// `rejects.csv.gz`: the metadata columns first, then the original columns under their
 /// original names, so an operator can fix values in a spreadsheet and feed the file back
 /// (`run --input`): the mapping picks columns by name and ignores the `_reject` ones.
-/// It mirrors the input, full SSNs included, so it is as sensitive as the input (mode 0600).
+/// It mirrors the input, full SSNs included, so it is as sensitive as the input (mode 0600) —
+/// except card data: a card number column keeps its first 6 / last 4, a bank account number
+/// its last 4, and a CVV column is left empty (`columnMasks`). Such rows are re-fed with the
+/// card data taken from the original file.
 public final class RejectReport {
     public static let metadataColumns = ["_reject_row", "_reject_line", "_reject_kind", "_reject_reason", "_reject_field",
                                          "_reject_message", "_reject_calls_made", "_reject_raw_text"]
@@ -29,7 +32,11 @@ public final class RejectReport {
     public private(set) var rejectLines = 0
     public private(set) var warningLines = 0
 
-    public init(path: String, header: [String]) throws {
+    /// Header position → how that column's values are masked.
+    let columnMasks: [Int: @Sendable (String) -> String]
+
+    public init(path: String, header: [String], columnMasks: [Int: @Sendable (String) -> String] = [:]) throws {
+        self.columnMasks = columnMasks
         writer = try GzipFileWriter(path: path)
         try writer.write(CSVFormatting.line(RejectReport.metadataColumns + header))
     }
@@ -37,8 +44,11 @@ public final class RejectReport {
     public func add(_ line: RejectLine) throws {
         if line.kind == .reject { rejectLines += 1 } else { warningLines += 1 }
         let meta = [String(line.row), String(line.line), line.kind.rawValue, line.reason.rawValue, line.field ?? "",
-                    line.message, line.callsMade.joined(separator: "; "), line.rawText ?? ""]
-        try writer.write(CSVFormatting.line(meta + line.values))
+                    Masking.maskCardNumbers(in: line.message), line.callsMade.joined(separator: "; "),
+                    line.rawText.map(Masking.maskCardNumbers) ?? ""]
+        var values = line.values
+        for (position, mask) in columnMasks where position < values.count { values[position] = mask(values[position]) }
+        try writer.write(CSVFormatting.line(meta + values))
     }
 
     public func finish() throws { try writer.finish() }

@@ -10,6 +10,8 @@ public struct RunSummary: Sendable {
     public var rowsRead = 0
     public var written = 0
     public var unchanged = 0
+    /// Of the unchanged rows: payments an earlier run had booked (a resumed import).
+    public var alreadyBooked = 0
     public var rejected = 0
     public var rejectsByReason: [ReasonCode: Int] = [:]
     public var warningsByReason: [ReasonCode: Int] = [:]
@@ -30,7 +32,8 @@ public struct RunSummary: Sendable {
         return .object([
             ("run_id", .string(runId)), ("pipeline", .string(pipeline)), ("input", .string(inputFile)), ("target", .string(target)),
             ("rows_read", .number(Double(rowsRead))), ("written", .number(Double(written))),
-            ("unchanged", .number(Double(unchanged))), ("rejected", .number(Double(rejected))),
+            ("unchanged", .number(Double(unchanged))), ("already_booked", .number(Double(alreadyBooked))),
+            ("rejected", .number(Double(rejected))),
             ("rejects_by_reason", counts(Dictionary(uniqueKeysWithValues: rejectsByReason.map { ($0.key.rawValue, $0.value) }))),
             ("warnings_by_reason", counts(Dictionary(uniqueKeysWithValues: warningsByReason.map { ($0.key.rawValue, $0.value) }))),
             ("calls_made", .number(Double(callsMade))), ("calls_by_endpoint", counts(callsByEndpoint)),
@@ -44,7 +47,8 @@ public struct RunSummary: Sendable {
     public var table: String {
         var lines: [(String, String)] = [
             ("run", runId), ("pipeline", pipeline), ("input", inputFile), ("target", target),
-            ("rows read", "\(rowsRead)"), ("  written", "\(written)"), ("  unchanged", "\(unchanged)"), ("  rejected", "\(rejected)"),
+            ("rows read", "\(rowsRead)"), ("  written", "\(written)"), ("  unchanged", "\(unchanged)" + (alreadyBooked > 0 ? " (\(alreadyBooked) booked by an earlier run)" : "")),
+            ("  rejected", "\(rejected)"),
         ]
         for (reason, count) in rejectsByReason.sorted(by: { $0.key < $1.key }) { lines.append(("    \(reason.rawValue)", "\(count)")) }
         if !warningsByReason.isEmpty {

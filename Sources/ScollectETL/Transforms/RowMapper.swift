@@ -53,6 +53,11 @@ public struct RowMapper: Sendable {
         self.clearMarkerBytes = config.clearMarker.map { Array($0.utf8) }
     }
 
+    /// The header position of the column a field is read from.
+    public func sourceColumn(of field: String) -> Int? {
+        index.position(of: field).map { columnIndices[$0] }
+    }
+
     static func columnKey(_ name: String) -> String {
         String(name.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
     }

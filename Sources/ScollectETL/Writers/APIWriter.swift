@@ -4,10 +4,13 @@ public struct AccountSnapshot: Sendable {
     public var fields: [String: String?]
     /// The account's phone numbers (`getphones`), as `XXX-XXX-XXXX` digits-only keys.
     public var phoneDigits: Set<String>
+    /// The account's payments (`getpayments`) counted by date and amount; nil when not read.
+    public var paymentCounts: [PaymentKey: Int]?
 
-    public init(fields: [String: String?] = [:], phoneDigits: Set<String> = []) {
+    public init(fields: [String: String?] = [:], phoneDigits: Set<String> = [], paymentCounts: [PaymentKey: Int]? = nil) {
         self.fields = fields
         self.phoneDigits = phoneDigits
+        self.paymentCounts = paymentCounts
     }
 
     /// Empty in the API's many spellings: null, blank, or the string "null".
@@ -23,6 +26,19 @@ public struct AccountSnapshot: Sendable {
 public enum SnapshotEffect: Sendable {
     case setField(String, String)
     case addPhone(digits: String)
+    case addPayments([PaymentKey])
+}
+
+/// What the run journal must know of a write that is not idempotent (a payment): it is
+/// recorded before it is sent, settled after, and never sent twice.
+public struct LedgerIntent: Sendable {
+    /// Unique within the input file: `row:17`, `plan:R1001:<schedule digest>`.
+    public let key: String
+    public let sourceRow: Int
+    /// The client's reference (`invoice`): the same reference is never booked twice on an account.
+    public let reference: String?
+    /// The payments it books, for reconciliation against `getpayments`.
+    public let items: [PaymentKey]
 }
 
 /// One write a writer wants to make for one row.
@@ -31,12 +47,23 @@ public struct PlannedCall: Sendable {
     public let effect: SnapshotEffect
     /// Human-readable, for the rejects report's "calls made" and logs: `updatedbase address`.
     public let summary: String
+    /// Set for payments: the call goes through the run journal.
+    public var ledger: LedgerIntent?
+
+    public init(call: APICall, effect: SnapshotEffect, summary: String, ledger: LedgerIntent? = nil) {
+        self.call = call
+        self.effect = effect
+        self.summary = summary
+        self.ledger = ledger
+    }
 }
 
 /// The reads a writer needs before it can decide what to write.
 public enum AccountRead: Sendable, Hashable {
     case account
     case phones
+    /// `getpayments`: the baseline that lets a lost answer be reconciled.
+    case payments
 }
 
 /// What a writer learns of the pipeline when it is built from the YAML.
@@ -61,4 +88,18 @@ public protocol APIWriter: Sendable {
     var consumedFields: Set<String> { get }
     var reads: Set<AccountRead> { get }
     func plan(_ row: NormalizedRow, current: AccountSnapshot) -> [PlannedCall]
+    /// Checks a row before any call is made (required fields, formats); nil when it can go.
+    func check(_ row: NormalizedRow) -> RowIssue?
+    /// True for a writer that builds one call from all the rows of an account (a payment plan
+    /// from rows): the engine then hands it whole accounts, through `planAccount`.
+    var plansWholeAccount: Bool { get }
+    func planAccount(_ rows: [NormalizedRow], current: AccountSnapshot) -> Result<[PlannedCall], RowIssue>
+}
+
+extension APIWriter {
+    public func check(_ row: NormalizedRow) -> RowIssue? { nil }
+    public var plansWholeAccount: Bool { false }
+    public func planAccount(_ rows: [NormalizedRow], current: AccountSnapshot) -> Result<[PlannedCall], RowIssue> {
+        .success(rows.flatMap { plan($0, current: current) })
+    }
 }

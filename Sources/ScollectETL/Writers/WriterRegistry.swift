@@ -3,6 +3,8 @@ public enum WriterRegistry {
     public static let all: [any APIWriter.Type] = [
         UpdateDbaseWriter.self,
         InsertPhoneWriter.self,
+        InsertPaymentWriter.self,
+        InsertPayplanWriter.self,
     ]
 
     public static func writer(named name: String) -> (any APIWriter.Type)? {

@@ -74,7 +74,8 @@ enum TargetResolver {
                 printError("error: target \(baseURL) needs credentials: set SCOLLECT_APIKEY and SCOLLECT_PIN in the environment (never in the pipeline file)")
                 throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
             }
-            return Resolved(target: RunTarget(baseURL: baseURL, credentials: Credentials(apikey: apikey, pin: pin), description: baseURL), sandbox: nil)
+            return Resolved(target: RunTarget(baseURL: baseURL, credentials: Credentials(apikey: apikey, pin: pin), description: baseURL,
+                                              journalPath: journalPath(forURL: baseURL)), sandbox: nil)
         }
         try FileManager.default.createDirectory(atPath: ".scollect", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var sandboxConfig = SandboxConfiguration(databasePath: sandboxDatabase, port: 0, seedFiles: config.target.sandboxSeedFiles)
@@ -97,8 +98,22 @@ enum TargetResolver {
         let apikey = env["SCOLLECT_APIKEY"].flatMap { $0.isEmpty ? nil : $0 } ?? sandboxConfig.apikey
         let pin = env["SCOLLECT_PIN"].flatMap { $0.isEmpty ? nil : $0 } ?? sandboxConfig.pin
         return Resolved(target: RunTarget(baseURL: server.baseURL, credentials: Credentials(apikey: apikey, pin: pin),
-                                          description: "embedded sandbox \(server.baseURL) (\(sandboxDatabase))"),
+                                          description: "embedded sandbox \(server.baseURL) (\(sandboxDatabase))",
+                                          journalPath: env["SCOLLECT_JOURNAL"].flatMap { $0.isEmpty ? nil : $0 }
+                                              ?? ".scollect/journals/sandbox-\(server.store.instanceID).sqlite"),
                         sandbox: server)
+    }
+
+    /// One journal per target: `SCOLLECT_JOURNAL`, else `.scollect/journals/<host_port_path>.sqlite`.
+    /// (The embedded sandbox's journal is keyed by its database's identity, so a reset sandbox
+    /// starts a new journal.)
+    static func journalPath(forURL url: String) -> String {
+        if let path = ProcessInfo.processInfo.environment["SCOLLECT_JOURNAL"], !path.isEmpty { return path }
+        let components = URLComponents(string: url)
+        let name = [components?.host, components?.port.map(String.init), components?.path]
+            .compactMap { $0 }.joined(separator: "_")
+            .map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
+        return ".scollect/journals/\(String(name).trimmingCharacters(in: CharacterSet(charactersIn: "_"))).sqlite"
     }
 }
 
@@ -108,12 +123,19 @@ enum ExitCodeHelp {
     }
 }
 
-/// Ctrl-C or SIGTERM: finish the current batch, write the reports, exit 7.
+/// Ctrl-C or SIGTERM: take no new rows, finish (and journal) the calls in flight, write the
+/// reports, exit 7. A second signal exits at once: the journal already holds every intent.
 enum Interruption {
     nonisolated(unsafe) static var requested = false
     static func install() {
-        signal(SIGINT) { _ in Interruption.requested = true }
-        signal(SIGTERM) { _ in Interruption.requested = true }
+        let handler: @convention(c) (Int32) -> Void = { _ in
+            if Interruption.requested { _exit(7) }
+            Interruption.requested = true
+            let notice = "\ninterrupted: finishing the calls in flight, then writing the reports (again to quit at once)\n"
+            _ = notice.withCString { write(2, $0, strlen($0)) }
+        }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
     }
 }
 

@@ -1,0 +1,229 @@
+import Foundation
+import GRDB
+
+/// Where a journaled write stands.
+public enum LedgerState: String, Sendable {
+    /// The intent is recorded and the request may be on its way: if a run finds an entry in this
+    /// state, that run died (or was killed) before the answer came back.
+    case sent
+    /// The server said it booked it, or reconciliation found it on the server.
+    case booked
+    /// The server answered with a business error: nothing was booked, a later run may send it.
+    case refused
+    /// The request may have reached the server and reconciliation could not tell: a person
+    /// checks the account.
+    case unknown
+}
+
+/// Identifies one journaled write: the pipeline, the digest of its input file, and the
+/// write's key within the file (`row:17`, or `plan:R1001:<schedule digest>`).
+public struct LedgerKey: Hashable, Sendable {
+    public let pipeline: String
+    public let inputDigest: String
+    public let key: String
+}
+
+public struct LedgerEntry: Sendable {
+    public let id: Int64
+    /// Order of intents across the whole journal (a re-sent entry gets a new one).
+    public let sequence: Int64
+    public let runId: String
+    public let pipeline: String
+    public let inputName: String
+    public let key: String
+    public let sourceRow: Int
+    public let filenumber: String
+    public let endpoint: String
+    public let reference: String?
+    public let items: [PaymentKey]
+    /// Matching payments the account had on the server just before the request went out
+    /// (nil when the pipeline skipped that read).
+    public let baseline: [PaymentKey: Int]?
+    public let state: LedgerState
+    public let message: String?
+}
+
+/// The durable run journal: one SQLite file per target (agency), shared by every pipeline, so
+/// that it knows what any file booked. Each non-idempotent write is recorded before it is sent
+/// (`sent`) and settled after (`booked`, `refused`, `unknown`); every change is committed with
+/// `synchronous = FULL`, so a SIGKILL loses at most the answer of the calls in flight, never
+/// the fact that they were sent. Card data is stored masked (the bodies pass through `Masking`).
+public final class RunJournal: @unchecked Sendable {
+    public let path: String
+    private let queue: DatabaseQueue
+
+    public init(path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.write { db in try RunJournal.createSchema(db) }
+        } catch {
+            throw JournalError("cannot open the run journal \(path): \(error)")
+        }
+    }
+
+    static func createSchema(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS runs (
+                run_id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, input_name TEXT NOT NULL, input_sha256 TEXT NOT NULL,
+                target TEXT NOT NULL, started TEXT NOT NULL, finished TEXT, exit_code INTEGER, summary TEXT);
+            CREATE TABLE IF NOT EXISTS entries (
+                id INTEGER PRIMARY KEY, sequence INTEGER NOT NULL, run_id TEXT NOT NULL,
+                pipeline TEXT NOT NULL, input_name TEXT NOT NULL, input_sha256 TEXT NOT NULL, entry_key TEXT NOT NULL,
+                source_row INTEGER NOT NULL, filenumber TEXT NOT NULL COLLATE NOCASE, endpoint TEXT NOT NULL,
+                reference TEXT, items TEXT NOT NULL, baseline TEXT, body TEXT NOT NULL,
+                state TEXT NOT NULL, message TEXT, sent_at TEXT NOT NULL, settled_at TEXT,
+                UNIQUE (pipeline, input_sha256, entry_key));
+            CREATE INDEX IF NOT EXISTS entries_account ON entries (filenumber, sequence);
+            CREATE INDEX IF NOT EXISTS entries_reference ON entries (filenumber, reference);
+            """)
+    }
+
+    // MARK: runs
+
+    public func beginRun(id: String, pipeline: String, inputName: String, inputDigest: String, target: String) throws {
+        try write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO runs (run_id, pipeline, input_name, input_sha256, target, started) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [id, pipeline, inputName, inputDigest, target, AuditReport.timestamp(Date())])
+        }
+    }
+
+    public func finishRun(id: String, exitCode: Int32, summary: String) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE runs SET finished = ?, exit_code = ?, summary = ? WHERE run_id = ?",
+                           arguments: [AuditReport.timestamp(Date()), Int(exitCode), summary, id])
+        }
+    }
+
+    // MARK: entries
+
+    public func entry(_ key: LedgerKey) throws -> LedgerEntry? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?",
+                             arguments: [key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)
+        }
+    }
+
+    /// An earlier write of the same account with the same client reference that booked, or may
+    /// have booked, money (any pipeline, any file).
+    public func earlierBooking(filenumber: String, reference: String, excluding key: LedgerKey) throws -> LedgerEntry? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM entries WHERE filenumber = ? AND reference = ? AND state IN ('booked', 'sent', 'unknown')
+                AND NOT (pipeline = ? AND input_sha256 = ? AND entry_key = ?) ORDER BY sequence LIMIT 1
+                """, arguments: [filenumber, reference, key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)
+        }
+    }
+
+    /// Records the intent to send (before sending). A refused or reconciled-absent entry is
+    /// reused with a new sequence number, so the key stays unique.
+    @discardableResult
+    public func recordIntent(_ key: LedgerKey, runId: String, inputName: String, sourceRow: Int, filenumber: String,
+                             endpoint: String, reference: String?, items: [PaymentKey], baseline: [PaymentKey: Int]?,
+                             maskedBody: String) throws -> LedgerEntry {
+        try write { db in
+            let sequence = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM entries") ?? 0) + 1
+            let itemsText = items.map(\.description).joined(separator: ",")
+            let baselineText = baseline.map { RunJournal.encode($0) }
+            try db.execute(sql: """
+                INSERT INTO entries (sequence, run_id, pipeline, input_name, input_sha256, entry_key, source_row, filenumber,
+                    endpoint, reference, items, baseline, body, state, sent_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?)
+                ON CONFLICT (pipeline, input_sha256, entry_key) DO UPDATE SET
+                    sequence = excluded.sequence, run_id = excluded.run_id, input_name = excluded.input_name,
+                    source_row = excluded.source_row, filenumber = excluded.filenumber, endpoint = excluded.endpoint,
+                    reference = excluded.reference, items = excluded.items, baseline = excluded.baseline, body = excluded.body,
+                    state = 'sent', message = NULL, sent_at = excluded.sent_at, settled_at = NULL
+                """, arguments: [sequence, runId, key.pipeline, inputName, key.inputDigest, key.key, sourceRow, filenumber,
+                                 endpoint, reference, itemsText, baselineText, maskedBody, AuditReport.timestamp(Date())])
+            return try Row.fetchOne(db, sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?",
+                                    arguments: [key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)!
+        }
+    }
+
+    public func settle(_ entry: LedgerEntry, as state: LedgerState, message: String?) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE entries SET state = ?, message = ?, settled_at = ? WHERE id = ?",
+                           arguments: [state.rawValue, message, AuditReport.timestamp(Date()), entry.id])
+        }
+    }
+
+    /// Payments the journal booked on the account after the given intent (any pipeline).
+    public func bookedItems(filenumber: String, after sequence: Int64) throws -> [PaymentKey: Int] {
+        try read { db in
+            let texts = try String.fetchAll(db, sql: "SELECT items FROM entries WHERE filenumber = ? AND sequence > ? AND state = 'booked'",
+                                            arguments: [filenumber, sequence])
+            return texts.flatMap(RunJournal.items).tally
+        }
+    }
+
+    /// Every payment the journal booked on the account.
+    public func bookedItems(filenumber: String) throws -> [PaymentKey: Int] {
+        try bookedItems(filenumber: filenumber, after: 0)
+    }
+
+    /// Other writes to the account, after the given one, whose outcome is still open.
+    public func openEntries(filenumber: String, after sequence: Int64) throws -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entries WHERE filenumber = ? AND sequence > ? AND state IN ('sent', 'unknown')",
+                             arguments: [filenumber, sequence]) ?? 0
+        }
+    }
+
+    /// The run that wrote an entry, for messages: `run 20261123T… (payments.csv row 12)`.
+    public func describe(_ entry: LedgerEntry) -> String {
+        "run \(entry.runId) (pipeline \(entry.pipeline), \(entry.inputName) row \(entry.sourceRow))"
+    }
+
+    // MARK: plumbing
+
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.read(body) } catch { throw JournalError("run journal \(path): \(error)") }
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.write(body) } catch { throw JournalError("run journal \(path): \(error)") }
+    }
+
+    static func items(_ text: String) -> [PaymentKey] {
+        text.split(separator: ",").compactMap { PaymentKey(journalText: String($0)) }
+    }
+
+    static func encode(_ counts: [PaymentKey: Int]) -> String {
+        counts.keys.sorted().map { "\($0)=\(counts[$0]!)" }.joined(separator: ",")
+    }
+
+    static func decode(_ text: String) -> [PaymentKey: Int] {
+        var counts: [PaymentKey: Int] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=")
+            if parts.count == 2, let key = PaymentKey(journalText: String(parts[0])), let count = Int(parts[1]) { counts[key] = count }
+        }
+        return counts
+    }
+
+    static func entry(_ row: Row) -> LedgerEntry {
+        LedgerEntry(id: row["id"], sequence: row["sequence"], runId: row["run_id"], pipeline: row["pipeline"],
+                    inputName: row["input_name"], key: row["entry_key"], sourceRow: row["source_row"],
+                    filenumber: row["filenumber"], endpoint: row["endpoint"], reference: row["reference"],
+                    items: items(row["items"]), baseline: (row["baseline"] as String?).map(decode),
+                    state: LedgerState(rawValue: row["state"]) ?? .unknown, message: row["message"])
+    }
+}
+
+public struct JournalError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
