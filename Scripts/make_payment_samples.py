@@ -39,6 +39,8 @@ def routing_number():
 
 def date_text(day):
     style = rng.randrange(3)
+    if style == 2 and day.year > 2026:
+        style = 1  # MM/DD/YY of a year after this one reads as 19YY (the documented pivot)
     if style == 0:
         return f"{day.month}/{day.day}/{day.year}"
     if style == 1:
@@ -79,24 +81,24 @@ for n in range(1, 141):
 
 # Rows that must be rejected, one per reason.
 bad = [
-    ("Card Number", lambda r: r["Card Number"][:-1] + str((int(r["Card Number"][-1]) + 1) % 10), "CREDIT CARD"),  # Luhn
-    ("Exp", lambda r: "10/2025", "CREDIT CARD"),                                   # expired before the payment
-    ("CVV", lambda r: "12", "CREDIT CARD"),                                         # CVV too short
-    ("Routing", lambda r: r["Routing"][:-1] + str((int(r["Routing"][-1]) + 1) % 10), "ACH"),  # ABA checksum
-    ("Amount", lambda r: "0.00", None),                                             # nothing to book
-    ("Amount", lambda r: "", None),                                                 # missing amount
-    ("Payment Date", lambda r: "13/45/2026", None),                                 # impossible date
-    ("Account Number", lambda r: "R9999", None),                                    # unknown account
+    ("Card Number", lambda r: r["Card Number"][:-1] + str((int(r["Card Number"][-1]) + 1) % 10), "CREDIT CARD", "INVALID_CARD"),
+    ("Exp", lambda r: "10/2025", "CREDIT CARD", "CARD_EXPIRED"),            # expired before the payment
+    ("CVV", lambda r: "12", "CREDIT CARD", "INVALID_CVV"),                  # Excel ate the leading zero of 012
+    ("Routing", lambda r: r["Routing"][:-1] + str((int(r["Routing"][-1]) + 1) % 10), "ACH", "INVALID_BANK_ACCOUNT"),
+    ("Amount", lambda r: "0.00", None, "INVALID_AMOUNT"),                   # nothing to book
+    ("Amount", lambda r: "", None, "MISSING_FIELD"),
+    ("Payment Date", lambda r: "13/45/2026", None, "INVALID_DATE"),
+    ("Account Number", lambda r: "R9999", None, "ACCOUNT_NOT_FOUND"),
 ]
-for column, change, method in bad:
+for column, change, method, reason in bad:
     candidates = [r for r in rows if (method is None or r["Method"] == method) and not r.get("_bad")]
     target = rng.choice(candidates)
     target[column] = change(target)
-    target["_bad"] = True
+    target["_bad"] = reason
 # A client re-sends a payment inside the same file: same account, same reference.
 original = rng.choice([r for r in rows if not r.get("_bad")])
 copy = dict(original)
-copy["_bad"] = True
+copy["_bad"] = "DUPLICATE_PAYMENT"
 rows.insert(rows.index(original) + 7, copy)
 
 with open("SampleData/payments.csv", "w", newline="") as f:
@@ -104,6 +106,29 @@ with open("SampleData/payments.csv", "w", newline="") as f:
     w.writerow(header)
     for r in rows:
         w.writerow([r[h] for h in header])
+
+
+def cents_of(text):
+    whole, _, fraction = text.replace("$", "").replace(",", "").partition(".")
+    return int(whole) * 100 + int((fraction + "00")[:2])
+
+
+def iso_of(text):
+    if "-" in text:
+        return text
+    m, d, y = text.split("/")
+    y = int(y)
+    return f"{y + 2000 if y < 100 else y:04d}-{int(m):02d}-{int(d):02d}"
+
+
+expected = {
+    "payments": {
+        "rows": len(rows),
+        "rejected_rows": [{"row": i + 1, "reason": r["_bad"]} for i, r in enumerate(rows) if r.get("_bad")],
+        "booked": [{"row": i + 1, "filenumber": r["Account Number"], "date": iso_of(r["Payment Date"]), "cents": cents_of(r["Amount"])}
+                   for i, r in enumerate(rows) if not r.get("_bad")],
+    }
+}
 
 # --- payment-plans.csv: one installment per row, the rows of an account together -----------
 plan_header = ["Account Number", "Installment Date", "Installment Amount", "Payor", "Method", "Card Type",
@@ -126,15 +151,33 @@ for i, fn in enumerate(filenumbers[120:150]):
 # One plan with an impossible installment date (the whole plan is held back), one whose rows
 # disagree on the card, one for an unknown account.
 plan_rows[4]["Installment Date"] = "2/30/2027"
-disagree = next(r for r in plan_rows if r["Account Number"] == filenumbers[130])
-disagree["Card Number"] = luhn_complete("4")
+plan_rows[4]["_bad"] = "INVALID_DATE"
+for r in plan_rows:
+    if r["Account Number"] == plan_rows[4]["Account Number"] and not r.get("_bad"):
+        r["_bad"] = "PLAN_INCOMPLETE"
+disagree = [r for r in plan_rows if r["Account Number"] == filenumbers[130]]
+disagree[-1]["Card Number"] = luhn_complete("4")
+for r in disagree:
+    r["_bad"] = "PLAN_ROWS_DISAGREE"
 for k in range(2):
     plan_rows.append({**plan_rows[-1], "Account Number": "R9998", "Installment Date": f"2027-0{k + 1}-15",
-                      "Payor": "NOBODY KNOWN", "Plan Ref": "PLAN-R9998-2612"})
+                      "Payor": "NOBODY KNOWN", "Plan Ref": "PLAN-R9998-2612", "_bad": "ACCOUNT_NOT_FOUND"})
 
 with open("SampleData/payment-plans.csv", "w", newline="") as f:
     w = csv.writer(f, lineterminator="\r\n")
     w.writerow(plan_header)
     for r in plan_rows:
         w.writerow([r[h] for h in plan_header])
+plans = {}
+for i, r in enumerate(plan_rows):
+    if not r.get("_bad"):
+        plans.setdefault(r["Account Number"], []).append({"date": iso_of(r["Installment Date"]), "cents": cents_of(r["Installment Amount"])})
+expected["plans"] = {
+    "rows": len(plan_rows),
+    "rejected_rows": [{"row": i + 1, "reason": r["_bad"]} for i, r in enumerate(plan_rows) if r.get("_bad")],
+    "booked": [{"filenumber": fn, "installments": items} for fn, items in sorted(plans.items())],
+}
+with open("SampleData/payments.expected.json", "w") as f:
+    json.dump(expected, f, indent=1)
+    f.write("\n")
 print(f"payments.csv: {len(rows)} rows; payment-plans.csv: {len(plan_rows)} rows")

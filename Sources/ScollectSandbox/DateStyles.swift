@@ -42,4 +42,35 @@ enum DateStyles {
         guard let date = cal.date(from: comps) else { return text }
         return rfc1123(date)
     }
+
+    /// A strict `yyyy-mm-dd` (a real calendar day) as midnight UTC, or nil.
+    static func isoDay(_ text: String) -> Date? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        else { return nil }
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        // The calendar rolls 2023-02-30 over to March: only a day that reads back the same is real.
+        guard let date = cal.date(from: DateComponents(year: y, month: m, day: d)) else { return nil }
+        let back = cal.dateComponents([.year, .month, .day], from: date)
+        guard back.year == y, back.month == m, back.day == d else { return nil }
+        return date
+    }
+
+    /// `4/15/2023` (no leading zeros), in UTC or local time.
+    static func monthDayYear(_ date: Date, utc: Bool) -> String {
+        let t = brokenDown(date, utc: utc)
+        return "\(t.tm_mon + 1)/\(t.tm_mday)/\(t.tm_year + 1900)"
+    }
+
+    /// `Tue, 20 Feb 2024 00:00:00 GMT` → 20240220, for ordering by day; nil when not in that style.
+    static func rfc1123DayKey(_ text: String) -> Int? {
+        let parts = text.split(separator: " ")
+        guard parts.count >= 4, let d = Int(parts[1]), let m = months.firstIndex(of: String(parts[2])),
+              let y = Int(parts[3])
+        else { return nil }
+        return y * 10000 + (m + 1) * 100 + d
+    }
 }

@@ -18,6 +18,15 @@ struct Reply {
     var status: HTTPResponse.Status = .ok
     var body: [UInt8]
     var retryAfter: Int?
+    /// The request changed the database (a fault may then drop the connection instead of answering).
+    var committed = false
+
+    /// The reply of a write that committed.
+    func afterCommit() -> Reply {
+        var reply = self
+        reply.committed = true
+        return reply
+    }
 
     var response: Response {
         var headers: HTTPFields = [.contentType: "application/json"]
@@ -90,7 +99,7 @@ final class SandboxAPI: Sendable {
         self.pin = pin
     }
 
-    private var pool: DatabasePool { store.pool }
+    var pool: DatabasePool { store.pool }
 
     struct Route {
         let method: HTTPRequest.Method
@@ -113,29 +122,50 @@ final class SandboxAPI: Sendable {
         "getemailstats": Route(method: .get, parameter: true, auth: true),
         "updatedbase": Route(method: .put, parameter: false, auth: true),
         "insertphone": Route(method: .post, parameter: false, auth: true),
+        "insert_payments_external": Route(method: .post, parameter: false, auth: true),
+        "insert_payplan_external": Route(method: .post, parameter: false, auth: true),
+        "update_payment_external": Route(method: .post, parameter: false, auth: true),
+        "get_lastpayinfo": Route(method: .post, parameter: false, auth: true),
     ]
 
+    /// What to send back for a request.
+    enum Answer {
+        case complete(Response)
+        /// Committed, but the `drop_after_commit` fault drew it: send part of it and hang up.
+        case truncated(Reply)
+    }
+
     func handle(_ request: Request) async -> Response {
+        switch await answer(request) {
+        case .complete(let response): return response
+        case .truncated(let reply): return reply.response
+        }
+    }
+
+    func answer(_ request: Request) async -> Answer {
         let path = request.uri.path
         let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         guard let first = components.first.map(String.init) else {
-            return Reply.msg(.notFound, "Not Found").response
+            return .complete(Reply.msg(.notFound, "Not Found").response)
         }
         if first == "_sandbox" {
-            return await admin(request, Array(components.dropFirst()).map(String.init)).response
+            return .complete(await admin(request, Array(components.dropFirst()).map(String.init)).response)
         }
         if case .limited(let seconds) = traffic.admit(endpoint: first.isEmpty ? "/" : first) {
             var reply = Reply.msg(.tooManyRequests, "Too many requests")
             reply.retryAfter = seconds
-            return reply.response
+            return .complete(reply.response)
         }
+        let reply: Reply
         do {
-            return try await route(request, first, Array(components.dropFirst())).response
+            reply = try await route(request, first, Array(components.dropFirst()))
         } catch let error as BadRequest {
-            return Reply.msg(.badRequest, error.message).response
+            reply = Reply.msg(.badRequest, error.message)
         } catch {
-            return Reply.msg(.internalServerError, "Internal server error: \(error)").response
+            reply = Reply.msg(.internalServerError, "Internal server error: \(error)")
         }
+        if reply.committed && traffic.drawDropAfterCommit() { return .truncated(reply) }
+        return .complete(reply.response)
     }
 
     struct BadRequest: Error { let message: String }
@@ -162,6 +192,10 @@ final class SandboxAPI: Sendable {
         case "getemailstats": return try await listOrEmpty(.emailstats, parameter)
         case "updatedbase": return try await updateDbase(try await body(request))
         case "insertphone": return try await insertPhone(try await body(request))
+        case "insert_payments_external": return try await insertPayment(try await body(request))
+        case "insert_payplan_external": return try await insertPaymentPlan(try await body(request))
+        case "update_payment_external": return try await updatePendingPayments(try await body(request))
+        case "get_lastpayinfo": return try await lastPaymentInfo(try await body(request))
         default: return Reply.msg(.notFound, "Not Found")
         }
     }
@@ -354,7 +388,7 @@ final class SandboxAPI: Sendable {
             return db.changesCount
         }
         guard changed > 0 else { return Reply.error("Data not found for this filenumber", code: 404) }
-        return Reply.success("Dbase table updated successfully")
+        return Reply.success("Dbase table updated successfully").afterCommit()
     }
 
     private func insertPhone(_ body: [String: SandboxJSON]) async throws -> Reply {
@@ -379,7 +413,7 @@ final class SandboxAPI: Sendable {
             return true
         }
         guard found else { return Reply.error("Data not found for this filenumber") }
-        return Reply.success("Phone number inserted successfully")
+        return Reply.success("Phone number inserted successfully").afterCommit()
     }
 
     // MARK: Admin
@@ -418,9 +452,26 @@ final class SandboxAPI: Sendable {
                 default: return Reply.msg(.badRequest, "token_ttl must be a positive number of seconds")
                 }
             }
-            traffic.update { faults in
+            var newShare: Double?
+            if let share = body["drop_after_commit"] {
+                guard let d = share.doubleValue, (0...1).contains(d) else {
+                    return Reply.msg(.badRequest, "drop_after_commit must be a number between 0 and 1")
+                }
+                newShare = d
+            }
+            var newSeed: UInt64?
+            if let seed = body["fault_seed"] {
+                guard let i = seed.intValue, i >= 0 else {
+                    return Reply.msg(.badRequest, "fault_seed must be a non-negative integer")
+                }
+                newSeed = UInt64(i)
+            }
+            // Sending fault_seed restarts the draws, even with the seed already in use.
+            traffic.update(reseed: newSeed != nil) { faults in
                 if let newLimit { faults.rateLimit = newLimit }
                 if let newTTL { faults.tokenTTL = newTTL }
+                if let newShare { faults.dropAfterCommit = newShare }
+                if let newSeed { faults.faultSeed = newSeed }
             }
             return Reply.json(configJSON())
         default:
@@ -432,16 +483,24 @@ final class SandboxAPI: Sendable {
         var json = traffic.currentStats.json
         if case .object(var o) = json {
             let faults = traffic.currentFaults
-            o["rate_limit"] = faults.rateLimit.map { .int($0) } ?? .null
-            o["token_ttl"] = .double(faults.tokenTTL)
+            for (key, value) in faultsJSON(faults) { o[key] = value }
             json = .object(o)
         }
         return json
     }
 
     func configJSON() -> SandboxJSON {
-        let faults = traffic.currentFaults
-        return ["rate_limit": faults.rateLimit.map { .int($0) } ?? .null, "token_ttl": .double(faults.tokenTTL)]
+        .object(faultsJSON(traffic.currentFaults))
+    }
+
+    private func faultsJSON(_ faults: SandboxFaults) -> [String: SandboxJSON] {
+        [
+            "rate_limit": faults.rateLimit.map { .int($0) } ?? .null,
+            "token_ttl": .double(faults.tokenTTL),
+            "drop_after_commit": .double(faults.dropAfterCommit),
+            // A seed above Int.max (possible from the command line) is shown as text.
+            "fault_seed": Int(exactly: faults.faultSeed).map { .int($0) } ?? .string(String(faults.faultSeed)),
+        ]
     }
 }
 

@@ -1,5 +1,5 @@
-/// How a sandbox server starts. Rate limit and token TTL can also be changed while it runs
-/// (`PUT /_sandbox/config`, or `SandboxServer.setRateLimit` / `setTokenTTL`).
+/// How a sandbox server starts. The faults (rate limit, token TTL, drop after commit) can also be
+/// changed while it runs (`PUT /_sandbox/config`, or the `SandboxServer` setters).
 public struct SandboxConfiguration: Sendable {
     public static let defaultAPIKey = "sandbox-apikey"
     public static let defaultPIN = "C2C"
@@ -17,6 +17,10 @@ public struct SandboxConfiguration: Sendable {
     public var tokenTTL: Double = 900
     /// Admitted requests per sliding second (login included); `nil` = unlimited.
     public var rateLimit: Int?
+    /// Share (0…1) of committed writes whose connection is dropped before the answer is complete.
+    public var dropAfterCommit: Double = 0
+    /// Seed of the draws choosing the dropped writes: same seed, same choices.
+    public var faultSeed: UInt64 = 0
     /// Account files (see `SandboxSeedFile`) loaded when the database is created.
     public var seedFiles: [String]
 

@@ -14,10 +14,12 @@ public struct SandboxError: Error, CustomStringConvertible, Sendable {
 ///   were stored with (strings as sent; the document's numeric `id`/`dayslastworked` stay numbers).
 ///   `filenumber` is `UNIQUE COLLATE NOCASE`: file numbers are case-insensitive keys.
 /// - `phones`, `notes`, `payments`, `attempts`, `emails`, `emailstats`: one row per item, keyed
-///   to the account by `maindatabaseid` (= `dbase.id`), with the columns the document shows.
-/// - `portfolios`, and `meta` (the JWT signing secret, the schema version).
+///   to the account by `maindatabaseid` (= `dbase.id`), with the columns the document shows
+///   (payments also keep what the payment writes send but getpayments does not show).
+/// - `portfolios`, and `meta` (the JWT signing secret, the schema version, the instance id).
 enum Schema {
-    static let version = "1"
+    /// 2: stored-only payment columns, `meta.instance_id`.
+    static let version = 2
 
     /// Every dbase column with the value a fresh account gets.
     static let dbaseDefaults: [String: SandboxJSON] = {
@@ -85,6 +87,26 @@ enum Schema {
         }
     }
 
+    /// Brings a database of this or an older version to the current one, in place: adds the
+    /// columns it lacks and the instance id. New databases pass through here too.
+    static func migrate(_ db: Database) throws {
+        let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'")
+        if let stored, let number = Int(stored), number > version {
+            throw SandboxError("the sandbox database has schema version \(number), newer than this program's \(version)")
+        }
+        for table in ChildTable.all {
+            let existing = Set(try db.columns(in: table.name).map(\.name))
+            for column in table.storedColumns where !existing.contains(column) {
+                try db.execute(sql: "ALTER TABLE \(table.name) ADD COLUMN \(quoted(column))")
+            }
+        }
+        // A new id for every created database (a reset one included), kept for its lifetime.
+        try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)",
+                       arguments: [UUID().uuidString.lowercased()])
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                       arguments: [String(version)])
+    }
+
     static func create(_ db: Database) throws {
         var dbaseDefs: [String] = []
         for column in dbaseColumns {
@@ -121,14 +143,15 @@ struct ChildTable: Sendable {
     let name: String
     /// Keys of each item in the response, in code-point order.
     let outputColumns: [String]
-    /// Every stored column (output columns plus `id`, `maindatabaseid`).
+    /// Every stored column (output columns, stored-only columns, `id`, `maindatabaseid`).
     let storedColumns: [String]
     let insertSQL: String
 
-    init(_ name: String, _ columns: [String]) {
+    /// `storedOnly`: columns kept for other routes that the table's GET route does not return.
+    init(_ name: String, _ columns: [String], storedOnly: [String] = []) {
         self.name = name
         self.outputColumns = columns.sorted(by: codePointLess)
-        var stored = outputColumns
+        var stored = outputColumns + storedOnly
         for extra in ["id", "maindatabaseid"] where !stored.contains(extra) { stored.append(extra) }
         self.storedColumns = stored
         self.insertSQL = Schema.insertSQL(name, stored)
@@ -146,6 +169,12 @@ struct ChildTable: Sendable {
     static let payments = ChildTable("payments", [
         "datetaken", "filenumber", "merchant", "paymentamount", "paymentdate", "paymentmethod", "portfolio",
         "typeofpayment",
+    ], storedOnly: [
+        // What the payment writes send, minus the secrets: the card as a token and its last 4
+        // digits, the checking account as its last 4 digits; never the card number or the CVV.
+        "payorname", "paymentstatus", "invoice", "cardtype", "cardtoken", "last4card", "cardexpirationmonth",
+        "cardexpirationyear", "cardexpirationdate", "checkaccountlast4", "checkroutingnumber", "checkaccounttype",
+        "checkaddress", "checkcity", "checkstate", "checkzip", "acceptedfees", "printed",
     ])
     static let attempts = ChildTable("attempts", [
         "agent", "date", "direction", "dispo", "filenumber", "maindatabaseid", "phonenumber", "time", "type",

@@ -78,7 +78,7 @@ enum Seeder {
         try Schema.create(db)
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('jwt_secret', ?), ('created', ?)",
-                       arguments: [Schema.version, secret.base64EncodedString(), DateStyles.rfc1123(Date())])
+                       arguments: [String(Schema.version), secret.base64EncodedString(), DateStyles.rfc1123(Date())])
         try seedDocumentExamples(db)
         for (path, file) in seedFiles {
             do {

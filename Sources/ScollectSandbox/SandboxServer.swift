@@ -30,9 +30,14 @@ public final class SandboxServer: @unchecked Sendable {
     /// Opens (creating and seeding if new) the database and starts listening; returns once the port is bound.
     /// Synchronous on purpose: the engine that embeds it is thread-based, not async.
     public static func start(_ configuration: SandboxConfiguration) throws -> SandboxServer {
+        guard (0...1).contains(configuration.dropAfterCommit) else {
+            throw SandboxError("dropAfterCommit must be a share between 0 and 1")
+        }
         let store = try SandboxStore.open(path: configuration.databasePath, seedFiles: configuration.seedFiles)
         let traffic = SandboxTraffic(faults: SandboxFaults(rateLimit: configuration.rateLimit,
-                                                           tokenTTL: configuration.tokenTTL))
+                                                           tokenTTL: configuration.tokenTTL,
+                                                           dropAfterCommit: configuration.dropAfterCommit,
+                                                           faultSeed: configuration.faultSeed))
         let api = SandboxAPI(store: store, traffic: traffic, apikey: configuration.apikey, pin: configuration.pin)
         let state = RunState()
 
@@ -48,8 +53,12 @@ public final class SandboxServer: @unchecked Sendable {
             eventLoopGroup: EventLoopGroupProvider.singleton.eventLoopGroup,
             logger: logger,
             responder: { (request, responseWriter: consuming ResponseWriter, _) in
-                let response = await api.handle(request)
-                try await responseWriter.write(response: response.head, body: response.body)
+                switch await api.answer(request) {
+                case .complete(let response):
+                    try await responseWriter.write(response: response.head, body: response.body)
+                case .truncated(let reply):
+                    try await DropAfterCommit.writeTruncated(reply, to: responseWriter)
+                }
             },
             onServerRunning: { channel in
                 state.started(port: channel.localAddress?.port ?? -1, close: { try? channel.close().wait() })
@@ -124,6 +133,17 @@ public final class SandboxServer: @unchecked Sendable {
     /// Lifetime of tokens issued from now on.
     public func setTokenTTL(_ seconds: Double) {
         api.traffic.update { $0.tokenTTL = seconds }
+    }
+
+    /// Share (0…1) of committed writes whose connection is dropped from now on.
+    public func setDropAfterCommit(_ share: Double) {
+        precondition((0...1).contains(share), "dropAfterCommit must be a share between 0 and 1")
+        api.traffic.update { $0.dropAfterCommit = share }
+    }
+
+    /// Restarts the drop-after-commit draws from `seed` (even when it is the current seed).
+    public func setFaultSeed(_ seed: UInt64) {
+        api.traffic.update(reseed: true) { $0.faultSeed = seed }
     }
 
     public var stats: SandboxStats { api.traffic.currentStats }

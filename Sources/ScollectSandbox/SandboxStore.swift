@@ -10,9 +10,15 @@ public final class SandboxStore: @unchecked Sendable {
     let pool: DatabasePool
     public let path: String
     let jwtSecret: SymmetricKey
+    /// Keys the card tokens: a token names a card within this database and reveals nothing of it.
+    let cardTokenKey: SymmetricKey
+    /// A random id given to the database when it was created (a reset one gets a new id), so a
+    /// client can tell a re-created sandbox from the one it worked against before.
+    public let instanceID: String
 
     /// Opens the database at `path`, creating it (with the document examples and the seed files)
     /// when it does not exist or holds no sandbox schema yet. Seed files are ignored otherwise.
+    /// A database of an older schema version is migrated in place.
     public static func open(path: String, seedFiles: [String] = []) throws -> SandboxStore {
         try open(path: path) { try seedFiles.map { (path: $0, file: try SandboxSeedFile.load(path: $0)) } }
     }
@@ -44,15 +50,18 @@ public final class SandboxStore: @unchecked Sendable {
                 if try !db.tableExists("meta") {
                     try Seeder.seed(db, seedFiles: seeds)
                 }
+                try Schema.migrate(db)
                 try Schema.createViews(db)
             }
-            let secret = try pool.read { db in
-                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'jwt_secret'")
+            let (secret, instanceID) = try pool.read { db in
+                (try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'jwt_secret'"),
+                 try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'instance_id'"))
             }
             guard let secret, let key = Data(base64Encoded: secret) else {
                 throw SandboxError("sandbox database \(path) has no signing secret")
             }
-            return SandboxStore(pool: pool, path: path, secret: SymmetricKey(data: key))
+            guard let instanceID else { throw SandboxError("sandbox database \(path) has no instance id") }
+            return SandboxStore(pool: pool, path: path, secret: SymmetricKey(data: key), instanceID: instanceID)
         } catch {
             try? pool.close()
             if let error = error as? SandboxError { throw error }
@@ -68,10 +77,14 @@ public final class SandboxStore: @unchecked Sendable {
         return try queue.read { try $0.tableExists("meta") }
     }
 
-    init(pool: DatabasePool, path: String, secret: SymmetricKey) {
+    init(pool: DatabasePool, path: String, secret: SymmetricKey, instanceID: String) {
         self.pool = pool
         self.path = path
         self.jwtSecret = secret
+        // Derived rather than stored: one secret per database is enough, and older databases need no new one.
+        self.cardTokenKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: secret, info: Data("scollect-sandbox card token".utf8),
+                                                   outputByteCount: 32)
+        self.instanceID = instanceID
     }
 
     /// Closes the database; later calls throw. Must not run concurrently with other calls.

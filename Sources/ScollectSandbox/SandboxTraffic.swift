@@ -10,6 +10,8 @@ public struct SandboxStats: Sendable, Equatable {
     public var rejected429: Int
     /// Largest number of admitted requests in any sliding one-second window.
     public var maxInAnySecond: Int
+    /// Committed writes whose connection was dropped instead of answered (`drop_after_commit`).
+    public var droppedAfterCommit: Int = 0
 
     var json: SandboxJSON {
         [
@@ -17,6 +19,7 @@ public struct SandboxStats: Sendable, Equatable {
             "admitted": .int(admitted),
             "rejected_429": .int(rejected429),
             "max_in_any_second": .int(maxInAnySecond),
+            "dropped_after_commit": .int(droppedAfterCommit),
         ]
     }
 }
@@ -27,9 +30,13 @@ public struct SandboxFaults: Sendable, Equatable {
     public var rateLimit: Int?
     /// Access-token lifetime in seconds.
     public var tokenTTL: Double
+    /// Share (0…1) of committed writes whose connection is then dropped (see `DropAfterCommit`).
+    public var dropAfterCommit: Double = 0
+    /// Seed of the draws deciding which writes are dropped.
+    public var faultSeed: UInt64 = 0
 }
 
-/// Rate limit and counters for the API routes (admin routes are neither limited nor counted).
+/// Faults and counters for the API routes (admin routes are neither limited nor counted).
 ///
 /// The limit admits a request when fewer than R requests were admitted in the last second
 /// (sliding window on a monotonic clock); otherwise the request gets 429 and is not counted as
@@ -49,9 +56,12 @@ final class SandboxTraffic: @unchecked Sendable {
     /// Admitted timestamps of the last second since the last reset, for `max_in_any_second`.
     private var statsWindow = TimestampWindow()
     private var stats = SandboxStats(endpoints: [:], admitted: 0, rejected429: 0, maxInAnySecond: 0)
+    /// The draws of `drop_after_commit`, one per committed write.
+    private var dropDraws: SplitMix64
 
     init(faults: SandboxFaults) {
         self.faults = faults
+        self.dropDraws = SplitMix64(seed: faults.faultSeed)
     }
 
     static func now() -> Double {
@@ -82,10 +92,22 @@ final class SandboxTraffic: @unchecked Sendable {
         return faults
     }
 
-    func update(_ change: (inout SandboxFaults) -> Void) {
+    /// Changes the faults; a changed `faultSeed`, or `reseed`, restarts the draws from that seed.
+    func update(reseed: Bool = false, _ change: (inout SandboxFaults) -> Void) {
         lock.lock()
         defer { lock.unlock() }
+        let oldSeed = faults.faultSeed
         change(&faults)
+        if reseed || faults.faultSeed != oldSeed { dropDraws = SplitMix64(seed: faults.faultSeed) }
+    }
+
+    /// Called once per committed write: true when its connection is to be dropped.
+    func drawDropAfterCommit() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let drop = dropDraws.nextUnit() < faults.dropAfterCommit
+        if drop { stats.droppedAfterCommit += 1 }
+        return drop
     }
 
     var currentStats: SandboxStats {

@@ -43,13 +43,29 @@ public func fileMode(_ path: String) -> Int {
 }
 
 /// A sandbox on a free port with a fresh database seeded with the sample accounts.
-public func startSampleSandbox(rateLimit: Int? = nil, tokenTTL: Double? = nil) throws -> (SandboxServer, String) {
+public func startSampleSandbox(rateLimit: Int? = nil, tokenTTL: Double? = nil, dropAfterCommit: Double = 0,
+                               faultSeed: UInt64 = 0) throws -> (SandboxServer, String) {
     let folder = try makeTemporaryDirectory("sandbox")
     var configuration = SandboxConfiguration(databasePath: folder + "/sandbox.sqlite", port: 0,
                                              seedFiles: [repositoryPath("SampleData/sandbox-accounts.json")])
     configuration.rateLimit = rateLimit
+    configuration.dropAfterCommit = dropAfterCommit
+    configuration.faultSeed = faultSeed
     if let tokenTTL { configuration.tokenTTL = tokenTTL }
     return (try SandboxServer.start(configuration), folder)
+}
+
+/// The lines of a rejects report (plain or gz CSV), each as column name → value.
+public func readCSVRecords(_ path: String) throws -> [[String: String]] {
+    let reader = try CSVReader(path: path, delimiter: UInt8(ascii: ","))
+    var records: [[String: String]] = []
+    while let result = try reader.next() {
+        guard case let .record(record) = result else { continue }
+        var fields: [String: String] = [:]
+        for (index, name) in reader.header.enumerated() where index < record.count { fields[name] = record.value(at: index) }
+        records.append(fields)
+    }
+    return records
 }
 
 /// A small synchronous HTTP+JSON helper for reading back what a run wrote.
@@ -84,6 +100,17 @@ public final class TestAPI {
         var fields: [String: String] = [:]
         for (key, value) in record { if let text = value.stringValue { fields[key] = text } }
         return fields
+    }
+
+    /// The account's payments counted by date and amount (whatever spelling the server uses).
+    public func paymentCounts(_ filenumber: String) throws -> [PaymentKey: Int] {
+        let json = try get("/getpayments/\(filenumber)")
+        var counts: [PaymentKey: Int] = [:]
+        for item in json["result"]?.arrayValue ?? [] {
+            if let date = item["paymentdate"]?.stringValue, let amount = item["paymentamount"]?.stringValue,
+               let key = PaymentKey(serverDate: date, serverAmount: amount) { counts[key, default: 0] += 1 }
+        }
+        return counts
     }
 
     public func phones(_ filenumber: String) throws -> [String] {

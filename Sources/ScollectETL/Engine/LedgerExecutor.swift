@@ -23,10 +23,14 @@ final class LedgerExecutor: @unchecked Sendable {
     let maxSends = 3
     /// Told of every call that failed (for the failed-call count and the API-down check).
     let onFailedCall: (APIResult) -> Void
+    /// Told of a write whose answer was lost: counted, but not taken as the API being down —
+    /// the reconciliation read that follows has retries and decides that.
+    let onLostAnswer: () -> Void
     let issueFor: (APIResult, String, Bool) -> RowIssue
 
     init(journal: RunJournal, client: ScollectClient, runId: String, pipeline: String, inputName: String, inputDigest: String,
-         onFailedCall: @escaping (APIResult) -> Void, issueFor: @escaping (APIResult, String, Bool) -> RowIssue) {
+         onFailedCall: @escaping (APIResult) -> Void, onLostAnswer: @escaping () -> Void,
+         issueFor: @escaping (APIResult, String, Bool) -> RowIssue) {
         self.journal = journal
         self.client = client
         self.runId = runId
@@ -34,7 +38,12 @@ final class LedgerExecutor: @unchecked Sendable {
         self.inputName = inputName
         self.inputDigest = inputDigest
         self.onFailedCall = onFailedCall
+        self.onLostAnswer = onLostAnswer
         self.issueFor = issueFor
+    }
+
+    func isBooked(_ intent: LedgerIntent) throws -> Bool {
+        try journal.entry(LedgerKey(pipeline: pipeline, inputDigest: inputDigest, key: intent.key))?.state == .booked
     }
 
     func execute(_ planned: PlannedCall, ledger: LedgerIntent, snapshot: inout AccountSnapshot, http: CurlHTTPClient) throws -> Outcome {
@@ -81,13 +90,14 @@ final class LedgerExecutor: @unchecked Sendable {
                 snapshot.add(ledger.items)
                 return .booked
             }
-            onFailedCall(result)
             guard answerLost(result) else {
+                onFailedCall(result)
                 // A business error, a refusal, or a request that never left: nothing was booked.
                 let issue = issueFor(result, planned.summary, true)
                 try journal.settle(entry, as: .refused, message: issue.message)
                 return .rejected(issue)
             }
+            onLostAnswer()
             let lost = "\(planned.summary): \(result.classification.message ?? result.classification.label)"
             try journal.settle(entry, as: .unknown, message: "answer lost: \(lost)")
             switch try reconcile(entry, snapshot: &snapshot, http: http) {

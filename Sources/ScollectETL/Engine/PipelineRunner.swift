@@ -146,6 +146,7 @@ public final class PipelineRunner {
             LedgerExecutor(journal: journal, client: client, runId: runId, pipeline: config.name,
                            inputName: URL(fileURLWithPath: inputPath).lastPathComponent, inputDigest: digest,
                            onFailedCall: { [self] result in state.callFailed(); self.noteUnavailability(result, state: state) },
+                           onLostAnswer: { state.callFailed() },
                            issueFor: PipelineRunner.issue)
         }
         // A payment plan built from rows needs all the rows of an account in one batch.
@@ -183,7 +184,7 @@ public final class PipelineRunner {
         while !endOfInput {
             if options.isInterrupted() {
                 exitCode = .interrupted
-                abortReason = "interrupted: rows after row \(summary.rowsRead) were not read; run again to go on"
+                abortReason = "interrupted: rows after row \(summary.rowsRead) were not read"
                 break
             }
             // 1. Read and normalise one batch (on this thread: cheap next to the API calls).
@@ -205,14 +206,21 @@ public final class PipelineRunner {
                         break
                     }
                     let mapped: RowMapper.Outcome?
-                    if case let .record(record) = next { mapped = mapper.map(record) } else { mapped = nil }
+                    var account: String?
+                    if case let .record(record) = next {
+                        mapped = mapper.map(record)
+                        if case let .row(row)? = mapped { account = row.filenumber } else if wholeAccounts { account = mapper.account(of: record) }
+                    } else {
+                        mapped = nil
+                    }
                     if batchRows >= config.target.batchSize {
                         // Past a full batch only to finish the last account's rows.
-                        guard case let .row(row)? = mapped, row.filenumber == lastFilenumber else {
+                        guard account != nil, account == lastFilenumber else {
                             carried = next
                             break
                         }
                     }
+                    if account != nil { lastFilenumber = account }
                     batchRows += 1
                     summary.rowsRead += 1
                     switch next {
@@ -221,7 +229,6 @@ public final class PipelineRunner {
                     case let .record(record):
                         switch mapped! {
                         case let .row(row):
-                            lastFilenumber = row.filenumber
                             if let issue = config.writers.lazy.compactMap({ $0.check(row) }).first {
                                 reportWarnings(row.warnings, of: record)
                                 reject(record, row: row.row, line: record.line, issue: issue)
@@ -236,6 +243,9 @@ public final class PipelineRunner {
                         case let .rejected(issues, warnings):
                             reportWarnings(warnings, of: record)
                             reject(record, row: record.row, line: record.line, issue: issues[0], others: Array(issues.dropFirst()))
+                            if wholeAccounts, let account, invalidPlanRows[account] == nil {
+                                invalidPlanRows[account] = RowIssue(issues[0].reason, field: issues[0].field, "row \(record.row): \(issues[0].message)")
+                            }
                         }
                     }
                 }
@@ -255,7 +265,10 @@ public final class PipelineRunner {
                     groups.append([index])
                 }
             }
-            if wholeAccounts { earlierBatchAccounts.formUnion(groupIndex.keys) }
+            if wholeAccounts {
+                earlierBatchAccounts.formUnion(groupIndex.keys)
+                earlierBatchAccounts.formUnion(invalidPlanRows.keys)
+            }
             var outcomes = [RowOutcome?](repeating: nil, count: slots.count)
             let outcomesLock = NSLock()
             let batch = slots
@@ -357,6 +370,11 @@ public final class PipelineRunner {
             return rejectAll(RowIssue(.interrupted, field: nil, "not attempted: the run was interrupted; running it again sends this row"))
         }
         do {
+            // A resumed payment import: when the journal shows every write of the account booked,
+            // there is nothing to read or send.
+            if let ledger, reads.isSubset(of: [.payments]), try allBooked(rows, ledger: ledger) {
+                return rows.map { _ in .alreadyBooked }
+            }
             // Read what the account holds now. An account the API does not know is rejected:
             // a load never creates accounts.
             var snapshot = AccountSnapshot()
@@ -439,6 +457,23 @@ public final class PipelineRunner {
             state.stop(.apiUnavailable, "\(error)")
             return rejectAll(RowIssue(.apiError, field: nil, "\(error)"))
         }
+    }
+
+    /// True when every write planned for these rows is booked in the journal. Only for
+    /// pipelines whose writers plan without reading the account (payments).
+    func allBooked(_ rows: [NormalizedRow], ledger: LedgerExecutor) throws -> Bool {
+        let planned: [PlannedCall]
+        if let planner = config.writers.first(where: \.plansWholeAccount) {
+            guard case let .success(calls) = planner.planAccount(rows, current: AccountSnapshot()) else { return false }
+            planned = calls
+        } else {
+            planned = rows.flatMap { row in config.writers.flatMap { $0.plan(row, current: AccountSnapshot()) } }
+        }
+        guard !planned.isEmpty else { return false }
+        for call in planned {
+            guard let intent = call.ledger, try ledger.isBooked(intent) else { return false }
+        }
+        return true
     }
 
     /// Makes a row's planned calls in order; stops at the first failure.

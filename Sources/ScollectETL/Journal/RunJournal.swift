@@ -182,6 +182,11 @@ public final class RunJournal: @unchecked Sendable {
         }
     }
 
+    /// Every entry, in the order they were last sent (for `runs` listings and checks).
+    public func allEntries() throws -> [LedgerEntry] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM entries ORDER BY sequence").map(RunJournal.entry) }
+    }
+
     /// The run that wrote an entry, for messages: `run 20261123T… (payments.csv row 12)`.
     public func describe(_ entry: LedgerEntry) -> String {
         "run \(entry.runId) (pipeline \(entry.pipeline), \(entry.inputName) row \(entry.sourceRow))"

@@ -53,6 +53,12 @@ public struct RowMapper: Sendable {
         self.clearMarkerBytes = config.clearMarker.map { Array($0.utf8) }
     }
 
+    /// The account a record belongs to, even when the row is rejected (nil when blank).
+    public func account(of record: SourceRecord) -> String? {
+        guard case let .value(filenumber, _) = normalizers[filenumberPosition].normalize(record.value(at: columnIndices[filenumberPosition])) else { return nil }
+        return filenumber.uppercased()
+    }
+
     /// The header position of the column a field is read from.
     public func sourceColumn(of field: String) -> Int? {
         index.position(of: field).map { columnIndices[$0] }

@@ -136,6 +136,13 @@ enum Interruption {
         }
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
+        // A parent (a test runner, some schedulers) may have left these blocked; threads
+        // started from here on inherit this mask.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 }
 

@@ -52,6 +52,14 @@ extension SandboxCommand {
         @Option(name: .customLong("token-ttl"), help: "Access-token lifetime in seconds.")
         var tokenTTL: Double = 900
 
+        @Option(name: .customLong("drop-after-commit"), help: ArgumentHelp(
+            "Share (0…1) of committed writes whose connection is then dropped before the answer is complete.",
+            valueName: "share"))
+        var dropAfterCommit: Double = 0
+
+        @Option(name: .customLong("fault-seed"), help: "Seed choosing which writes --drop-after-commit drops.")
+        var faultSeed: UInt64 = 0
+
         @Option(name: .customLong("seed"), help: ArgumentHelp(
             "Account file loaded when the database is created (repeatable; default \(SandboxCommand.defaultSeed) when it exists).",
             valueName: "file"))
@@ -67,6 +75,7 @@ extension SandboxCommand {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
             if let rateLimit, rateLimit < 0 { throw ValidationError("--rate-limit must not be negative") }
             guard tokenTTL > 0 else { throw ValidationError("--token-ttl must be positive") }
+            guard (0...1).contains(dropAfterCommit) else { throw ValidationError("--drop-after-commit must be 0…1") }
         }
 
         func run() throws {
@@ -76,6 +85,8 @@ extension SandboxCommand {
             configuration.host = host
             configuration.rateLimit = rateLimit
             configuration.tokenTTL = tokenTTL
+            configuration.dropAfterCommit = dropAfterCommit
+            configuration.faultSeed = faultSeed
             configuration.apikey = apikey
             configuration.pin = pin
             let server = try SandboxServer.start(configuration)
@@ -89,8 +100,10 @@ extension SandboxCommand {
             } else if !seedFiles.isEmpty {
                 say("  seeded from: \(seedFiles.joined(separator: ", "))")
             }
-            say("  faults:      rate limit \(rateLimit.map { "\($0)/s" } ?? "none"), token TTL \(String(format: "%g", tokenTTL)) s")
-            say("  admin:       GET /_sandbox/stats, POST /_sandbox/stats/reset, PUT /_sandbox/config")
+            say("  faults:      rate limit \(rateLimit.map { "\($0)/s" } ?? "none"), token TTL \(String(format: "%g", tokenTTL)) s, "
+                + "drop after commit \(String(format: "%g", dropAfterCommit)) (seed \(faultSeed))")
+            say("  instance:    \(server.store.instanceID)")
+            say("  admin:       GET /_sandbox/stats, POST /_sandbox/stats/reset, GET|PUT /_sandbox/config")
             say("Press Ctrl-C to stop.")
 
             let signals = SandboxCommand.onInterrupt { server.stop() }
