@@ -140,6 +140,9 @@ struct KillAndResumeTests {
 
         let resumed = try runToCompletion(pipeline, server: server, journal: journal, in: folder)
         #expect(resumed.status == 1, "stderr: \(resumed.stderr)")
+        for card in try PaymentImportTests.cardNumbers(in: "SampleData/payments.csv", column: "Card Number") {
+            #expect(!stderr.contains(card) && !resumed.stderr.contains(card), "the log shows a card number")
+        }
         PaymentImportTests.expectBookedOnce(expected, before: before,
                                             after: try PaymentImportTests.serverPayments(api, expected.booked.keys))
     }

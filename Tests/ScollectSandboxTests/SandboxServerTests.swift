@@ -88,9 +88,12 @@ import Testing
         let newToken = try await client.login()
         let claims = try #require(jwtPayload(newToken))
         #expect(claims["exp"]!.intValue! - claims["iat"]!.intValue! == 60)
-        var codes: [Int] = []
-        for _ in 0..<4 { codes.append(try await client.get("/getportfoliolist", token: newToken).status) }
-        #expect(codes.contains(429))
+        // Sent together, so that a loaded machine cannot spread them over more than a second.
+        let codes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 { group.addTask { try await client.get("/getportfoliolist", token: newToken).status } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(codes.contains(429), "\(codes)")
 
         _ = try await client.send("PUT", "/_sandbox/config", json: ["rate_limit": nil])
         #expect(f.server.faults.rateLimit == nil)
