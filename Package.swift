@@ -47,7 +47,7 @@ let package = Package(
 
         // Fixtures shared by the test targets: gzip read-back, repository paths, sandbox startup.
         .target(name: "ScollectTestSupport", dependencies: ["ScollectETL", "ScollectSandbox", "CZlib"], path: "Tests/ScollectTestSupport"),
-        .testTarget(name: "ScollectETLTests", dependencies: ["ScollectETL", "ScollectTestSupport", "CZlib"]),
+        .testTarget(name: "ScollectETLTests", dependencies: ["ScollectETL", "ScollectSandbox", "ScollectTestSupport", "CZlib"]),
         .testTarget(name: "ScollectSandboxTests", dependencies: ["ScollectSandbox"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ScollectETL", "ScollectSandbox", "ScollectTestSupport"],
                     swiftSettings: [.enableUpcomingFeature("BareSlashRegexLiterals")]),

@@ -30,14 +30,15 @@ enum DropAfterCommit {
 }
 
 /// SplitMix64 (Steele, Lea, Flood 2014): a tiny PRNG whose stream is fixed by its seed.
-struct SplitMix64: Sendable {
+/// Public for tests that want a replayable random sequence.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import ScollectSandbox
 import Testing
 @testable import ScollectETL
 
@@ -573,7 +574,7 @@ struct CSVReaderTests {
     // MARK: - Chunk boundaries and random input
 
     @Test func randomRecordsRoundTripAtAnyChunkSize() throws {
-        var rng = SeededGenerator(seed: 20240611)
+        var rng = SplitMix64(seed: 20240611)
         let alphabet: [String] = ["a", "b", "Z", "0", " ", "\t", ",", "\"", "\n", "\r", "\r\n", "é", "😀", ";", "x"]
         let dir = try TempDir()
         /// Line breaks in a value (CRLF counts once).
@@ -625,18 +626,5 @@ struct CSVReaderTests {
             #expect(readHeader == header)
             #expect(rows == expected, "round \(round)")
         }
-    }
-}
-
-/// A deterministic generator for the random round trip (SplitMix64).
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
