@@ -121,6 +121,8 @@ public final class PipelineRunner {
         }
         options.log("run \(runId): \(config.name), input \(inputPath)")
         options.log("reports: \(folder)")
+        for notice in reader.notices { options.log("notice: \(notice)") }
+        summary.notices = reader.notices
         if let journal { options.log("journal: \(journal.path)") }
 
         let limiter = RateLimiter(ratePerSecond: config.target.requestsPerSecond)

@@ -4,11 +4,35 @@ import Foundation
 /// Readers, `mapping`/`normalize` → Transforms, `writers` → Writers, `target` → Client,
 /// `reports` → Reports.
 public struct PipelineConfig {
+    /// What a reader needs; each reader uses the settings that apply to it (the loader refuses
+    /// the others, naming the reader they belong to).
     public struct Source {
         /// Absolute path of the input file.
         public var path: String
         public var reader: String
-        public var delimiter: UInt8
+        /// CSV: the field separator.
+        public var delimiter: UInt8 = UInt8(ascii: ",")
+        /// CSV: the text encoding; nil: detected (UTF-8 with or without BOM, UTF-16 with BOM,
+        /// else Windows-1252 with a warning).
+        public var encoding: TextEncoding?
+        /// XLSX: the sheet, by name or 1-based index; nil: the first sheet.
+        public var sheet: String?
+        /// XML: the element that holds one record (`Account`, or a path `Placement/Accounts/Account`).
+        public var recordElement: String?
+        /// XML and JSON: the columns the mapping reads, as paths inside a record (`debtor.ssn`,
+        /// `Phones/Home`). The readers report these as their header.
+        public var columns: [String] = []
+
+        public init(path: String, reader: String) {
+            self.path = path
+            self.reader = reader
+        }
+    }
+
+    public enum TextEncoding: String, Sendable, CaseIterable {
+        case utf8 = "utf-8"
+        case utf16 = "utf-16"
+        case windows1252 = "windows-1252"
     }
 
     public struct FieldMapping: Sendable {

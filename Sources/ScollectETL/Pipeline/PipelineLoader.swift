@@ -34,19 +34,31 @@ public enum PipelineLoader {
         let name = try top["name"]?.string() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
 
         // source
-        let sourceSection = try top.required("source").section(allowedKeys: ["file", "reader", "delimiter"])
+        let allSourceKeys = ["file", "reader"] + ReaderRegistry.all.flatMap(\.optionKeys).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let sourceSection = try top.required("source").section(allowedKeys: allSourceKeys)
         let sourceFile = resolve(try sourceSection.required("file").string())
-        let reader = try sourceSection["reader"]?.oneOf(ReaderRegistry.names) ?? "csv"
-        var delimiter = UInt8(ascii: ",")
+        // The reader named, else the one the file's extension calls for, else CSV.
+        let reader = try sourceSection["reader"]?.oneOf(ReaderRegistry.names) ?? ReaderRegistry.entry(forPath: sourceFile)?.name ?? "csv"
+        let readerEntry = ReaderRegistry.entry(named: reader)!
+        for key in sourceSection.keys where !["file", "reader"].contains(key) && !readerEntry.optionKeys.contains(key) {
+            let owners = ReaderRegistry.all.filter { $0.optionKeys.contains(key) }.map(\.name).joined(separator: ", ")
+            throw sourceSection.entries.first { $0.key == key }!.keyNode.error("source.\(key) applies to the \(owners) reader, not to \(reader)")
+        }
+        var source = PipelineConfig.Source(path: sourceFile, reader: reader)
+        if let node = sourceSection["encoding"] {
+            source.encoding = PipelineConfig.TextEncoding(rawValue: try node.oneOf(["auto"] + PipelineConfig.TextEncoding.allCases.map(\.rawValue)))
+        }
+        source.sheet = try sourceSection["sheet"]?.string()
+        source.recordElement = try sourceSection["record"]?.string()
         if let node = sourceSection["delimiter"] {
             let text = try node.string()
             switch text {
-            case "\\t", "tab", "\t": delimiter = 9
+            case "\\t", "tab", "\t": source.delimiter = 9
             default:
                 guard text.utf8.count == 1, let byte = text.utf8.first, byte != 34, byte != 10, byte != 13 else {
                     throw node.error("source.delimiter must be one character such as \",\" \";\" \"|\" or tab")
                 }
-                delimiter = byte
+                source.delimiter = byte
             }
         }
 
@@ -61,6 +73,7 @@ public enum PipelineLoader {
             throw top.node.error("the mapping must map \"filenumber\" (the Scollect account key) to a source column")
         }
         let mappedFields = mapping.map(\.field)
+        source.columns = mapping.map(\.column)
 
         // options
         var settings = NormalizerRegistry.Settings()
@@ -142,7 +155,7 @@ public enum PipelineLoader {
         let reportsFolder = resolve(try reportsSection.required("folder").string())
 
         return PipelineConfig(file: file, name: name,
-                              source: .init(path: sourceFile, reader: reader, delimiter: delimiter),
+                              source: source,
                               mapping: mapping, normalizations: normalizations, clearMarker: clearMarker,
                               writers: writers, target: target, reportsFolder: reportsFolder)
     }

@@ -25,6 +25,8 @@ public final class CSVReader: RecordReader {
     public private(set) var header: [String] = []
     public let delimiter: UInt8
     public let maxRecordBytes: Int
+    /// Things a person should know about how the file was read (a guessed encoding).
+    public private(set) var notices: [String] = []
 
     /// Bytes asked of the source per read.
     static let defaultChunkSize = 256 * 1024
@@ -64,10 +66,12 @@ public final class CSVReader: RecordReader {
     /// 2 = stops quoted text (quote, CR, LF), 4 = blank tolerated around a quoted field.
     private let table: UnsafeMutablePointer<UInt8>
 
-    public convenience init(path: String, delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20) throws {
-        let source = try openByteSource(path: path)
+    public convenience init(path: String, delimiter: UInt8 = UInt8(ascii: ","), encoding: PipelineConfig.TextEncoding? = nil,
+                            maxRecordBytes: Int = 1 << 20) throws {
+        let (source, notice) = try TextDecoding.openUTF8(path: path, declared: encoding)
         try self.init(source: source, path: path, delimiter: delimiter, maxRecordBytes: maxRecordBytes,
                       chunkSize: CSVReader.defaultChunkSize)
+        if let notice { notices.append(notice) }
     }
 
     /// Reads from any byte source; `chunkSize` is exposed so tests can put chunk boundaries

@@ -6,6 +6,7 @@ import Foundation
 public final class PrefetchingReader: RecordReader, @unchecked Sendable {
     public let header: [String]
     public let path: String
+    public let notices: [String]
 
     private enum Chunk {
         case rows([ReadResult])
@@ -24,6 +25,7 @@ public final class PrefetchingReader: RecordReader, @unchecked Sendable {
     public init(wrapping reader: any RecordReader, chunkSize: Int = 2048, depth: Int = 4) {
         header = reader.header
         path = reader.path
+        notices = reader.notices
         self.depth = depth
         let thread = Thread { [self] in produce(from: reader, chunkSize: chunkSize) }
         thread.name = "scollect-reader"

@@ -94,4 +94,11 @@ public protocol RecordReader: AnyObject {
     var path: String { get }
     /// The next row, or nil at end of input. Throws only for errors that end the file.
     func next() throws -> ReadResult?
+    /// Things a person should know about how the file was read (e.g. a guessed encoding),
+    /// known once the reader is open.
+    var notices: [String] { get }
+}
+
+extension RecordReader {
+    public var notices: [String] { [] }
 }

@@ -21,6 +21,8 @@ public struct RunSummary: Sendable {
     public var exitCode: ExitCode = .done
     public var abortReason: String?
     public var reportFolder = ""
+    /// How the input was read, when a person should know (a guessed encoding).
+    public var notices: [String] = []
 
     public var callsMade: Int { callsByEndpoint.values.reduce(0, +) }
     public var accountedRows: Int { written + unchanged + rejected }
@@ -40,6 +42,7 @@ public struct RunSummary: Sendable {
             ("calls_failed", .number(Double(callsFailed))), ("elapsed_seconds", .number((elapsedSeconds * 100).rounded() / 100)),
             ("exit_code", .number(Double(exitCode.rawValue))), ("exit_meaning", .string(exitCode.meaning)),
             ("abort_reason", abortReason.map(JSONValue.string) ?? .null), ("report_folder", .string(reportFolder)),
+            ("notices", .array(notices.map(JSONValue.string))),
         ])
     }
 
@@ -59,6 +62,7 @@ public struct RunSummary: Sendable {
         for (endpoint, count) in callsByEndpoint.sorted(by: { $0.key < $1.key }) { lines.append(("    \(endpoint)", "\(count)")) }
         lines.append(("calls failed", "\(callsFailed)"))
         lines.append(("elapsed", String(format: "%.2f s", elapsedSeconds)))
+        for notice in notices { lines.append(("notice", notice)) }
         if let abortReason { lines.append(("ABORTED", abortReason)) }
         lines.append(("exit code", "\(exitCode.rawValue) (\(exitCode.meaning))"))
         lines.append(("reports", reportFolder))
