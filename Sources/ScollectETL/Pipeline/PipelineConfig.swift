@@ -38,8 +38,20 @@ public struct PipelineConfig {
     public struct FieldMapping: Sendable {
         public let field: String
         public let column: String
+        /// Other names the column goes by in some creditors' files (`ssn: [SSN, Social Security #]`):
+        /// the first name the header has is used.
+        public var aliases: [String] = []
         /// Where the mapping was written, for errors found later against the file's header.
         public let line: Int?
+
+        public init(field: String, column: String, aliases: [String] = [], line: Int?) {
+            self.field = field
+            self.column = column
+            self.aliases = aliases
+            self.line = line
+        }
+
+        public var candidates: [String] { [column] + aliases }
     }
 
     public enum OnError: String, Sendable {

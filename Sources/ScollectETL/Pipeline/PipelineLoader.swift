@@ -65,15 +65,19 @@ public enum PipelineLoader {
         // mapping: target field <- source column
         var mapping: [PipelineConfig.FieldMapping] = []
         for entry in try top.required("mapping").pairs() {
-            let column = try entry.value.string()
-            guard !column.trimmingCharacters(in: .whitespaces).isEmpty else { throw entry.value.error("mapping.\(entry.key) names no source column") }
-            mapping.append(.init(field: entry.key, column: column, line: entry.keyNode.line))
+            // `field: Column`, or `field: [Column, Alias, …]` for files that name it differently.
+            let names: [String]
+            if case .sequence = entry.value.node { names = try entry.value.stringList() } else { names = [try entry.value.string()] }
+            guard let column = names.first, names.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+                throw entry.value.error("mapping.\(entry.key) names no source column")
+            }
+            mapping.append(.init(field: entry.key, column: column, aliases: Array(names.dropFirst()), line: entry.keyNode.line))
         }
         guard mapping.contains(where: { $0.field == "filenumber" }) else {
             throw top.node.error("the mapping must map \"filenumber\" (the Scollect account key) to a source column")
         }
         let mappedFields = mapping.map(\.field)
-        source.columns = mapping.map(\.column)
+        source.columns = mapping.flatMap(\.candidates)
 
         // options
         var settings = NormalizerRegistry.Settings()

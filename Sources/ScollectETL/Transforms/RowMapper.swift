@@ -33,10 +33,13 @@ public struct RowMapper: Sendable {
         let keys = header.map(RowMapper.columnKey)
         var columns: [String] = [], columnIndices: [Int] = [], normalizers: [any Normalizer] = [], dropOnError: [Bool] = []
         for mapping in config.mapping {
-            let wanted = mapping.column.trimmingCharacters(in: .whitespaces)
-            guard let column = header.firstIndex(of: wanted) ?? keys.firstIndex(of: RowMapper.columnKey(wanted)) else {
+            let candidates = mapping.candidates.map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let column = candidates.lazy.compactMap({ wanted in header.firstIndex(of: wanted) ?? keys.firstIndex(of: RowMapper.columnKey(wanted)) }).first else {
+                let wanted = candidates[0]
+                let closest = candidates.lazy.compactMap { closestMatch(to: $0, in: header) }.first
                 throw MissingColumnError(file: inputFile, pipelineFile: config.file, line: mapping.line, field: mapping.field,
-                                         column: mapping.column, closestHeader: closestMatch(to: wanted, in: header))
+                                         column: mapping.candidates.count > 1 ? mapping.candidates.joined(separator: "\" / \"") : wanted,
+                                         closestHeader: closest)
             }
             let normalization = config.normalizations[mapping.field]!
             columns.append(header[column])
