@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import ScollectETL
+
+/// `scollect-etl guess FILE`: a ready-to-edit pipeline drafted from the file's first rows.
+struct GuessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "guess",
+        abstract: "Draft a pipeline file from a data file's first rows (CSV, XLSX, XML, JSON).",
+        discussion: """
+        Columns are recognised by their header names and by the shape of their values (SSN-like, \
+        phone-like, dates, amounts). The draft maps what was recognised, sets the normalisers and \
+        writers, and lists the other columns as comments. No API call is made.
+        \(ExitCodeHelp.table)
+        """
+    )
+
+    @Argument(help: "The data file.")
+    var file: String
+
+    @OptionGroup var fileOptions: DataFileOptions
+
+    @Option(name: .shortAndLong, help: "Write the pipeline to this file (its source path is then relative to it) instead of printing it.")
+    var output: String?
+
+    @Option(help: "Rows sampled.")
+    var rows = 200
+
+    func run() throws {
+        var source = try fileOptions.source(for: file)
+        if source.reader == "xml" && source.recordElement == nil {
+            let prefix = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: file)).read(upToCount: 64 * 1024)) ?? nil
+            guard let element = PipelineGuesser.guessRecordElement(xmlPrefix: Array(prefix ?? Data())) else {
+                printError("error: \(file): no repeating element found; name the record element with --record")
+                throw ExitCode(ScollectETL.ExitCode.inputHeld.rawValue)
+            }
+            source.recordElement = element
+        }
+        let reader: any RecordReader
+        do {
+            reader = try ReaderRegistry.open(source)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(ScollectETL.ExitCode.inputHeld.rawValue)
+        }
+        var sample: [[String]] = []
+        while sample.count < rows, let result = try reader.next() {
+            if case let .record(record) = result { sample.append(record.values) }
+        }
+        let guesser = PipelineGuesser(header: reader.header, rows: sample)
+        let absolute = URL(fileURLWithPath: file).standardized.path
+        var sourcePath = absolute
+        if let output {
+            let folder = URL(fileURLWithPath: output).deletingLastPathComponent().standardized.path
+            sourcePath = relativePath(from: folder, to: absolute)
+        }
+        let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+            .lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        let text = guesser.pipelineText(name: String(name), sourcePath: sourcePath, reader: source.reader, record: source.recordElement)
+        if let output {
+            try text.write(toFile: output, atomically: true, encoding: .utf8)
+            printError("wrote \(output): \(guesser.columns.filter { $0.field != nil }.count) of \(guesser.columns.count) columns mapped")
+        } else {
+            print(text, terminator: "")
+        }
+    }
+
+    /// `to` relative to the folder `from` (both absolute, standardised).
+    func relativePath(from folder: String, to path: String) -> String {
+        let base = folder.split(separator: "/")
+        let target = path.split(separator: "/")
+        var common = 0
+        while common < min(base.count, target.count) && base[common] == target[common] { common += 1 }
+        let ups = Array(repeating: "..", count: base.count - common)
+        return (ups + target[common...].map(String.init)).joined(separator: "/")
+    }
+}

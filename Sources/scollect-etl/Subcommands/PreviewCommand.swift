@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import ScollectETL
+
+/// `scollect-etl preview FILE|PIPELINE`: the records as the reader sees them, or, given a
+/// pipeline, after mapping and normalisation with each row's reject reason. No API call.
+struct PreviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preview",
+        abstract: "Show a file's records as the reader sees them, or a pipeline's rows after mapping and normalisation.",
+        discussion: """
+        Given a data file: its records. Given a pipeline (.yml): each row's mapped and normalised \
+        fields, and why it would be rejected, checked as the writers check it before any call. No \
+        API call is made.
+        \(ExitCodeHelp.table)
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, jsonl
+    }
+
+    @Argument(help: "A data file, or a pipeline file (.yml/.yaml).")
+    var file: String
+
+    @OptionGroup var fileOptions: DataFileOptions
+
+    @Option(name: .shortAndLong, help: "Rows shown (0 = all).")
+    var rows = 20
+
+    @Option(help: "table (aligned, for people) or jsonl (one JSON object a row).")
+    var format: Format = .table
+
+    @Option(help: "With a pipeline: read this file instead of its source.")
+    var input: String?
+
+    func run() throws {
+        let isPipeline = file.hasSuffix(".yml") || file.hasSuffix(".yaml")
+        var config: PipelineConfig?
+        let source: PipelineConfig.Source
+        do {
+            if isPipeline {
+                config = try PipelineLoader.load(path: file)
+                var pipelineSource = config!.source
+                if let input { pipelineSource.path = input }
+                source = pipelineSource
+            } else {
+                source = try fileOptions.source(for: file)
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+        }
+        let reader: any RecordReader
+        var mapper: RowMapper?
+        do {
+            reader = try ReaderRegistry.open(source)
+            if let config { mapper = try RowMapper(config: config, header: reader.header, inputFile: source.path) }
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(ScollectETL.ExitCode.inputHeld.rawValue)
+        }
+        for notice in reader.notices { printError("notice: \(notice)") }
+
+        let columns = mapper == nil ? reader.header : ["_row"] + config!.mapping.map(\.field) + ["_reject"]
+        // Without a pipeline, card and bank columns are recognised by their headers and masked.
+        let rawFields = PipelineGuesser(header: reader.header, rows: []).columns.map { $0.evidence == "header" ? $0.field : nil }
+        var table: [[String]] = []
+        var shown = 0
+        while rows == 0 || shown < rows, let result = try reader.next() {
+            shown += 1
+            switch result {
+            case let .malformed(row, line, message, _):
+                emit(columns: columns, values: mapper == nil ? [] : ["\(row)"], reject: "MALFORMED_ROW: line \(line): \(message)", row: row, into: &table)
+            case let .record(record):
+                guard let mapper, let config else {
+                    let values = record.values.enumerated().map { index, value in
+                        index < rawFields.count && rawFields[index] != nil ? PreviewCommand.shown(value, field: rawFields[index]!) : Masking.maskCardNumbers(in: value)
+                    }
+                    emit(columns: columns, values: values, reject: nil, row: record.row, into: &table)
+                    continue
+                }
+                switch mapper.map(record) {
+                case let .row(row):
+                    let values = config.mapping.map { mapping -> String in
+                        switch row[mapping.field] {
+                        case let .value(text)?: return PreviewCommand.shown(text, field: mapping.field)
+                        case .clear?: return "<CLEAR>"
+                        case nil: return ""
+                        }
+                    }
+                    let issue = config.writers.lazy.compactMap { $0.check(row) }.first
+                    let warnings = row.warnings.map { "\($0.reason): \($0.message)" }
+                    let reject = issue.map { "\($0.reason): \($0.message)" } ?? (warnings.isEmpty ? nil : "warning " + warnings.joined(separator: "; "))
+                    emit(columns: columns, values: ["\(record.row)"] + values, reject: reject, row: record.row, into: &table)
+                case let .rejected(issues, _):
+                    emit(columns: columns, values: ["\(record.row)"] + config.mapping.map { _ in "" },
+                         reject: issues.map { "\($0.reason): \($0.message)" }.joined(separator: "; "), row: record.row, into: &table)
+                }
+            }
+        }
+        if format == .table { printTable(columns: columns, rows: table) }
+    }
+
+    /// Card data is masked even here: a preview is read over shoulders and pasted into tickets.
+    static func shown(_ value: String, field: String) -> String {
+        if field == "threedigitnumber" { return value.isEmpty ? "" : "***" }
+        return Masking.rejectColumnMask(forField: field)?(value) ?? value
+    }
+
+    func emit(columns: [String], values: [String], reject: String?, row: Int, into table: inout [[String]]) {
+        switch format {
+        case .jsonl:
+            var pairs: [(String, JSONValue)] = []
+            if mapperMode(columns) {
+                pairs.append(("row", .number(Double(row))))
+                pairs.append(("fields", .object(zip(columns.dropFirst().dropLast(), values.dropFirst()).map { ($0, .string($1)) })))
+                pairs.append(("reject", reject.map(JSONValue.string) ?? .null))
+            } else {
+                pairs.append(("row", .number(Double(row))))
+                if let reject { pairs.append(("malformed", .string(reject))) }
+                pairs.append(("values", .object(zip(columns, values + Array(repeating: "", count: max(0, columns.count - values.count))).map { ($0, .string($1)) })))
+            }
+            print(JSONValue.object(pairs).serialized)
+        case .table:
+            var line = values
+            if mapperMode(columns) { line += [reject ?? ""] } else if let reject { line = ["(row \(row)) " + reject] }
+            table.append(line)
+        }
+    }
+
+    func mapperMode(_ columns: [String]) -> Bool { columns.first == "_row" && columns.last == "_reject" }
+
+    func printTable(columns: [String], rows: [[String]]) {
+        let cap = 40
+        func cut(_ text: String) -> String {
+            let flat = text.replacingOccurrences(of: "\n", with: "⏎").replacingOccurrences(of: "\r", with: "")
+            return flat.count > cap ? String(flat.prefix(cap - 1)) + "…" : flat
+        }
+        var widths = columns.map { min(cap, $0.count) }
+        for row in rows { for (i, value) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], min(cap, cut(value).count)) } }
+        func format(_ values: [String]) -> String {
+            values.enumerated().map { i, value in
+                let text = cut(value)
+                return i < widths.count ? text.padding(toLength: widths[i], withPad: " ", startingAt: 0) : text
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        print(format(columns))
+        print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
+        for row in rows { print(format(row)) }
+    }
+}
