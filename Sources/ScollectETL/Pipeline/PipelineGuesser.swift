@@ -35,15 +35,15 @@ public struct PipelineGuesser {
         ("employer", ["employer", "employername", "company"]),
         ("originalcreditor", ["originalcreditor", "creditor", "origcreditor"]),
         ("dateaccountopened", ["opendate", "dateopened", "dateaccountopened", "accountopened", "opened"]),
-        ("datechargedoff", ["chargeoffdate", "chargedoffdate", "datechargedoff", "codate"]),
-        ("lastpaymentdate", ["lastpaymentdate", "lastpaydate", "dateoflastpayment"]),
+        ("datechargedoff", ["chargeoffdate", "chargedoffdate", "datechargedoff", "codate", "chargedoff", "chargeoff"]),
+        ("lastpaymentdate", ["lastpaymentdate", "lastpaydate", "dateoflastpayment", "lastpayment"]),
         ("lastpaymentamount", ["lastpaymentamount", "lastpayamount", "lastpayment"]),
         ("originalbalance", ["originalbalance", "origbalance", "chargeoffbalance"]),
         ("principal", ["principal", "principalbalance"]),
         ("accruedinterest", ["interest", "accruedinterest", "interestbalance"]),
         ("miscfees", ["fees", "miscfees", "feebalance"]),
         ("currentbalance", ["currentbalance", "balance", "balancedue", "amountdue", "totalbalance"]),
-        ("dateplaced", ["placementdate", "dateplaced", "placeddate"]),
+        ("dateplaced", ["placementdate", "dateplaced", "placeddate", "placed"]),
         // Payment files.
         ("paymentdate", ["paymentdate", "paydate", "datepaid", "installmentdate"]),
         ("paymentamount", ["amount", "paymentamount", "payamount", "installmentamount"]),
@@ -82,11 +82,20 @@ public struct PipelineGuesser {
             // A JSON or XML path is recognised by its whole name, its last part, or its last two.
             let parts = name.split(whereSeparator: { $0 == "." || $0 == "/" }).map(String.init).filter { Int($0) == nil }
             let keys = [name, parts.last ?? name, parts.suffix(2).joined()].map(RowMapper.columnKey)
-            var field = keys.lazy.compactMap { key in
-                PipelineGuesser.fieldsByHeader.first { $0.names.contains(key) && !used.contains($0.field) }?.field
-            }.first
+            let candidates = keys.flatMap { key in
+                PipelineGuesser.fieldsByHeader.filter { $0.names.contains(key) && !used.contains($0.field) }.map(\.field)
+            }
+            // `Last Payment` could be a date or an amount: the values decide.
+            let valueShape = PipelineGuesser.shape(of: values)
+            var field = candidates.first { candidate in
+                switch PipelineGuesser.normalizerByField[candidate] {
+                case "date": return valueShape != "money"
+                case "money": return valueShape != "date"
+                default: return true
+                }
+            } ?? candidates.first
             var evidence = "header"
-            if field == nil, let shape = PipelineGuesser.shape(of: values) {
+            if field == nil, let shape = valueShape {
                 evidence = "values"
                 switch shape {
                 case "ssn": field = used.contains("socialsecuritynumber") ? nil : "socialsecuritynumber"
@@ -97,6 +106,21 @@ public struct PipelineGuesser {
             if let field { used.insert(field) }
             let normalizer = field.flatMap { PipelineGuesser.normalizerByField[$0] }
             columns.append(Column(header: name, field: field, normalizer: normalizer, evidence: evidence, sample: sample))
+        }
+        // Every pipeline needs the account key: failing a header that says so, the first column
+        // whose name suggests an identifier and whose sampled values are all distinct.
+        if !columns.contains(where: { $0.field == "filenumber" }) {
+            let hints = ["account", "acct", "number", "file", "id", "ref"]
+            let pick = columns.indices.first { index in
+                let column = columns[index]
+                let key = RowMapper.columnKey(column.header)
+                let values = rows.map { index < $0.count ? $0[index] : "" }
+                return column.field == nil && hints.contains { key.contains($0) } && !values.contains("") && Set(values).count == values.count
+            } ?? columns.indices.first { columns[$0].field == nil }
+            if let pick {
+                let column = columns[pick]
+                columns[pick] = Column(header: column.header, field: "filenumber", normalizer: nil, evidence: "guess", sample: column.sample)
+            }
         }
         self.columns = columns
     }
@@ -121,7 +145,7 @@ public struct PipelineGuesser {
     /// - Parameters:
     ///   - sourcePath: the data file as the pipeline should name it (relative to the pipeline file, or absolute).
     ///   - reader: the reader's name; `record` for XML.
-    public func pipelineText(name: String, sourcePath: String, reader: String, record: String? = nil) -> String {
+    public func pipelineText(name: String, sourcePath: String, reader: String, record: String? = nil, requestsPerSecond: Int = 20) -> String {
         let mapped = columns.filter { $0.field != nil }
         let fields = Set(mapped.compactMap(\.field))
         let payments = !fields.isDisjoint(with: PipelineGuesser.paymentFields) && fields.contains("paymentamount")
@@ -140,7 +164,12 @@ public struct PipelineGuesser {
         let width = mapped.map { $0.field!.count }.max() ?? 0
         for column in mapped {
             let padding = String(repeating: " ", count: width - column.field!.count)
-            let why = column.evidence == "values" ? "   # recognised by its values, e.g. \(PipelineGuesser.masked(column))" : ""
+            let why: String
+            switch column.evidence {
+            case "values": why = "   # recognised by its values, e.g. \(PipelineGuesser.masked(column))"
+            case "guess": why = "   # CHECK: taken as the account key (no header says so), e.g. \(column.sample)"
+            default: why = ""
+            }
             lines.append("  \(column.field!):\(padding) \(PipelineGuesser.yamlScalar(column.header))\(why)")
         }
         let unmapped = columns.filter { $0.field == nil }
@@ -168,7 +197,7 @@ public struct PipelineGuesser {
             }
         }
         lines += ["", "target:", "  url: sandbox                 # the embedded sandbox; SCOLLECT_URL overrides it",
-                  "  requests_per_second: 20", "  max_in_flight: 4", "", "reports:", "  folder: reports/\(name)", ""]
+                  "  requests_per_second: \(requestsPerSecond)       # what the server allows you", "  max_in_flight: 4", "", "reports:", "  folder: reports/\(name)", ""]
         return lines.joined(separator: "\n")
     }
 

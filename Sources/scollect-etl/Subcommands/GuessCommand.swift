@@ -26,6 +26,9 @@ struct GuessCommand: ParsableCommand {
     @Option(help: "Rows sampled.")
     var rows = 200
 
+    @Option(help: "target.requests_per_second written into the draft.")
+    var requestsPerSecond = 20
+
     func run() throws {
         var source = try fileOptions.source(for: file)
         if source.reader == "xml" && source.recordElement == nil {
@@ -56,7 +59,8 @@ struct GuessCommand: ParsableCommand {
         }
         let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
             .lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
-        let text = guesser.pipelineText(name: String(name), sourcePath: sourcePath, reader: source.reader, record: source.recordElement)
+        let text = guesser.pipelineText(name: String(name), sourcePath: sourcePath, reader: source.reader, record: source.recordElement,
+                                        requestsPerSecond: requestsPerSecond)
         if let output {
             try text.write(toFile: output, atomically: true, encoding: .utf8)
             printError("wrote \(output): \(guesser.columns.filter { $0.field != nil }.count) of \(guesser.columns.count) columns mapped")
