@@ -3,23 +3,51 @@ import Foundation
 /// Paces calls so that no sliding 1-second window holds more than `ratePerSecond` of them:
 /// a GCRA (token bucket of burst 1). Each caller reserves the next free slot under the lock
 /// and sleeps outside it, so the slots are strictly spaced whatever the number of threads.
+///
+/// The pace adapts (AIMD): a 429 from the server halves the current rate (down to 1/32 of the
+/// configured one); every other answer adds back 1/50 of the configured rate, up to it. A
+/// server whose real limit is below the pipeline's is thus probed, not hammered.
 public final class RateLimiter: @unchecked Sendable {
     public let ratePerSecond: Double
+    /// The pace now, at most `ratePerSecond`.
+    public var currentRate: Double { lock.lock(); defer { lock.unlock() }; return rate }
+    private var rate: Double
     /// Spacing between calls. 1% above 1/R so that scheduling jitter on the server's side never
     /// squeezes R + 1 arrivals into one second, at a cost of 1% of throughput.
-    private let interval: Double
+    private var interval: Double
     private var nextSlot: Double = 0
     private let lock = NSLock()
 
     public init(ratePerSecond: Double) {
         self.ratePerSecond = ratePerSecond
+        self.rate = ratePerSecond
         self.interval = ratePerSecond > 0 ? 1.01 / ratePerSecond : 0
+    }
+
+    /// The server said 429: multiplicative decrease.
+    public func slowDown() {
+        guard ratePerSecond > 0 else { return }
+        lock.lock()
+        rate = max(ratePerSecond / 32, rate / 2)
+        interval = 1.01 / rate
+        lock.unlock()
+    }
+
+    /// The server answered: additive increase, back up to the configured rate.
+    public func speedUp() {
+        guard ratePerSecond > 0 else { return }
+        lock.lock()
+        if rate < ratePerSecond {
+            rate = min(ratePerSecond, rate + ratePerSecond / 50)
+            interval = 1.01 / rate
+        }
+        lock.unlock()
     }
 
     /// Blocks until the caller may send. Returns the seconds it waited.
     @discardableResult
     public func acquire() -> Double {
-        guard interval > 0 else { return 0 }
+        guard ratePerSecond > 0 else { return 0 }
         let now = monotonicSeconds()
         lock.lock()
         let slot = max(now, nextSlot)

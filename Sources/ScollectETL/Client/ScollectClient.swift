@@ -70,11 +70,18 @@ public enum ClientError: Error, CustomStringConvertible {
     }
 }
 
+/// How a failed call is tried again (only where that is safe: see `ScollectClient.send`).
+/// Set per pipeline under `target.retry`.
 public struct RetryPolicy: Sendable {
     public var maxAttempts = 5
     public var baseDelay = 0.25
     public var maxDelay = 8.0
     public init() {}
+    public init(maxAttempts: Int, baseDelay: Double, maxDelay: Double) {
+        self.maxAttempts = maxAttempts
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
 
     /// Exponential backoff with full jitter.
     func delay(beforeAttempt attempt: Int) -> Double {
@@ -201,6 +208,7 @@ public final class ScollectClient: @unchecked Sendable {
             switch classification {
             case let .rateLimited(retryAfter):
                 retryable = true
+                limiter.slowDown()
                 if let retryAfter { limiter.pause(for: retryAfter) }
             case let .transportError(_, maySent):
                 retryable = call.idempotent || !maySent
@@ -209,6 +217,7 @@ public final class ScollectClient: @unchecked Sendable {
             default:
                 retryable = false
             }
+            if case .rateLimited = classification {} else if status != nil { limiter.speedUp() }
             if !retryable || attempt >= retryPolicy.maxAttempts {
                 return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
             }

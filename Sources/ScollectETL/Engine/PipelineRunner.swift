@@ -78,6 +78,12 @@ public final class PipelineRunner {
             var source = config.source
             source.path = inputPath
             reader = try ReaderRegistry.open(source)
+            if reader.header.isEmpty {
+                // A night with nothing placed is a normal night: say so, exit 0, call nothing.
+                summary.notices.append("\(URL(fileURLWithPath: inputPath).lastPathComponent) is empty: nothing to load")
+                options.log("notice: \(summary.notices[0])")
+                return finish(.done)
+            }
             mapper = try RowMapper(config: config, header: reader.header, inputFile: inputPath)
         } catch {
             return finish(.inputHeld, "\(error)")
@@ -127,6 +133,7 @@ public final class PipelineRunner {
 
         let limiter = RateLimiter(ratePerSecond: config.target.requestsPerSecond)
         let client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials, limiter: limiter, audit: counter)
+        client.retryPolicy = config.target.retry
         let pool = WorkerPool(size: config.target.maxInFlight, timeoutSeconds: config.target.timeoutSeconds)
         defer { pool.shutdown() }
 
@@ -258,6 +265,23 @@ public final class PipelineRunner {
                 break
             }
 
+            // The reject limits are checked before the batch is sent: a file that is mostly
+            // garbage is stopped before it is loaded.
+            if let limit = config.maxRejects, summary.rejected > limit {
+                exitCode = .rejectLimit
+                abortReason = "\(summary.rejected) rows rejected, more than options.max_rejects (\(limit)); rows \(summary.rowsRead - batchRows + 1)–\(summary.rowsRead) were not sent and nothing after them was read"
+                for row in slots { reject(row.record, row: row.row, line: row.record.line, issue: RowIssue(.notAttempted, field: nil, "not sent: the run stopped at the reject limit")) }
+                flushReportLines()
+                break
+            }
+            if let ratio = config.maxRejectRatio, summary.rowsRead >= 1000, Double(summary.rejected) > ratio * Double(summary.rowsRead) {
+                exitCode = .rejectLimit
+                abortReason = "\(summary.rejected) of \(summary.rowsRead) rows rejected, more than options.max_reject_ratio (\(ratio)); rows \(summary.rowsRead - batchRows + 1)–\(summary.rowsRead) were not sent and nothing after them was read"
+                for row in slots { reject(row.record, row: row.row, line: row.record.line, issue: RowIssue(.notAttempted, field: nil, "not sent: the run stopped at the reject limit")) }
+                flushReportLines()
+                break
+            }
+
             // 2. Rows of one account stay together, in file order, on one worker.
             var groupIndex: [String: Int] = [:]
             var groups: [[Int]] = []
@@ -327,6 +351,10 @@ public final class PipelineRunner {
         }
         if exitCode == nil {
             exitCode = summary.rejected > 0 ? .doneWithRejects : .done
+        }
+        if summary.rowsRead == 0 && exitCode == .done {
+            summary.notices.append("\(URL(fileURLWithPath: inputPath).lastPathComponent) has a header and no data rows: nothing to load")
+            options.log("notice: \(summary.notices.last!)")
         }
         if exitCode == .interrupted || exitCode == .apiUnavailable {
             abortReason = (abortReason ?? "stopped") + ". To resume, run the same command again: rows already written are skipped"

@@ -31,6 +31,7 @@ public struct ReasonCode: RawRepresentable, Hashable, Comparable, Sendable, Cust
     public static let duplicatePayment = ReasonCode("DUPLICATE_PAYMENT")
     public static let accountUnsettled = ReasonCode("ACCOUNT_UNSETTLED")
     public static let interrupted = ReasonCode("INTERRUPTED")
+    public static let notAttempted = ReasonCode("NOT_ATTEMPTED")
     // Warnings: the row went on, the note is for the operator.
     public static let phoneExtensionDropped = ReasonCode("PHONE_EXTENSION_DROPPED")
     public static let fieldDropped = ReasonCode("FIELD_DROPPED")

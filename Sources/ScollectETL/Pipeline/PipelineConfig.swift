@@ -75,6 +75,8 @@ public struct PipelineConfig {
         public var timeoutSeconds: Double
         /// Account files the embedded sandbox is seeded with when its database is new.
         public var sandboxSeedFiles: [String]
+        /// `target.retry`: attempts and backoff (exponential, full jitter) for calls safe to retry.
+        public var retry = RetryPolicy()
         public var isSandbox: Bool { url == "sandbox" }
     }
 
@@ -87,6 +89,11 @@ public struct PipelineConfig {
     public var normalizations: [String: FieldNormalization]
     /// A cell holding exactly this clears the field in Scollect; a blank cell never does.
     public var clearMarker: String?
+    /// `options.max_rejects`: more rejected rows than this aborts the run (exit 5).
+    public var maxRejects: Int?
+    /// `options.max_reject_ratio`: from the 1,000th row on, a larger share of rejected rows
+    /// aborts the run (exit 5): a file that is mostly garbage is stopped before it is loaded.
+    public var maxRejectRatio: Double?
     public var writers: [any APIWriter]
     public var target: Target
     /// Absolute path of the reports folder; each run writes into a sub-folder of its own.

@@ -82,8 +82,16 @@ public enum PipelineLoader {
         // options
         var settings = NormalizerRegistry.Settings()
         var clearMarker: String?
+        var maxRejects: Int?
+        var maxRejectRatio: Double?
         if let optionsNode = top["options"] {
-            let options = try optionsNode.section(allowedKeys: ["clear_marker", "day_first", "excel_date_system"])
+            let options = try optionsNode.section(allowedKeys: ["clear_marker", "day_first", "excel_date_system", "max_rejects", "max_reject_ratio"])
+            maxRejects = try options["max_rejects"]?.int(in: 0...Int.max)
+            if let node = options["max_reject_ratio"] {
+                let ratio = try node.double(minimum: 0)
+                guard ratio <= 1 else { throw node.error("options.max_reject_ratio is a share between 0 and 1, e.g. 0.05") }
+                maxRejectRatio = ratio
+            }
             if let node = options["clear_marker"] {
                 let marker = try node.string()
                 guard !marker.trimmingCharacters(in: .whitespaces).isEmpty else { throw node.error("options.clear_marker cannot be blank: a blank cell means \"no news\"") }
@@ -139,13 +147,13 @@ public enum PipelineLoader {
         }
 
         // target
-        let targetSection = try top.required("target").section(allowedKeys: ["url", "requests_per_second", "max_in_flight", "batch_size", "timeout_seconds", "sandbox_seed"])
+        let targetSection = try top.required("target").section(allowedKeys: ["url", "requests_per_second", "max_in_flight", "batch_size", "timeout_seconds", "sandbox_seed", "retry"])
         let url = try targetSection.required("url").string()
         if url != "sandbox", !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
             throw try targetSection.required("url").error("target.url must be \"sandbox\" or an http(s):// base URL, found \"\(url)\"")
         }
         let seeds = try targetSection["sandbox_seed"]?.stringList().map(resolve) ?? []
-        let target = PipelineConfig.Target(
+        var target = PipelineConfig.Target(
             url: url,
             requestsPerSecond: try targetSection.required("requests_per_second").double(minimum: 0.01),
             maxInFlight: try targetSection["max_in_flight"]?.int(in: 1...64) ?? 4,
@@ -153,6 +161,12 @@ public enum PipelineLoader {
             timeoutSeconds: try targetSection["timeout_seconds"]?.double(minimum: 1) ?? 30,
             sandboxSeedFiles: seeds
         )
+        if let node = targetSection["retry"] {
+            let retry = try node.section(allowedKeys: ["max_attempts", "base_delay_seconds", "max_delay_seconds"])
+            target.retry = RetryPolicy(maxAttempts: try retry["max_attempts"]?.int(in: 1...20) ?? target.retry.maxAttempts,
+                                       baseDelay: try retry["base_delay_seconds"]?.double(minimum: 0) ?? target.retry.baseDelay,
+                                       maxDelay: try retry["max_delay_seconds"]?.double(minimum: 0) ?? target.retry.maxDelay)
+        }
 
         // reports
         let reportsSection = try top.required("reports").section(allowedKeys: ["folder"])
@@ -161,6 +175,7 @@ public enum PipelineLoader {
         return PipelineConfig(file: file, name: name,
                               source: source,
                               mapping: mapping, normalizations: normalizations, clearMarker: clearMarker,
+                              maxRejects: maxRejects, maxRejectRatio: maxRejectRatio,
                               writers: writers, target: target, reportsFolder: reportsFolder)
     }
 
