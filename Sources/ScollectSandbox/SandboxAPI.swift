@@ -156,6 +156,16 @@ final class SandboxAPI: Sendable {
             reply.retryAfter = seconds
             return .complete(reply.response)
         }
+        let faults = traffic.currentFaults
+        if faults.latencyMs > 0 { try? await Task.sleep(nanoseconds: UInt64(faults.latencyMs * 1_000_000)) }
+        switch traffic.drawRequestFault() {
+        case .serverError:
+            return .complete(Reply.msg(.internalServerError, "Internal server error (injected fault)").response)
+        case .drop:
+            return .truncated(Reply.msg(.internalServerError, "connection dropped (injected fault)"))
+        case .none:
+            break
+        }
         let reply: Reply
         do {
             reply = try await route(request, first, Array(components.dropFirst()))
@@ -466,8 +476,24 @@ final class SandboxAPI: Sendable {
                 }
                 newSeed = UInt64(i)
             }
+            var shares: [WritableKeyPath<SandboxFaults, Double>: Double] = [:]
+            for (key, path) in [("http_500", \SandboxFaults.serverErrorShare), ("drop_connection", \SandboxFaults.dropShare)] {
+                if let value = body[key] {
+                    guard let d = value.doubleValue, (0...1).contains(d) else {
+                        return Reply.msg(.badRequest, "\(key) must be a number between 0 and 1")
+                    }
+                    shares[path] = d
+                }
+            }
+            if let value = body["latency_ms"] {
+                guard let d = value.doubleValue, d >= 0, d <= 60_000 else {
+                    return Reply.msg(.badRequest, "latency_ms must be a number of milliseconds between 0 and 60000")
+                }
+                shares[\SandboxFaults.latencyMs] = d
+            }
             // Sending fault_seed restarts the draws, even with the seed already in use.
             traffic.update(reseed: newSeed != nil) { faults in
+                for (path, value) in shares { faults[keyPath: path] = value }
                 if let newLimit { faults.rateLimit = newLimit }
                 if let newTTL { faults.tokenTTL = newTTL }
                 if let newShare { faults.dropAfterCommit = newShare }
@@ -498,6 +524,9 @@ final class SandboxAPI: Sendable {
             "rate_limit": faults.rateLimit.map { .int($0) } ?? .null,
             "token_ttl": .double(faults.tokenTTL),
             "drop_after_commit": .double(faults.dropAfterCommit),
+            "http_500": .double(faults.serverErrorShare),
+            "drop_connection": .double(faults.dropShare),
+            "latency_ms": .double(faults.latencyMs),
             // A seed above Int.max (possible from the command line) is shown as text.
             "fault_seed": Int(exactly: faults.faultSeed).map { .int($0) } ?? .string(String(faults.faultSeed)),
         ]

@@ -21,6 +21,12 @@ public struct SandboxConfiguration: Sendable {
     public var dropAfterCommit: Double = 0
     /// Seed of the draws choosing the dropped writes: same seed, same choices.
     public var faultSeed: UInt64 = 0
+    /// Share (0…1) of API requests answered HTTP 500 without being acted on.
+    public var serverErrorShare: Double = 0
+    /// Share (0…1) of API requests whose connection is dropped without being acted on.
+    public var dropShare: Double = 0
+    /// Latency added to every API request, in milliseconds.
+    public var latencyMs: Double = 0
     /// Account files (see `SandboxSeedFile`) loaded when the database is created.
     public var seedFiles: [String]
 

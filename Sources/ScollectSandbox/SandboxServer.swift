@@ -30,14 +30,18 @@ public final class SandboxServer: @unchecked Sendable {
     /// Opens (creating and seeding if new) the database and starts listening; returns once the port is bound.
     /// Synchronous on purpose: the engine that embeds it is thread-based, not async.
     public static func start(_ configuration: SandboxConfiguration) throws -> SandboxServer {
-        guard (0...1).contains(configuration.dropAfterCommit) else {
-            throw SandboxError("dropAfterCommit must be a share between 0 and 1")
+        guard (0...1).contains(configuration.dropAfterCommit), (0...1).contains(configuration.serverErrorShare),
+              (0...1).contains(configuration.dropShare), configuration.serverErrorShare + configuration.dropShare <= 1 else {
+            throw SandboxError("fault shares must be between 0 and 1 (http_500 + drop_connection at most 1)")
         }
         let store = try SandboxStore.open(path: configuration.databasePath, seedFiles: configuration.seedFiles)
         let traffic = SandboxTraffic(faults: SandboxFaults(rateLimit: configuration.rateLimit,
                                                            tokenTTL: configuration.tokenTTL,
                                                            dropAfterCommit: configuration.dropAfterCommit,
-                                                           faultSeed: configuration.faultSeed))
+                                                           faultSeed: configuration.faultSeed,
+                                                           serverErrorShare: configuration.serverErrorShare,
+                                                           dropShare: configuration.dropShare,
+                                                           latencyMs: configuration.latencyMs))
         let api = SandboxAPI(store: store, traffic: traffic, apikey: configuration.apikey, pin: configuration.pin)
         let state = RunState()
 

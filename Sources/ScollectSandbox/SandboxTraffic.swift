@@ -12,6 +12,10 @@ public struct SandboxStats: Sendable, Equatable {
     public var maxInAnySecond: Int
     /// Committed writes whose connection was dropped instead of answered (`drop_after_commit`).
     public var droppedAfterCommit: Int = 0
+    /// Requests answered HTTP 500 without being acted on (`http_500`).
+    public var injected500: Int = 0
+    /// Requests whose connection was dropped without being acted on (`drop_connection`).
+    public var droppedBeforeHandling: Int = 0
 
     var json: SandboxJSON {
         [
@@ -20,6 +24,8 @@ public struct SandboxStats: Sendable, Equatable {
             "rejected_429": .int(rejected429),
             "max_in_any_second": .int(maxInAnySecond),
             "dropped_after_commit": .int(droppedAfterCommit),
+            "injected_500": .int(injected500),
+            "dropped_before_handling": .int(droppedBeforeHandling),
         ]
     }
 }
@@ -34,6 +40,19 @@ public struct SandboxFaults: Sendable, Equatable {
     public var dropAfterCommit: Double = 0
     /// Seed of the draws deciding which writes are dropped.
     public var faultSeed: UInt64 = 0
+    /// Share (0…1) of API requests answered HTTP 500 without being acted on.
+    public var serverErrorShare: Double = 0
+    /// Share (0…1) of API requests whose connection is dropped without being acted on.
+    public var dropShare: Double = 0
+    /// Added to every API request before it is handled, in milliseconds.
+    public var latencyMs: Double = 0
+}
+
+/// What a request faces before it is handled.
+enum RequestFault {
+    case none
+    case serverError
+    case drop
 }
 
 /// Faults and counters for the API routes (admin routes are neither limited nor counted).
@@ -58,10 +77,14 @@ final class SandboxTraffic: @unchecked Sendable {
     private var stats = SandboxStats(endpoints: [:], admitted: 0, rejected429: 0, maxInAnySecond: 0)
     /// The draws of `drop_after_commit`, one per committed write.
     private var dropDraws: SplitMix64
+    /// The draws of `http_500` and `drop_connection`, one per API request: a stream of its own,
+    /// so that turning these on does not change which writes `drop_after_commit` picks.
+    private var requestDraws: SplitMix64
 
     init(faults: SandboxFaults) {
         self.faults = faults
         self.dropDraws = SplitMix64(seed: faults.faultSeed)
+        self.requestDraws = SplitMix64(seed: faults.faultSeed ^ 0x5EED_F4A1_7000_0001)
     }
 
     static func now() -> Double {
@@ -98,7 +121,27 @@ final class SandboxTraffic: @unchecked Sendable {
         defer { lock.unlock() }
         let oldSeed = faults.faultSeed
         change(&faults)
-        if reseed || faults.faultSeed != oldSeed { dropDraws = SplitMix64(seed: faults.faultSeed) }
+        if reseed || faults.faultSeed != oldSeed {
+            dropDraws = SplitMix64(seed: faults.faultSeed)
+            requestDraws = SplitMix64(seed: faults.faultSeed ^ 0x5EED_F4A1_7000_0001)
+        }
+    }
+
+    /// Called once per admitted API request, before it is handled.
+    func drawRequestFault() -> RequestFault {
+        lock.lock()
+        defer { lock.unlock() }
+        guard faults.serverErrorShare > 0 || faults.dropShare > 0 else { return .none }
+        let draw = requestDraws.nextUnit()
+        if draw < faults.serverErrorShare {
+            stats.injected500 += 1
+            return .serverError
+        }
+        if draw < faults.serverErrorShare + faults.dropShare {
+            stats.droppedBeforeHandling += 1
+            return .drop
+        }
+        return .none
     }
 
     /// Called once per committed write: true when its connection is to be dropped.

@@ -413,7 +413,8 @@ import Testing
         defer { f.stop() }
         let client = f.client
         #expect(try await client.get("/_sandbox/config", token: nil).json
-            == ["rate_limit": nil, "token_ttl": 900.0, "drop_after_commit": 0.0, "fault_seed": 0])
+            == ["rate_limit": nil, "token_ttl": 900.0, "drop_after_commit": 0.0, "fault_seed": 0,
+               "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0])
         for bad: SandboxJSON in [["drop_after_commit": 1.5], ["drop_after_commit": -0.1], ["drop_after_commit": "x"],
                                  ["fault_seed": -1], ["fault_seed": "seven"]] {
             #expect(try await client.send("PUT", "/_sandbox/config", json: bad).status == 400)
@@ -433,8 +434,10 @@ import Testing
             }
             return dropped
         }
-        let config = try await client.send("PUT", "/_sandbox/config", json: ["drop_after_commit": 0.5, "fault_seed": 7])
-        #expect(config.json == ["rate_limit": nil, "token_ttl": 900.0, "drop_after_commit": 0.5, "fault_seed": 7])
+        let config = try await client.send("PUT", "/_sandbox/config", json: ["drop_after_commit": 0.5, "fault_seed": 7,
+                                "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0])
+        #expect(config.json == ["rate_limit": nil, "token_ttl": 900.0, "drop_after_commit": 0.5, "fault_seed": 7,
+                                "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0])
         let first = try await outcomes()
         _ = try await client.send("PUT", "/_sandbox/config", json: ["fault_seed": 7])
         let second = try await outcomes()

@@ -44,13 +44,15 @@ public func fileMode(_ path: String) -> Int {
 
 /// A sandbox on a free port with a fresh database seeded with the sample accounts.
 public func startSampleSandbox(rateLimit: Int? = nil, tokenTTL: Double? = nil, dropAfterCommit: Double = 0,
-                               faultSeed: UInt64 = 0) throws -> (SandboxServer, String) {
+                               faultSeed: UInt64 = 0, serverErrorShare: Double = 0, dropShare: Double = 0) throws -> (SandboxServer, String) {
     let folder = try makeTemporaryDirectory("sandbox")
     var configuration = SandboxConfiguration(databasePath: folder + "/sandbox.sqlite", port: 0,
                                              seedFiles: [repositoryPath("SampleData/sandbox-accounts.json")])
     configuration.rateLimit = rateLimit
     configuration.dropAfterCommit = dropAfterCommit
     configuration.faultSeed = faultSeed
+    configuration.serverErrorShare = serverErrorShare
+    configuration.dropShare = dropShare
     if let tokenTTL { configuration.tokenTTL = tokenTTL }
     return (try SandboxServer.start(configuration), folder)
 }
@@ -74,8 +76,10 @@ public final class TestAPI {
     let baseURL: String
     var token = ""
 
-    public init(baseURL: String, apikey: String = SandboxConfiguration.defaultAPIKey, pin: String = SandboxConfiguration.defaultPIN) throws {
+    public init(baseURL: String, apikey: String = SandboxConfiguration.defaultAPIKey, pin: String = SandboxConfiguration.defaultPIN,
+                login: Bool = true) throws {
         self.baseURL = baseURL
+        guard login else { return }
         let login = try post("/login", ["apikey": apikey, "pin": pin], authenticated: false)
         token = login["result"]?["access_token"]?.stringValue ?? ""
     }
@@ -116,6 +120,12 @@ public final class TestAPI {
     public func phones(_ filenumber: String) throws -> [String] {
         let json = try get("/getphones/\(filenumber)")
         return (json["result"]?.arrayValue ?? []).compactMap { $0["phonenumber"]?.stringValue }
+    }
+
+    /// Changes the sandbox's faults (`PUT /_sandbox/config`), e.g. `["http_500": 0]`.
+    public func configure(_ faults: [String: Double]) throws {
+        let data = try JSONSerialization.data(withJSONObject: faults)
+        _ = try http.perform(HTTPRequest(method: "PUT", url: baseURL + "/_sandbox/config", headers: [("Content-Type", "application/json")], body: Array(data)))
     }
 
     /// The sandbox's admin statistics.

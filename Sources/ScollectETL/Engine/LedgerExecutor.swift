@@ -90,7 +90,7 @@ final class LedgerExecutor: @unchecked Sendable {
                 snapshot.add(ledger.items)
                 return .booked
             }
-            guard answerLost(result) else {
+            guard PipelineRunner.answerLost(result) else {
                 onFailedCall(result)
                 // A business error, a refusal, or a request that never left: nothing was booked.
                 let issue = issueFor(result, planned.summary, true)
@@ -113,15 +113,6 @@ final class LedgerExecutor: @unchecked Sendable {
                 try journal.settle(entry, as: .unknown, message: why)
                 return .rejected(unknownOutcome(planned, "\(lost); \(why)"))
             }
-        }
-    }
-
-    /// The request may have reached the server and no answer says what it did.
-    func answerLost(_ result: APIResult) -> Bool {
-        switch result.classification {
-        case let .transportError(_, requestMayHaveBeenSent): return requestMayHaveBeenSent
-        case let .httpError(status, _): return status >= 500
-        default: return false
         }
     }
 

@@ -527,7 +527,20 @@ public final class PipelineRunner {
                 }
                 continue
             }
-            let result = try client.perform(plannedCall.call, using: http)
+            var result = try client.perform(plannedCall.call, using: http)
+            var sends = 1
+            // An insert whose answer was lost is looked up before it is sent again: never blindly.
+            while !result.succeeded, !plannedCall.call.idempotent, PipelineRunner.answerLost(result), sends < 3,
+                  case let .addPhone(digits) = plannedCall.effect {
+                state.callFailed()
+                guard let present = try phoneOnServer(digits, filenumber: plannedCall.call.filenumber ?? "", client: client, http: http) else { break }
+                if present {
+                    result = APIResult(classification: .success, json: nil, httpStatus: nil, attempts: result.attempts)
+                } else {
+                    sends += 1
+                    result = try client.perform(plannedCall.call, using: http)
+                }
+            }
             guard result.succeeded else {
                 state.callFailed()
                 noteUnavailability(result, state: state)
@@ -542,6 +555,31 @@ public final class PipelineRunner {
         }
         if skipped > 0 && made.isEmpty { return .alreadyBooked }
         return .written
+    }
+
+    /// The request may have reached the server and no answer says what it did.
+    static func answerLost(_ result: APIResult) -> Bool {
+        switch result.classification {
+        case let .transportError(_, requestMayHaveBeenSent): return requestMayHaveBeenSent
+        case let .httpError(status, _): return status >= 500
+        default: return false
+        }
+    }
+
+    /// Whether the account has the phone now (`getphones`); nil when that cannot be read.
+    func phoneOnServer(_ digits: String, filenumber: String, client: ScollectClient, http: CurlHTTPClient) throws -> Bool? {
+        let result = try client.perform(APICall(method: "GET", endpoint: "getphones", path: "/getphones/\(PipelineRunner.pathComponent(filenumber))",
+                                                filenumber: filenumber, idempotent: true), using: http)
+        switch result.classification {
+        case .success:
+            return (result.json?["result"]?.arrayValue ?? []).contains { $0["phonenumber"]?.stringValue?.filter(\.isNumber) == digits }
+        case .emptyResult:
+            return false
+        case let .errorInBody(message, _) where message.lowercased().contains("does not have associated phone"):
+            return false
+        default:
+            return nil
+        }
     }
 
     /// A call that still failed for lack of an answer after its retries means the API is

@@ -57,8 +57,17 @@ extension SandboxCommand {
             valueName: "share"))
         var dropAfterCommit: Double = 0
 
-        @Option(name: .customLong("fault-seed"), help: "Seed choosing which writes --drop-after-commit drops.")
+        @Option(name: .customLong("fault-seed"), help: "Seed of the fault draws: same seed, same faults for the same order of requests.")
         var faultSeed: UInt64 = 0
+
+        @Option(name: .customLong("http-500"), help: ArgumentHelp("Share (0…1) of API requests answered HTTP 500 without being acted on.", valueName: "share"))
+        var serverErrorShare: Double = 0
+
+        @Option(name: .customLong("drop-connection"), help: ArgumentHelp("Share (0…1) of API requests whose connection is dropped without being acted on.", valueName: "share"))
+        var dropShare: Double = 0
+
+        @Option(name: .customLong("latency-ms"), help: "Latency added to every API request.")
+        var latencyMs: Double = 0
 
         @Option(name: .customLong("seed"), help: ArgumentHelp(
             "Account file loaded when the database is created (repeatable; default \(SandboxCommand.defaultSeed) when it exists).",
@@ -76,6 +85,10 @@ extension SandboxCommand {
             if let rateLimit, rateLimit < 0 { throw ValidationError("--rate-limit must not be negative") }
             guard tokenTTL > 0 else { throw ValidationError("--token-ttl must be positive") }
             guard (0...1).contains(dropAfterCommit) else { throw ValidationError("--drop-after-commit must be 0…1") }
+            guard (0...1).contains(serverErrorShare), (0...1).contains(dropShare), serverErrorShare + dropShare <= 1 else {
+                throw ValidationError("--http-500 and --drop-connection are shares 0…1 (together at most 1)")
+            }
+            guard latencyMs >= 0 else { throw ValidationError("--latency-ms must not be negative") }
         }
 
         func run() throws {
@@ -87,6 +100,9 @@ extension SandboxCommand {
             configuration.tokenTTL = tokenTTL
             configuration.dropAfterCommit = dropAfterCommit
             configuration.faultSeed = faultSeed
+            configuration.serverErrorShare = serverErrorShare
+            configuration.dropShare = dropShare
+            configuration.latencyMs = latencyMs
             configuration.apikey = apikey
             configuration.pin = pin
             let server = try SandboxServer.start(configuration)
@@ -101,7 +117,8 @@ extension SandboxCommand {
                 say("  seeded from: \(seedFiles.joined(separator: ", "))")
             }
             say("  faults:      rate limit \(rateLimit.map { "\($0)/s" } ?? "none"), token TTL \(String(format: "%g", tokenTTL)) s, "
-                + "drop after commit \(String(format: "%g", dropAfterCommit)) (seed \(faultSeed))")
+                + "drop after commit \(String(format: "%g", dropAfterCommit)), HTTP 500 \(String(format: "%g", serverErrorShare)), "
+                + "dropped connections \(String(format: "%g", dropShare)), latency \(String(format: "%g", latencyMs)) ms (seed \(faultSeed))")
             say("  instance:    \(server.store.instanceID)")
             say("  admin:       GET /_sandbox/stats, POST /_sandbox/stats/reset, GET|PUT /_sandbox/config")
             say("Press Ctrl-C to stop.")
