@@ -38,6 +38,9 @@ public final class CurlHTTPClient {
     private let handle: UnsafeMutableRawPointer
     public var timeoutSeconds: Double
     public var connectTimeoutSeconds: Double
+    /// A PEM bundle of the CAs to trust instead of the system's (`SCOLLECT_CA_BUNDLE`), for a
+    /// server behind a private CA. Verification itself stays on.
+    public static let caBundle: String? = ProcessInfo.processInfo.environment["SCOLLECT_CA_BUNDLE"].flatMap { $0.isEmpty ? nil : $0 }
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
@@ -65,6 +68,7 @@ public final class CurlHTTPClient {
         defer { curl_slist_free_all(headerList) }
 
         _ = request.url.withCString { scurl_setopt_ptr(handle, CURLOPT_URL, $0) }
+        if let bundle = CurlHTTPClient.caBundle { _ = bundle.withCString { scurl_setopt_ptr(handle, CURLOPT_CAINFO, $0) } }
         _ = scurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         _ = scurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeoutSeconds * 1000))
         _ = scurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeoutSeconds * 1000))

@@ -391,6 +391,15 @@ public final class CSVReader: RecordReader {
         if let bad = firstInvalidUTF8(buf, from: s, to: done.recordEnd) {
             return malformed("invalid UTF-8 at byte offset \(bufOffset + bad)")
         }
+        // A NUL byte is valid UTF-8 but no field of a placement holds one: it is binary garbage
+        // or a UTF-16 file read as bytes, and it would travel to the API as is.
+        if done.bytes > 0, let nul = memchr(out, 0, done.bytes) {
+            let offset = UnsafeMutableRawPointer(out).distance(to: nul)
+            var field = 0
+            while field < done.fields && Int(ends[field]) <= offset { field += 1 }
+            let name = field < header.count ? " (\"\(header[field])\")" : ""
+            return malformed("NUL byte in field \(field + 1)\(name)")
+        }
         let bytes = Array(UnsafeBufferPointer(start: out, count: done.bytes))
         let fieldEnds = Array(UnsafeBufferPointer(start: ends, count: done.fields))
         return .record(SourceRecord(row: recordRow, line: recordLine, bytes: bytes, fieldEnds: fieldEnds))

@@ -70,8 +70,8 @@ enum TargetResolver {
         let url = env["SCOLLECT_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if url != nil || !config.target.isSandbox {
             let baseURL = url ?? config.target.url
-            guard let apikey = env["SCOLLECT_APIKEY"], !apikey.isEmpty, let pin = env["SCOLLECT_PIN"], !pin.isEmpty else {
-                printError("error: target \(baseURL) needs credentials: set SCOLLECT_APIKEY and SCOLLECT_PIN in the environment (never in the pipeline file)")
+            guard let (apikey, pin) = try credentials(env) else {
+                printError("error: target \(baseURL) needs credentials: set SCOLLECT_APIKEY and SCOLLECT_PIN in the environment, or SCOLLECT_CREDENTIALS_FILE to a file of mode 0600 holding them (never in the pipeline file)")
                 throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
             }
             return Resolved(target: RunTarget(baseURL: baseURL, credentials: Credentials(apikey: apikey, pin: pin), description: baseURL,
@@ -102,6 +102,34 @@ enum TargetResolver {
                                           journalPath: env["SCOLLECT_JOURNAL"].flatMap { $0.isEmpty ? nil : $0 }
                                               ?? ".scollect/journals/sandbox-\(server.store.instanceID).sqlite"),
                         sandbox: server)
+    }
+
+    /// `SCOLLECT_APIKEY` + `SCOLLECT_PIN`, else the file `SCOLLECT_CREDENTIALS_FILE` names:
+    /// `SCOLLECT_APIKEY=…` and `SCOLLECT_PIN=…` lines, readable by its owner only. A file that
+    /// others can read is refused: a credential is only as secret as its least careful copy.
+    static func credentials(_ env: [String: String]) throws -> (String, String)? {
+        if let apikey = env["SCOLLECT_APIKEY"], !apikey.isEmpty, let pin = env["SCOLLECT_PIN"], !pin.isEmpty { return (apikey, pin) }
+        guard let path = env["SCOLLECT_CREDENTIALS_FILE"], !path.isEmpty else { return nil }
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            printError("error: SCOLLECT_CREDENTIALS_FILE \(path): \(String(cString: strerror(errno)))")
+            throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            printError("error: SCOLLECT_CREDENTIALS_FILE \(path) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))): run chmod 600 \(path)")
+            throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+        }
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        var values: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { values[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        guard let apikey = values["SCOLLECT_APIKEY"], !apikey.isEmpty, let pin = values["SCOLLECT_PIN"], !pin.isEmpty else {
+            printError("error: SCOLLECT_CREDENTIALS_FILE \(path) must hold SCOLLECT_APIKEY=… and SCOLLECT_PIN=… lines")
+            throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+        }
+        return (apikey, pin)
     }
 
     /// One journal per target: `SCOLLECT_JOURNAL`, else `.scollect/journals/<host_port_path>.sqlite`.
