@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Longer fuzzing than CI's: FUZZ_SECONDS per target (default 300). Replay a finding with FUZZ_SEED=N.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FUZZ_SECONDS="${FUZZ_SECONDS:-300}" swift test --filter FuzzTests
