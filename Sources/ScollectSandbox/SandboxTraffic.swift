@@ -10,6 +10,9 @@ public struct SandboxStats: Sendable, Equatable {
     public var rejected429: Int
     /// Largest number of admitted requests in any sliding one-second window.
     public var maxInAnySecond: Int
+    /// Largest number of API requests that arrived (admitted or answered 429) in any sliding
+    /// one-second window: the pace the client really kept.
+    public var maxArrivalsInAnySecond: Int = 0
     /// Committed writes whose connection was dropped instead of answered (`drop_after_commit`).
     public var droppedAfterCommit: Int = 0
     /// Requests answered HTTP 500 without being acted on (`http_500`).
@@ -23,6 +26,7 @@ public struct SandboxStats: Sendable, Equatable {
             "admitted": .int(admitted),
             "rejected_429": .int(rejected429),
             "max_in_any_second": .int(maxInAnySecond),
+            "max_arrivals_in_any_second": .int(maxArrivalsInAnySecond),
             "dropped_after_commit": .int(droppedAfterCommit),
             "injected_500": .int(injected500),
             "dropped_before_handling": .int(droppedBeforeHandling),
@@ -74,6 +78,8 @@ final class SandboxTraffic: @unchecked Sendable {
     private var limitWindow = TimestampWindow()
     /// Admitted timestamps of the last second since the last reset, for `max_in_any_second`.
     private var statsWindow = TimestampWindow()
+    /// Arrival timestamps (429s included) of the last second since the last reset.
+    private var arrivalsWindow = TimestampWindow()
     private var stats = SandboxStats(endpoints: [:], admitted: 0, rejected429: 0, maxInAnySecond: 0)
     /// The draws of `drop_after_commit`, one per committed write.
     private var dropDraws: SplitMix64
@@ -94,6 +100,9 @@ final class SandboxTraffic: @unchecked Sendable {
     func admit(endpoint: String, at now: Double = SandboxTraffic.now()) -> Decision {
         lock.lock()
         defer { lock.unlock() }
+        arrivalsWindow.prune(before: now - 1)
+        arrivalsWindow.append(now)
+        stats.maxArrivalsInAnySecond = max(stats.maxArrivalsInAnySecond, arrivalsWindow.count)
         limitWindow.prune(before: now - 1)
         if let limit = faults.rateLimit, limitWindow.count >= limit {
             stats.rejected429 += 1
@@ -164,6 +173,7 @@ final class SandboxTraffic: @unchecked Sendable {
         defer { lock.unlock() }
         stats = SandboxStats(endpoints: [:], admitted: 0, rejected429: 0, maxInAnySecond: 0)
         statsWindow = TimestampWindow()
+        arrivalsWindow = TimestampWindow()
     }
 }
 

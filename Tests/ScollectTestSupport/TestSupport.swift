@@ -123,9 +123,14 @@ public final class TestAPI {
     }
 
     /// Changes the sandbox's faults (`PUT /_sandbox/config`), e.g. `["http_500": 0]`.
-    public func configure(_ faults: [String: Double]) throws {
+    public func configure(_ faults: [String: Any]) throws {
         let data = try JSONSerialization.data(withJSONObject: faults)
         _ = try http.perform(HTTPRequest(method: "PUT", url: baseURL + "/_sandbox/config", headers: [("Content-Type", "application/json")], body: Array(data)))
+    }
+
+    /// Zeroes the sandbox's statistics (`POST /_sandbox/stats/reset`).
+    public func resetStats() throws {
+        _ = try http.perform(HTTPRequest(method: "POST", url: baseURL + "/_sandbox/stats/reset"))
     }
 
     /// The sandbox's admin statistics.

@@ -5,8 +5,10 @@ import Foundation
 /// and sleeps outside it, so the slots are strictly spaced whatever the number of threads.
 ///
 /// The pace adapts (AIMD): a 429 from the server halves the current rate (down to 1/32 of the
-/// configured one); every other answer adds back 1/50 of the configured rate, up to it. A
-/// server whose real limit is below the pipeline's is thus probed, not hammered.
+/// configured one; 429s arriving within the same second count once, since the calls in flight
+/// were all sent at the old pace); while answers come back, the rate grows again by 1/20 of the
+/// configured rate per second, up to it. A server whose real limit is below the pipeline's is
+/// thus probed every few seconds, not hammered.
 public final class RateLimiter: @unchecked Sendable {
     public let ratePerSecond: Double
     /// The pace now, at most `ratePerSecond`.
@@ -16,6 +18,9 @@ public final class RateLimiter: @unchecked Sendable {
     /// squeezes R + 1 arrivals into one second, at a cost of 1% of throughput.
     private var interval: Double
     private var nextSlot: Double = 0
+    /// When the rate last changed: decreases are one a second at most, increases grow with time.
+    private var lastDecrease = -Double.infinity
+    private var lastIncrease = monotonicSeconds()
     private let lock = NSLock()
 
     public init(ratePerSecond: Double) {
@@ -27,20 +32,27 @@ public final class RateLimiter: @unchecked Sendable {
     /// The server said 429: multiplicative decrease.
     public func slowDown() {
         guard ratePerSecond > 0 else { return }
+        let now = monotonicSeconds()
         lock.lock()
-        rate = max(ratePerSecond / 32, rate / 2)
-        interval = 1.01 / rate
+        if now - lastDecrease >= 1 {
+            rate = max(ratePerSecond / 32, rate / 2)
+            interval = 1.01 / rate
+            lastDecrease = now
+        }
+        lastIncrease = now
         lock.unlock()
     }
 
     /// The server answered: additive increase, back up to the configured rate.
     public func speedUp() {
         guard ratePerSecond > 0 else { return }
+        let now = monotonicSeconds()
         lock.lock()
         if rate < ratePerSecond {
-            rate = min(ratePerSecond, rate + ratePerSecond / 50)
+            rate = min(ratePerSecond, rate + ratePerSecond / 20 * (now - lastIncrease))
             interval = 1.01 / rate
         }
+        lastIncrease = now
         lock.unlock()
     }
 

@@ -19,8 +19,8 @@ final class LedgerExecutor: @unchecked Sendable {
     let pipeline: String
     let inputName: String
     let inputDigest: String
-    /// Sends of one write whose answer was lost and that reconciliation proved absent.
-    let maxSends = 3
+    /// Sends of one write whose answer was lost and that reconciliation proved absent each time.
+    var maxSends: Int { client.retryPolicy.maxAttempts }
     /// Told of every call that failed (for the failed-call count and the API-down check).
     let onFailedCall: (APIResult) -> Void
     /// Told of a write whose answer was lost: counted, but not taken as the API being down —

@@ -530,7 +530,7 @@ public final class PipelineRunner {
             var result = try client.perform(plannedCall.call, using: http)
             var sends = 1
             // An insert whose answer was lost is looked up before it is sent again: never blindly.
-            while !result.succeeded, !plannedCall.call.idempotent, PipelineRunner.answerLost(result), sends < 3,
+            while !result.succeeded, !plannedCall.call.idempotent, PipelineRunner.answerLost(result), sends < client.retryPolicy.maxAttempts,
                   case let .addPhone(digits) = plannedCall.effect {
                 state.callFailed()
                 guard let present = try phoneOnServer(digits, filenumber: plannedCall.call.filenumber ?? "", client: client, http: http) else { break }
@@ -555,6 +555,14 @@ public final class PipelineRunner {
         }
         if skipped > 0 && made.isEmpty { return .alreadyBooked }
         return .written
+    }
+
+    static func tooManyRequestsOrRefusedConnection(_ result: APIResult) -> Bool {
+        switch result.classification {
+        case .rateLimited: return true
+        case let .transportError(_, requestMayHaveBeenSent): return !requestMayHaveBeenSent
+        default: return false
+        }
     }
 
     /// The request may have reached the server and no answer says what it did.
@@ -584,7 +592,10 @@ public final class PipelineRunner {
 
     /// A call that still failed for lack of an answer after its retries means the API is
     /// down: stop after this batch rather than reject the rest of the file one row at a time.
+    /// Only a call that was tried again and again tells that: a write that is never re-sent
+    /// blindly (an insert whose answer was lost) failed once, which says nothing of the API.
     func noteUnavailability(_ result: APIResult, state: RunState) {
+        guard result.attempts > 1 || PipelineRunner.tooManyRequestsOrRefusedConnection(result) else { return }
         switch result.classification {
         case .transportError, .rateLimited:
             state.stop(.apiUnavailable, "API unavailable after \(result.attempts) attempts: \(result.classification.message ?? "")")
