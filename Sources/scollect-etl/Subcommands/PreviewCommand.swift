@@ -73,11 +73,11 @@ struct PreviewCommand: ParsableCommand {
             shown += 1
             switch result {
             case let .malformed(row, line, message, _):
-                emit(columns: columns, values: mapper == nil ? [] : ["\(row)"], reject: "MALFORMED_ROW: line \(line): \(message)", row: row, into: &table)
+                emit(columns: columns, values: mapper == nil ? [] : ["\(row)"], reject: PreviewCommand.shownMessage("MALFORMED_ROW: line \(line): \(message)"), row: row, into: &table)
             case let .record(record):
                 guard let mapper, let config else {
                     let values = record.values.enumerated().map { index, value in
-                        index < rawFields.count && rawFields[index] != nil ? PreviewCommand.shown(value, field: rawFields[index]!) : Masking.maskCardNumbers(in: value)
+                        PreviewCommand.shown(value, field: index < rawFields.count ? rawFields[index] ?? "" : "")
                     }
                     emit(columns: columns, values: values, reject: nil, row: record.row, into: &table)
                     continue
@@ -93,22 +93,27 @@ struct PreviewCommand: ParsableCommand {
                     }
                     let issue = config.writers.lazy.compactMap { $0.check(row) }.first
                     let warnings = row.warnings.map { "\($0.reason): \($0.message)" }
-                    let reject = issue.map { "\($0.reason): \($0.message)" } ?? (warnings.isEmpty ? nil : "warning " + warnings.joined(separator: "; "))
+                    let reject = (issue.map { "\($0.reason): \($0.message)" } ?? (warnings.isEmpty ? nil : "warning " + warnings.joined(separator: "; ")))
+                        .map(PreviewCommand.shownMessage)
                     emit(columns: columns, values: ["\(record.row)"] + values, reject: reject, row: record.row, into: &table)
                 case let .rejected(issues, _):
                     emit(columns: columns, values: ["\(record.row)"] + config.mapping.map { _ in "" },
-                         reject: issues.map { "\($0.reason): \($0.message)" }.joined(separator: "; "), row: record.row, into: &table)
+                         reject: PreviewCommand.shownMessage(issues.map { "\($0.reason): \($0.message)" }.joined(separator: "; ")), row: record.row, into: &table)
                 }
             }
         }
         if format == .table { printTable(columns: columns, rows: table) }
     }
 
-    /// Card data is masked even here: a preview is read over shoulders and pasted into tickets.
+    /// Card data and SSNs are masked even here: a preview is read over shoulders and pasted
+    /// into tickets. (The rejects report is the one place that keeps the input's values.)
     static func shown(_ value: String, field: String) -> String {
         if field == "threedigitnumber" { return value.isEmpty ? "" : "***" }
-        return Masking.rejectColumnMask(forField: field)?(value) ?? value
+        if field == "socialsecuritynumber" { return value.isEmpty ? "" : Masking.maskSSN(value) }
+        return Masking.rejectColumnMask(forField: field)?(value) ?? Masking.maskCardNumbers(in: Masking.maskSSNs(in: value))
     }
+
+    static func shownMessage(_ text: String) -> String { Masking.maskCardNumbers(in: Masking.maskSSNs(in: text)) }
 
     func emit(columns: [String], values: [String], reject: String?, row: Int, into table: inout [[String]]) {
         switch format {
