@@ -14,19 +14,32 @@ import Darwin
 /// (no entity expansion, no external DTD, libxml2's default size limits stay on).
 final class XLSXPartReader {
     let reader: xmlTextReaderPtr
-    let stream: ZipEntryStream
-    var partName: String { stream.entry.name }
+    let archive: ZipArchive
+    let partName: String
+    private let input: Input
+    /// The error that stopped the input (libxml2 only sees -1 from the read callback).
+    var inputFailure: Error? { input.failure }
     /// The first parse error libxml2 reported, as "line N: message".
-    fileprivate var parseError: String?
+    fileprivate(set) var parseError: String?
 
     static let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_COMPACT.rawValue)
 
-    init(stream: ZipEntryStream) throws {
+    /// The input of the read callback.
+    fileprivate final class Input {
+        let source: ByteSource
+        var failure: Error?
+        init(_ source: ByteSource) { self.source = source }
+    }
+
+    /// Parses `stream`; with `readAhead`, the entry is inflated on a second thread.
+    init(stream: ZipEntryStream, readAhead: Bool = false) throws {
         xmlInitParser()
-        self.stream = stream
-        let context = Unmanaged.passUnretained(stream).toOpaque()
-        guard let reader = xmlReaderForIO(xlsxPartRead, xlsxPartClose, context, stream.entry.name, nil, XLSXPartReader.options) else {
-            throw stream.archive.fail("libxml2 could not start reading \(stream.entry.name)")
+        archive = stream.archive
+        partName = stream.entry.name
+        input = Input(readAhead ? ReadAheadByteSource(wrapping: stream) : stream)
+        let context = Unmanaged.passUnretained(input).toOpaque()
+        guard let reader = xmlReaderForIO(xlsxPartRead, xlsxPartClose, context, partName, nil, XLSXPartReader.options) else {
+            throw archive.fail("libxml2 could not start reading \(partName)")
         }
         self.reader = reader
         xmlTextReaderSetStructuredErrorHandler(reader, xlsxPartError, Unmanaged.passUnretained(self).toOpaque())
@@ -39,26 +52,19 @@ final class XLSXPartReader {
     func read() throws -> Bool {
         let status = xmlTextReaderRead(reader)
         if status == 1 { return true }
-        if status == 0 && parseError == nil && stream.failure == nil { return false }
+        if status == 0 && parseError == nil && input.failure == nil { return false }
         throw failure()
     }
 
-    /// Skips the current element's subtree.
-    func skip() throws {
-        let status = xmlTextReaderNext(reader)
-        if status < 0 || parseError != nil || stream.failure != nil { throw failure() }
-    }
-
     func failure() -> Error {
-        if let error = stream.failure { return error }
+        if let error = input.failure { return error }
         let detail = parseError ?? "unexpected end of the document"
-        return stream.archive.fail("\(partName) is not well-formed XML (\(detail))")
+        return archive.fail("\(partName) is not well-formed XML (\(detail))")
     }
 
     @inline(__always) var nodeType: Int32 { xmlTextReaderNodeType(reader) }
     @inline(__always) var localName: UnsafePointer<xmlChar>? { xmlTextReaderConstLocalName(reader) }
     @inline(__always) var isEmptyElement: Bool { xmlTextReaderIsEmptyElement(reader) == 1 }
-    @inline(__always) var depth: Int32 { xmlTextReaderDepth(reader) }
     /// The text of the current text node or attribute, without a copy (valid until the next move).
     @inline(__always) var value: UnsafePointer<xmlChar>? { xmlTextReaderConstValue(reader) }
 
@@ -87,21 +93,6 @@ final class XLSXPartReader {
         }
         return result
     }
-
-    /// The concatenated text inside the current element (for the small parts).
-    func elementText() throws -> String {
-        if isEmptyElement { return "" }
-        let start = depth
-        var bytes: [UInt8] = []
-        while try read() {
-            let type = nodeType
-            if type == XLSXPartReader.endElement && depth == start { break }
-            if XLSXPartReader.isText(type), let text = value {
-                bytes.append(contentsOf: UnsafeBufferPointer(start: text, count: XLSXPartReader.length(text)))
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 }
 
 extension XLSXPartReader {
@@ -126,11 +117,11 @@ extension XLSXPartReader {
 
 private func xlsxPartRead(_ context: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<CChar>?, _ length: Int32) -> Int32 {
     guard let context, let buffer, length > 0 else { return 0 }
-    let stream = Unmanaged<ZipEntryStream>.fromOpaque(context).takeUnretainedValue()
+    let input = Unmanaged<XLSXPartReader.Input>.fromOpaque(context).takeUnretainedValue()
     do {
-        return Int32(try stream.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length))))
+        return Int32(try input.source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length))))
     } catch {
-        stream.failure = error
+        input.failure = error
         return -1
     }
 }

@@ -79,7 +79,7 @@ final class ZipArchive {
     }
 
     /// A stream of the entry's inflated bytes, checked against `limits`, its size and its CRC.
-    func open(_ entry: Entry, limits: ZipLimits) throws -> ZipEntryStream {
+    func stream(_ entry: Entry, limits: ZipLimits) throws -> ZipEntryStream {
         try ZipEntryStream(archive: self, entry: entry, limits: limits)
     }
 
@@ -212,12 +212,10 @@ final class ZipArchive {
 
 /// The inflated bytes of one zip entry, read on demand in the caller's buffer (no copy of the
 /// whole entry). Checks the bomb limits as it goes, and the size and CRC-32 at the end.
-final class ZipEntryStream {
+final class ZipEntryStream: ByteSource {
     let archive: ZipArchive
     let entry: ZipArchive.Entry
     let limits: ZipLimits
-    /// The error that stopped a read from a C callback (libxml2 only sees -1).
-    var failure: Error?
 
     private var stream = z_stream()
     private var inflating = false
@@ -356,18 +354,6 @@ final class ZipEntryStream {
         }
         if UInt32(truncatingIfNeeded: crc) != entry.crc32 {
             throw fail("CRC mismatch in \(entry.name): the archive is corrupt")
-        }
-    }
-
-    /// The whole entry in memory, for the small parts (workbook, relationships).
-    func readAll() throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(min(entry.uncompressedSize, 1 << 20))
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = try chunk.withUnsafeMutableBytes { try read(into: $0) }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<n])
         }
     }
 }

@@ -69,9 +69,10 @@ private func rows(of reader: CSVReader) throws -> [Row] {
     return result
 }
 
-/// Header and rows of a file, read with the public initializer.
+/// Header and rows of a file, read with the public initializer. Declared UTF-8: these tests are
+/// about how invalid bytes are reported, not about guessing Windows-1252 (TextDecodingTests).
 private func read(_ path: String, delimiter: UInt8 = UInt8(ascii: ","), maxRecordBytes: Int = 1 << 20) throws -> (header: [String], rows: [Row]) {
-    let reader = try CSVReader(path: path, delimiter: delimiter, maxRecordBytes: maxRecordBytes)
+    let reader = try CSVReader(path: path, delimiter: delimiter, encoding: .utf8, maxRecordBytes: maxRecordBytes)
     return (reader.header, try rows(of: reader))
 }
 
