@@ -75,16 +75,7 @@ struct AllFaultsTests {
         let admin = try TestAPI(baseURL: server.baseURL, login: false)
         try admin.configure(["http_500": 0, "drop_connection": 0, "drop_after_commit": 0, "token_ttl": 900, "rate_limit": NSNull()])
         let api = try TestAPI(baseURL: server.baseURL)
-        for (filenumber, fields) in expected.afterLoad {
-            let account = try api.account(filenumber)
-            for (field, value) in fields where field != "new_phones" {
-                #expect(account[field] == value as? String, "\(filenumber).\(field)")
-            }
-            let phones = try api.phones(filenumber)
-            for phone in fields["new_phones"] as? [String] ?? [] {
-                #expect(phones.filter { $0 == phone }.count == 1, "\(filenumber) has \(phone) once: \(phones)")
-            }
-        }
+        try NightlyPlacementTests.expectReadBack(expected, through: api)
         let ssns = try readCSVRecords(repositoryPath("SampleData/placement.csv")).compactMap { $0["SSN"] }.filter { $0.count == 11 }
         try Self.expectNoSecrets(reports: summary.reportFolder, journal: nil, ssns: ssns)
     }

@@ -527,19 +527,8 @@ private func firstInvalidUTF8(_ p: UnsafeMutablePointer<UInt8>, from: Int, to: I
         if i >= to { return nil }
         // A multi-byte sequence at i (RFC 3629: no overlongs, surrogates or > U+10FFFF).
         let lead = p[i]
-        let length: Int
-        var low: UInt8 = 0x80
-        var high: UInt8 = 0xBF
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; low = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; high = 0x9F
-        case 0xF0: length = 4; low = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; high = 0x8F
-        default: return i
-        }
+        let (length, low, high) = utf8SequenceShape(lead: lead)
+        if length == 0 { return i }
         if i &+ length > to { return i }
         let second = p[i &+ 1]
         if second < low || second > high { return i }

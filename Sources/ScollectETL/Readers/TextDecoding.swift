@@ -35,18 +35,8 @@ public enum TextDecoding {
         while i < bytes.count {
             let b = bytes[i]
             if b < 0x80 { i += 1; continue }
-            let length: Int
-            var minimumSecond: UInt8 = 0x80, maximumSecond: UInt8 = 0xBF
-            switch b {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; minimumSecond = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; maximumSecond = 0x9F
-            case 0xF0: length = 4; minimumSecond = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; maximumSecond = 0x8F
-            default: return i
-            }
+            let (length, minimumSecond, maximumSecond) = utf8SequenceShape(lead: b)
+            if length == 0 { return i }
             if i + length > bytes.count {
                 return allowCutAtEnd ? nil : i
             }

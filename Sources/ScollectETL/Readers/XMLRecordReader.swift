@@ -604,19 +604,7 @@ final class XMLInputScreen {
                 continue
             }
             // A multi-byte UTF-8 sequence (RFC 3629).
-            let length: Int
-            var low: UInt8 = 0x80
-            var high: UInt8 = 0xBF
-            switch b {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; low = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; high = 0x9F
-            case 0xF0: length = 4; low = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; high = 0x8F
-            default: length = 0
-            }
+            let (length, low, high) = utf8SequenceShape(lead: b)
             if length > 0 && end - pos < length && !eof {
                 // The sequence continues in the next chunk: hand over what is done first.
                 if o > 0 { break }
