@@ -57,6 +57,29 @@ public func startSampleSandbox(rateLimit: Int? = nil, tokenTTL: Double? = nil, d
     return (try SandboxServer.start(configuration), folder)
 }
 
+/// Bytes in memory, handed out at most `step` at a time (1: a chunk boundary inside every
+/// character and token).
+public final class MemoryByteSource: ByteSource {
+    let bytes: [UInt8]
+    let step: Int
+    var position = 0
+
+    public init(_ bytes: [UInt8], step: Int = .max) {
+        self.bytes = bytes
+        self.step = step
+    }
+
+    public convenience init(_ text: String, step: Int = .max) { self.init(Array(text.utf8), step: step) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = min(buffer.count, bytes.count - position, step)
+        guard n > 0 else { return 0 }
+        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + position, byteCount: n) }
+        position += n
+        return n
+    }
+}
+
 /// The lines of a rejects report (plain or gz CSV), each as column name → value.
 public func readCSVRecords(_ path: String) throws -> [[String: String]] {
     let reader = try CSVReader(path: path, delimiter: UInt8(ascii: ","))

@@ -12,19 +12,6 @@ struct FuzzTests {
     static var budget: Double { Double(ProcessInfo.processInfo.environment["FUZZ_SECONDS"] ?? "") ?? 8 }
     static var seed: UInt64 { UInt64(ProcessInfo.processInfo.environment["FUZZ_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970) }
 
-    /// Bytes handed out in chunks from memory.
-    final class MemorySource: ByteSource {
-        let bytes: [UInt8]
-        var position = 0
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
-        func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-            let n = min(buffer.count, bytes.count - position)
-            for i in 0..<n { buffer[i] = bytes[position + i] }
-            position += n
-            return n
-        }
-    }
-
     enum Outcome: Equatable {
         case record([String])
         case malformed(row: Int, message: String)
@@ -33,7 +20,7 @@ struct FuzzTests {
     /// Everything a reader makes of the bytes, or the error that ended the file.
     static func parse(_ bytes: [UInt8], chunkSize: Int) -> (header: [String], outcomes: [Outcome], failure: String?) {
         do {
-            let reader = try CSVReader(source: MemorySource(bytes), path: "fuzz.csv", maxRecordBytes: 256, chunkSize: chunkSize)
+            let reader = try CSVReader(source: MemoryByteSource(bytes), path: "fuzz.csv", maxRecordBytes: 256, chunkSize: chunkSize)
             var outcomes: [Outcome] = []
             while let result = try reader.next() {
                 switch result {

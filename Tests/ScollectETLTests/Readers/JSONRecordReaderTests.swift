@@ -4,24 +4,6 @@ import ScollectTestSupport
 import Testing
 @testable import ScollectETL
 
-/// Bytes in memory, handed out at most `step` at a time.
-private final class Bytes: ByteSource {
-    let bytes: [UInt8]
-    let step: Int
-    var position = 0
-    init(_ bytes: [UInt8], step: Int = .max) {
-        self.bytes = bytes
-        self.step = step
-    }
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = min(buffer.count, bytes.count - position, step)
-        guard n > 0 else { return 0 }
-        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + position, byteCount: n) }
-        position += n
-        return n
-    }
-}
-
 private struct Read {
     var header: [String] = []
     /// Each record as header name → value.
@@ -55,7 +37,7 @@ private func read(_ text: String, columns: [String] = [], limits: RecordReaderLi
 
 private func read(_ bytes: [UInt8], columns: [String] = [], limits: RecordReaderLimits = .init(), chunkSize: Int = 7,
                   step: Int = .max) throws -> Read {
-    try readAll(JSONRecordReader(source: Bytes(bytes, step: step), path: "test.json", columns: columns, limits: limits,
+    try readAll(JSONRecordReader(source: MemoryByteSource(bytes, step: step), path: "test.json", columns: columns, limits: limits,
                                  chunkSize: chunkSize))
 }
 
@@ -220,7 +202,7 @@ struct JSONRecordReaderTests {
     @Test func syntaxErrorInAnArrayEndsTheFileNamingWhereItIs() throws {
         var limits = RecordReaderLimits()
         limits.headerScanRecords = 1
-        let reader = try JSONRecordReader(source: Bytes(Array("[{\"a\": 1},\n {\"a\": 2},\n {\"a\" 3}]".utf8)), path: "test.json",
+        let reader = try JSONRecordReader(source: MemoryByteSource(Array("[{\"a\": 1},\n {\"a\": 2},\n {\"a\" 3}]".utf8)), path: "test.json",
                                           columns: [], limits: limits, chunkSize: 4)
         guard case .record? = try reader.next(), case .record? = try reader.next() else {
             Issue.record("expected two records first")
@@ -302,7 +284,7 @@ struct JSONRecordReaderTests {
         reports: { folder: out }
         """
         let config = try PipelineLoader.parse(pipeline, file: "p.yml")
-        let reader = try JSONRecordReader(source: Bytes(Array(#"[{"id": "R1", "debtor": {"ssn": "1"}}]"#.utf8)), path: "in.json",
+        let reader = try JSONRecordReader(source: MemoryByteSource(Array(#"[{"id": "R1", "debtor": {"ssn": "1"}}]"#.utf8)), path: "in.json",
                                           columns: config.source.columns, chunkSize: 64)
         #expect(reader.header == ["id", "debtor.ssn"])
         let error = #expect(throws: MissingColumnError.self) { try RowMapper(config: config, header: reader.header, inputFile: "in.json") }

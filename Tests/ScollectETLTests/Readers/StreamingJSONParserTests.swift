@@ -5,25 +5,6 @@ import Testing
 
 // Fixtures: Tests/Fixtures/json/JSONTestSuite (nst/JSONTestSuite's test_parsing cases; README there).
 
-/// Bytes in memory, handed out at most `step` at a time (to put read boundaries everywhere).
-private final class Bytes: ByteSource {
-    let bytes: [UInt8]
-    let step: Int
-    var position = 0
-    init(_ bytes: [UInt8], step: Int = .max) {
-        self.bytes = bytes
-        self.step = step
-    }
-    convenience init(_ text: String, step: Int = .max) { self.init(Array(text.utf8), step: step) }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = min(buffer.count, bytes.count - position, step)
-        guard n > 0 else { return 0 }
-        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + position, byteCount: n) }
-        position += n
-        return n
-    }
-}
 
 /// `count` bytes made on the fly by `byte(at:)`, never held whole.
 private final class Generated: ByteSource {
@@ -56,7 +37,7 @@ private let acceptedIndeterminate: Set<String> = [
 
 private func events(_ text: String, framing: StreamingJSONParser.Framing = .single, step: Int = .max,
                     chunkSize: Int = 16) throws -> [String] {
-    let parser = StreamingJSONParser(source: Bytes(text, step: step), framing: framing, chunkSize: chunkSize)
+    let parser = StreamingJSONParser(source: MemoryByteSource(text, step: step), framing: framing, chunkSize: chunkSize)
     var out: [String] = []
     while true {
         let event = try parser.next()
@@ -71,7 +52,7 @@ private func events(_ text: String, framing: StreamingJSONParser.Framing = .sing
 }
 
 private func syntaxError(_ text: String, framing: StreamingJSONParser.Framing = .single) -> StreamingJSONParser.SyntaxError? {
-    let parser = StreamingJSONParser(source: Bytes(text), framing: framing, chunkSize: 8)
+    let parser = StreamingJSONParser(source: MemoryByteSource(text), framing: framing, chunkSize: 8)
     do {
         while try parser.next() != .end {}
         return nil
@@ -106,16 +87,16 @@ struct StreamingJSONParserTests {
             expectValid = acceptedIndeterminate.contains(name)
         }
         for (step, chunk) in [(Int.max, StreamingJSONParser.defaultChunkSize), (1, 4), (3, 1)] {
-            let problem = StreamingJSONParser.validate(source: Bytes(bytes, step: step), chunkSize: chunk)
+            let problem = StreamingJSONParser.validate(source: MemoryByteSource(bytes, step: step), chunkSize: chunk)
             #expect((problem == nil) == expectValid, "\(name) (reads of \(step), chunk \(chunk)): \(problem ?? "accepted")")
         }
     }
 
     @Test func suiteLargeCasesBuiltInMemory() {
         let opening = [UInt8](repeating: UInt8(ascii: "["), count: 100_000)
-        #expect(StreamingJSONParser.validate(source: Bytes(opening))?.contains("nesting deeper than 512") == true)
+        #expect(StreamingJSONParser.validate(source: MemoryByteSource(opening))?.contains("nesting deeper than 512") == true)
         let openObjects = Array(String(repeating: "[{\"\":", count: 50_000).utf8) + [0x0A]
-        #expect(StreamingJSONParser.validate(source: Bytes(openObjects)) != nil)
+        #expect(StreamingJSONParser.validate(source: MemoryByteSource(openObjects)) != nil)
     }
 
     // MARK: - Events and tokens
@@ -183,7 +164,7 @@ struct StreamingJSONParserTests {
 
     @Test func invalidUTF8InAStringIsATextIssueNotASyntaxError() throws {
         let bytes: [UInt8] = Array(#"["ok", "a"#.utf8) + [0xC3, 0x28] + Array(#"b", "c"]"#.utf8)
-        let parser = StreamingJSONParser(source: Bytes(bytes, step: 1), chunkSize: 1)
+        let parser = StreamingJSONParser(source: MemoryByteSource(bytes, step: 1), chunkSize: 1)
         var strings: [String] = []
         while true {
             let event = try parser.next()
@@ -192,11 +173,11 @@ struct StreamingJSONParserTests {
         }
         #expect(strings == ["ok", "a\u{FFFD}(b", "c"])
         #expect(parser.textIssue == .init(offset: 9, message: "invalid UTF-8 (byte 0xC3)"))
-        #expect(StreamingJSONParser.validate(source: Bytes(bytes)) == "byte offset 9: invalid UTF-8 (byte 0xC3)")
+        #expect(StreamingJSONParser.validate(source: MemoryByteSource(bytes)) == "byte offset 9: invalid UTF-8 (byte 0xC3)")
     }
 
     @Test func loneSurrogateIsATextIssue() throws {
-        let parser = StreamingJSONParser(source: Bytes(#"["a\uDC00b"]"#))
+        let parser = StreamingJSONParser(source: MemoryByteSource(#"["a\uDC00b"]"#))
         while try parser.next() != .end {}
         #expect(parser.textIssue == .init(offset: 3, message: "lone surrogate \\uDC00 (not a Unicode character)"))
     }
@@ -211,7 +192,7 @@ struct StreamingJSONParserTests {
     }
 
     @Test func linesFramingRefusesARecordOverSeveralLinesAndRecoversOnTheNextLine() throws {
-        let parser = StreamingJSONParser(source: Bytes("{\"a\":\n1}\n{\"b\":2} x\n{\"c\":3}\n"), framing: .lines, chunkSize: 4)
+        let parser = StreamingJSONParser(source: MemoryByteSource("{\"a\":\n1}\n{\"b\":2} x\n{\"c\":3}\n"), framing: .lines, chunkSize: 4)
         #expect(try parser.next() == .objectStart)
         #expect(try parser.next() == .key)
         var error = try #require(throws: StreamingJSONParser.SyntaxError.self) { try parser.next() }
@@ -260,7 +241,7 @@ struct StreamingJSONParserTests {
     }
 
     @Test func captureKeepsRawTextAcrossRefills() throws {
-        let parser = StreamingJSONParser(source: Bytes("[{\"name\": \"a long enough value\"}, 2]"), chunkSize: 3)
+        let parser = StreamingJSONParser(source: MemoryByteSource("[{\"name\": \"a long enough value\"}, 2]"), chunkSize: 3)
         #expect(try parser.next() == .arrayStart)
         #expect(try parser.next() == .objectStart)
         parser.beginCapture(at: parser.eventOffset, limit: 1000)

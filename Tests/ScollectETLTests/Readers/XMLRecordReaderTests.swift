@@ -13,24 +13,6 @@ import Darwin
 
 private func fixture(_ name: String) -> String { repositoryPath("Tests/Fixtures/xml/" + name) }
 
-/// Bytes in memory, handed out at most `step` at a time.
-private final class Bytes: ByteSource {
-    let bytes: [UInt8]
-    let step: Int
-    var position = 0
-    init(_ bytes: [UInt8], step: Int = .max) {
-        self.bytes = bytes
-        self.step = step
-    }
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let n = min(buffer.count, bytes.count - position, step)
-        guard n > 0 else { return 0 }
-        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + position, byteCount: n) }
-        position += n
-        return n
-    }
-}
-
 private struct Read {
     var header: [String] = []
     var notices: [String] = []
@@ -60,7 +42,7 @@ private func readAll(_ reader: any RecordReader) throws -> Read {
 
 private func read(_ bytes: [UInt8], record: String?, columns: [String] = [], limits: RecordReaderLimits = .init(),
                   chunkSize: Int = 64 * 1024, step: Int = .max) throws -> Read {
-    try readAll(XMLRecordReader(source: Bytes(bytes, step: step), path: "test.xml", recordElement: record, columns: columns,
+    try readAll(XMLRecordReader(source: MemoryByteSource(bytes, step: step), path: "test.xml", recordElement: record, columns: columns,
                                 limits: limits, chunkSize: chunkSize))
 }
 
