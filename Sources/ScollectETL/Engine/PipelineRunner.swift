@@ -25,6 +25,8 @@ public struct RunOptions {
     public var log: (String) -> Void = { _ in }
     /// Checked between batches: a run stopped this way exits 7.
     public var isInterrupted: () -> Bool = { false }
+    /// `plan`: read and compare as a run would, count the writes it would make, send none.
+    public var dryRun = false
     public var toolVersion = ScollectETLVersion.current
     public init() {}
 }
@@ -105,8 +107,8 @@ public final class PipelineRunner {
             digest = try PipelineRunner.sha256(ofFile: inputPath)
             if let path = target.journalPath {
                 journal = try RunJournal(path: path)
-                try journal!.beginRun(id: runId, pipeline: config.name, inputName: URL(fileURLWithPath: inputPath).lastPathComponent,
-                                      inputDigest: digest, target: target.description)
+                if !options.dryRun { try journal!.beginRun(id: runId, pipeline: config.name, inputName: URL(fileURLWithPath: inputPath).lastPathComponent,
+                                      inputDigest: digest, target: target.description) }
             } else if booksPayments {
                 return finish(.badPipelineOrArguments, "the payment writers need a run journal and none is configured")
             }
@@ -340,6 +342,7 @@ public final class PipelineRunner {
         flushReportLines()
         summary.callsByEndpoint = counter.byEndpoint
         summary.callsFailed = state.failedCalls
+        summary.plannedWrites = state.plannedWrites
         do {
             try rejects.finish()
             try audit.finish()
@@ -363,7 +366,7 @@ public final class PipelineRunner {
         var result = finish(exitCode!, abortReason)
         result.callsByEndpoint = counter.byEndpoint
         do {
-            try journal?.finishRun(id: runId, exitCode: exitCode!.rawValue, summary: result.json.serialized)
+            if !options.dryRun { try journal?.finishRun(id: runId, exitCode: exitCode!.rawValue, summary: result.json.serialized) }
         } catch {
             options.log("error: \(error)")
         }
@@ -380,7 +383,10 @@ public final class PipelineRunner {
         private let lock = NSLock()
         private(set) var fatal: (ExitCode, String)?
         private var failed = 0
+        private var planned: [String: Int] = [:]
         var failedCalls: Int { lock.lock(); defer { lock.unlock() }; return failed }
+        var plannedWrites: [String: Int] { lock.lock(); defer { lock.unlock() }; return planned }
+        func plan(_ endpoint: String) { lock.lock(); planned[endpoint, default: 0] += 1; lock.unlock() }
         func callFailed() { lock.lock(); failed += 1; lock.unlock() }
         func stop(_ code: ExitCode, _ reason: String) {
             lock.lock()
@@ -510,6 +516,21 @@ public final class PipelineRunner {
     func perform(_ planned: [PlannedCall], snapshot: inout AccountSnapshot, client: ScollectClient, http: CurlHTTPClient,
                  state: RunState, ledger: LedgerExecutor?) throws -> RowOutcome {
         if planned.isEmpty { return .unchanged }
+        if options.dryRun {
+            // Counted, applied to the snapshot as if answered, never sent.
+            var counted = 0
+            for plannedCall in planned {
+                if let intent = plannedCall.ledger, let ledger, try ledger.isBooked(intent) { continue }
+                state.plan(plannedCall.call.endpoint)
+                counted += 1
+                switch plannedCall.effect {
+                case let .setField(field, value): snapshot.fields[field] = value
+                case let .addPhone(digits): snapshot.phoneDigits.insert(digits)
+                case let .addPayments(items): snapshot.add(items)
+                }
+            }
+            return counted > 0 ? .written : .alreadyBooked
+        }
         var made: [String] = []
         var booked = 0
         var skipped = 0

@@ -100,14 +100,43 @@ public struct ConfigNode {
         return result
     }
 
-    /// A mapping whose keys must all be in `allowedKeys`.
+    /// A mapping whose keys must all be in `allowedKeys`. While a `ConfigProblems` collector is
+    /// active (`validate`), an unknown key is recorded and skipped so that checking goes on.
     public func section(allowedKeys: [String]) throws -> ConfigSection {
-        let entries = try pairs()
+        var entries = try pairs()
         for entry in entries where !allowedKeys.contains(entry.key) {
             let hint = closestMatch(to: entry.key, in: allowedKeys).map { " — did you mean \"\($0)\"?" } ?? ""
-            throw entry.keyNode.error("unknown key \"\(entry.key)\" in \(path.isEmpty ? "the top level" : path)\(hint) (allowed: \(allowedKeys.joined(separator: ", ")))")
+            try ConfigProblems.report(entry.keyNode.error("unknown key \"\(entry.key)\" in \(path.isEmpty ? "the top level" : path)\(hint) (allowed: \(allowedKeys.joined(separator: ", ")))"))
         }
+        entries.removeAll { !allowedKeys.contains($0.key) }
         return ConfigSection(node: self, entries: entries)
+    }
+}
+
+/// Collects the problems of a pipeline file instead of stopping at the first, for `validate`.
+/// Only problems after which reading can go on (an unknown key, a normaliser on a field that
+/// is not mapped) are collected; the others still throw.
+public enum ConfigProblems {
+    nonisolated(unsafe) private static var collected: [PipelineError]?
+
+    /// Runs `body` collecting problems; returns them with what `body` returned, or with the
+    /// error that stopped it.
+    public static func collecting<T>(_ body: () throws -> T) -> (T?, [PipelineError]) {
+        collected = []
+        defer { collected = nil }
+        do {
+            let value = try body()
+            return (value, collected ?? [])
+        } catch let error as PipelineError {
+            return (nil, (collected ?? []) + [error])
+        } catch {
+            return (nil, (collected ?? []) + [PipelineError(file: "", "\(error)")])
+        }
+    }
+
+    /// Throws the problem, or records it while collecting.
+    static func report(_ problem: PipelineError) throws {
+        if collected != nil { collected!.append(problem) } else { throw problem }
     }
 }
 

@@ -109,7 +109,8 @@ public enum PipelineLoader {
             for entry in try normalizeNode.pairs() {
                 guard mappedFields.contains(entry.key) else {
                     let hint = closestMatch(to: entry.key, in: mappedFields).map { " — did you mean \"\($0)\"?" } ?? ""
-                    throw entry.keyNode.error("normalize.\(entry.key): \"\(entry.key)\" is not in the mapping\(hint)")
+                    try ConfigProblems.report(entry.keyNode.error("normalize.\(entry.key): \"\(entry.key)\" is not in the mapping\(hint)"))
+                    continue
                 }
                 var typeNode = entry.value
                 var onError = PipelineConfig.OnError.reject

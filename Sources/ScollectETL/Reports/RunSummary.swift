@@ -21,6 +21,8 @@ public struct RunSummary: Sendable {
     public var exitCode: ExitCode = .done
     public var abortReason: String?
     public var reportFolder = ""
+    /// `plan`: the writes the run would make, per endpoint (none was sent).
+    public var plannedWrites: [String: Int] = [:]
     /// How the input was read, when a person should know (a guessed encoding).
     public var notices: [String] = []
 
@@ -43,6 +45,7 @@ public struct RunSummary: Sendable {
             ("exit_code", .number(Double(exitCode.rawValue))), ("exit_meaning", .string(exitCode.meaning)),
             ("abort_reason", abortReason.map(JSONValue.string) ?? .null), ("report_folder", .string(reportFolder)),
             ("notices", .array(notices.map(JSONValue.string))),
+            ("planned_writes", counts(plannedWrites)),
         ])
     }
 

@@ -33,13 +33,8 @@ public struct RowMapper: Sendable {
         let keys = header.map(RowMapper.columnKey)
         var columns: [String] = [], columnIndices: [Int] = [], normalizers: [any Normalizer] = [], dropOnError: [Bool] = []
         for mapping in config.mapping {
-            let candidates = mapping.candidates.map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let column = candidates.lazy.compactMap({ wanted in header.firstIndex(of: wanted) ?? keys.firstIndex(of: RowMapper.columnKey(wanted)) }).first else {
-                let wanted = candidates[0]
-                let closest = candidates.lazy.compactMap { closestMatch(to: $0, in: header) }.first
-                throw MissingColumnError(file: inputFile, pipelineFile: config.file, line: mapping.line, field: mapping.field,
-                                         column: mapping.candidates.count > 1 ? mapping.candidates.joined(separator: "\" / \"") : wanted,
-                                         closestHeader: closest)
+            guard let column = RowMapper.column(of: mapping, header: header, keys: keys) else {
+                throw RowMapper.missing(mapping, config: config, header: header, inputFile: inputFile)
             }
             let normalization = config.normalizations[mapping.field]!
             columns.append(header[column])
@@ -54,6 +49,28 @@ public struct RowMapper: Sendable {
         self.dropOnError = dropOnError
         self.filenumberPosition = index.position(of: "filenumber")!
         self.clearMarkerBytes = config.clearMarker.map { Array($0.utf8) }
+    }
+
+    /// The header position of a mapped column: its name or an alias, exactly, else ignoring case,
+    /// spaces and punctuation.
+    static func column(of mapping: PipelineConfig.FieldMapping, header: [String], keys: [String]) -> Int? {
+        mapping.candidates.map { $0.trimmingCharacters(in: .whitespaces) }.lazy
+            .compactMap { wanted in header.firstIndex(of: wanted) ?? keys.firstIndex(of: RowMapper.columnKey(wanted)) }.first
+    }
+
+    static func missing(_ mapping: PipelineConfig.FieldMapping, config: PipelineConfig, header: [String], inputFile: String) -> MissingColumnError {
+        let candidates = mapping.candidates.map { $0.trimmingCharacters(in: .whitespaces) }
+        let closest = candidates.lazy.compactMap { closestMatch(to: $0, in: header) }.first
+        return MissingColumnError(file: inputFile, pipelineFile: config.file, line: mapping.line, field: mapping.field,
+                                  column: candidates.count > 1 ? candidates.joined(separator: "\" / \"") : candidates[0],
+                                  closestHeader: closest)
+    }
+
+    /// Every mapped column the header lacks (`validate` names them all, a run stops at the first).
+    public static func missingColumns(config: PipelineConfig, header: [String], inputFile: String) -> [MissingColumnError] {
+        let keys = header.map(RowMapper.columnKey)
+        return config.mapping.filter { column(of: $0, header: header, keys: keys) == nil }
+            .map { missing($0, config: config, header: header, inputFile: inputFile) }
     }
 
     /// The account a record belongs to, even when the row is rejected (nil when blank).

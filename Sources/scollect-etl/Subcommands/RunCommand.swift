@@ -32,7 +32,7 @@ struct RunCommand: ParsableCommand {
 
 /// Shared by `run` and `demo`: load the pipeline, resolve the target (starting the embedded
 /// sandbox if that is the target), run, print the summary.
-func runPipeline(at path: String, input: String?, quiet: Bool) throws -> RunSummary {
+func runPipeline(at path: String, input: String?, quiet: Bool, dryRun: Bool = false) throws -> RunSummary {
     let log: (String) -> Void = { if !quiet { printError($0) } }
     let config: PipelineConfig
     do {
@@ -48,9 +48,10 @@ func runPipeline(at path: String, input: String?, quiet: Bool) throws -> RunSumm
     options.inputOverride = input
     options.log = log
     options.isInterrupted = { Interruption.requested }
+    options.dryRun = dryRun
     Interruption.install()
     let summary = PipelineRunner(config: config, target: resolved.target, options: options).run()
-    print(summary.table)
+    print(dryRun ? PlanCommand.table(summary, config: config) : summary.table)
     if let reason = summary.abortReason { printError("error: \(reason)") }
     return summary
 }

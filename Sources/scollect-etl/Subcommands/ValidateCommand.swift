@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import ScollectETL
+
+/// `scollect-etl validate PIPELINE`: every problem of a pipeline file and its input's header,
+/// without touching the API.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a pipeline file and its input's header, without calling the API.",
+        discussion: """
+        Reports every unknown key (with a "did you mean"), normaliser on a field that is not \
+        mapped, writer option the endpoint does not take, and mapped column missing from the \
+        input's header (with the closest header), each with its file, line and column. Exits 0 \
+        when there is nothing to fix, 2 otherwise.
+        \(ExitCodeHelp.table)
+        """
+    )
+
+    @Argument(help: "The pipeline file (YAML).")
+    var pipeline: String
+
+    @Option(help: "Check against this input file instead of the pipeline's source.")
+    var input: String?
+
+    func run() throws {
+        let (config, problems) = ConfigProblems.collecting { try PipelineLoader.load(path: pipeline) }
+        var lines = problems.map(\.description)
+        if let config {
+            var source = config.source
+            if let input { source.path = input }
+            do {
+                let reader = try ReaderRegistry.open(source)
+                lines += RowMapper.missingColumns(config: config, header: reader.header, inputFile: source.path).map(\.description)
+            } catch {
+                lines.append("\(error)")
+            }
+        }
+        if lines.isEmpty {
+            print("\(pipeline): OK (\(config!.mapping.count) mapped columns found in \(URL(fileURLWithPath: input ?? config!.source.path).lastPathComponent); writers: \(config!.writers.map { type(of: $0).name }.joined(separator: ", ")))")
+            return
+        }
+        for line in lines { printError(line) }
+        printError("\(lines.count) problem\(lines.count == 1 ? "" : "s") in \(pipeline)")
+        throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+    }
+}
