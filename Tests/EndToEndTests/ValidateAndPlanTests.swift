@@ -42,8 +42,17 @@ struct ValidateAndPlanTests {
         #expect(planned["updatedbase"] ?? 0 > 100 && planned["insertphone"] ?? 0 > 100, "\(plan.stdout)")
         #expect(server.stats.endpoints["updatedbase"] == nil && server.stats.endpoints["insertphone"] == nil, "plan sends no write")
 
-        let run = try cli.run(["run", pipeline, "--quiet"], environment: env, in: folder)
+        let run = try cli.run(["run", pipeline, "--quiet", "--summary-json", folder + "/last.json"], environment: env, in: folder)
         #expect(run.status == 1)
+        let summary = try #require(JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: folder + "/last.json"))))
+        #expect(summary["exit_code"]?.stringValue == "1")
+        let runId = try #require(summary["run_id"]?.stringValue)
+
+        // The plan left no run in the journal; the run did.
+        let runs = try cli.run(["runs"], environment: env, in: folder)
+        #expect(runs.status == 0)
+        #expect(runs.stdout.contains(runId) && runs.stdout.contains("done with rejects"), "\(runs.stdout)")
+        #expect(runs.stdout.split(separator: "\n").count == 3, "journal line, header, one run: \(runs.stdout)")
         let audit = try readGzipFile(folder + "/reports/latest/audit.jsonl.gz").split(separator: "\n").dropFirst()
         var made: [String: Int] = [:]
         for line in audit { if let endpoint = JSONValue.parse(Data(line.utf8))?["endpoint"]?.stringValue { made[endpoint, default: 0] += 1 } }

@@ -107,6 +107,28 @@ public final class RunJournal: @unchecked Sendable {
         }
     }
 
+    public struct RunRecord: Sendable {
+        public let runId: String
+        public let pipeline: String
+        public let inputName: String
+        public let started: String
+        public let finished: String?
+        public let exitCode: Int?
+        /// The run's summary.json, once it finished.
+        public let summary: JSONValue?
+    }
+
+    /// The newest runs first.
+    public func runs(limit: Int = 50) throws -> [RunRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started DESC, run_id DESC LIMIT ?", arguments: [limit]).map { row in
+                RunRecord(runId: row["run_id"], pipeline: row["pipeline"], inputName: row["input_name"], started: row["started"],
+                          finished: row["finished"], exitCode: row["exit_code"],
+                          summary: (row["summary"] as String?).flatMap { JSONValue.parse(Data($0.utf8)) })
+            }
+        }
+    }
+
     // MARK: entries
 
     public func entry(_ key: LedgerKey) throws -> LedgerEntry? {

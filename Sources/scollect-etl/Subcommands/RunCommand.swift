@@ -24,8 +24,15 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only the end-of-run summary.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Also write the end-of-run summary as JSON to this file, for monitoring.", valueName: "file"))
+    var summaryJson: String?
+
     mutating func run() throws {
         let summary = try runPipeline(at: pipeline, input: input, quiet: quiet)
+        if let summaryJson {
+            _ = FileManager.default.createFile(atPath: summaryJson, contents: Data((summary.json.serialized + "\n").utf8),
+                                               attributes: [.posixPermissions: 0o600])
+        }
         throw ExitCode(summary.exitCode.rawValue)
     }
 }
@@ -33,6 +40,8 @@ struct RunCommand: ParsableCommand {
 /// Shared by `run` and `demo`: load the pipeline, resolve the target (starting the embedded
 /// sandbox if that is the target), run, print the summary.
 func runPipeline(at path: String, input: String?, quiet: Bool, dryRun: Bool = false) throws -> RunSummary {
+    // An export pipeline (source: { scollect: … }) reads from Scollect into a file.
+    if ExportPipelineLoader.isExportPipeline(path: path) { return try runExportPipeline(at: path, quiet: quiet) }
     let log: (String) -> Void = { if !quiet { printError($0) } }
     let config: PipelineConfig
     do {

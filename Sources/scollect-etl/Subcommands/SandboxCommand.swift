@@ -11,7 +11,7 @@ struct SandboxCommand: ParsableCommand {
             A local server speaking the documented Scollect API, its state in a SQLite file. A new \
             database holds the document's example accounts plus the seed files.
             """,
-        subcommands: [Serve.self, Reset.self],
+        subcommands: [Serve.self, Reset.self, Seed.self],
         defaultSubcommand: Serve.self
     )
 

@@ -1,0 +1,161 @@
+import Foundation
+import Yams
+
+/// Reads an export pipeline (`source: { scollect: … }`, `sink`, `columns`, `target`,
+/// `reports`). Like `PipelineLoader`, every mistake names file, line and column, and unknown
+/// keys are errors.
+public enum ExportPipelineLoader {
+    static let topLevelKeys = ["name", "source", "sink", "columns", "target", "reports"]
+
+    /// True when the file's `source` section has a `scollect` key: an export, not a load.
+    /// A file that cannot be read or parsed is not called an export (the load pipeline loader
+    /// then reports what is wrong with it).
+    public static func isExportPipeline(path: String) -> Bool {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let root = try? Yams.compose(yaml: text), case let .mapping(top) = root,
+              let source = top.first(where: { $0.key.string == "source" })?.value, case let .mapping(section) = source
+        else { return false }
+        return section.contains { $0.key.string == "scollect" }
+    }
+
+    public static func load(path: String) throws -> ExportPipelineConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw PipelineError(file: path, "cannot read the pipeline file: \(error.localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    public static func parse(_ text: String, file: String) throws -> ExportPipelineConfig {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw PipelineError(file: file, "the pipeline file is empty") }
+            root = node
+        } catch let error as YamlError {
+            throw PipelineError(file: file, "YAML: \(error)")
+        }
+        let baseDirectory = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        func resolve(_ relative: String) -> String {
+            let expanded = (relative as NSString).expandingTildeInPath
+            return expanded.hasPrefix("/") ? expanded : URL(fileURLWithPath: baseDirectory).appendingPathComponent(expanded).standardized.path
+        }
+        let top = try ConfigNode(node: root, file: file, path: "").section(allowedKeys: topLevelKeys)
+        let name = try top["name"]?.string() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+
+        // source.scollect
+        let source = try top.required("source").section(allowedKeys: ["scollect"])
+        let scollect = try source.required("scollect").section(allowedKeys: ["portfolios", "include"])
+        let portfoliosNode = try scollect.required("portfolios")
+        let portfolios: ExportPipelineConfig.Portfolios
+        if case .scalar = portfoliosNode.node, try portfoliosNode.string() == "all" {
+            portfolios = .all
+        } else {
+            guard case .sequence = portfoliosNode.node else {
+                throw portfoliosNode.error("source.scollect.portfolios is a list of portfolio names, or all")
+            }
+            let names = try portfoliosNode.stringList()
+            guard !names.isEmpty else { throw portfoliosNode.error("source.scollect.portfolios names no portfolio (use all for every one)") }
+            portfolios = .named(names)
+        }
+        var includes: [ExportPipelineConfig.Include] = []
+        if let includeNode = scollect["include"] {
+            for item in try includeNode.list() {
+                let include = ExportPipelineConfig.Include(rawValue: try item.oneOf(ExportPipelineConfig.Include.allCases.map(\.rawValue)))!
+                if includes.contains(include) { throw item.error("\(include.rawValue) is included twice") }
+                includes.append(include)
+            }
+        }
+
+        // sink
+        let sinkSection = try top.required("sink").section(allowedKeys: ["file", "format", "gzip", "sheet"])
+        let sinkPath = resolve(try sinkSection.required("file").string())
+        let format: ExportPipelineConfig.Format
+        if let node = sinkSection["format"] {
+            format = ExportPipelineConfig.Format(rawValue: try node.oneOf(ExportPipelineConfig.Format.allCases.map(\.rawValue)))!
+        } else {
+            let ext = URL(fileURLWithPath: sinkPath.hasSuffix(".gz") ? String(sinkPath.dropLast(3)) : sinkPath).pathExtension.lowercased()
+            guard let guessed = ExportPipelineConfig.Format(rawValue: ext) else {
+                throw try sinkSection.required("file").error("sink.format is needed: the file's extension names no format (csv, xlsx, json, ndjson)")
+            }
+            format = guessed
+        }
+        let gzip = try sinkSection["gzip"]?.bool() ?? false
+        let sheet = try sinkSection["sheet"]?.string() ?? "Accounts"
+        guard format == .xlsx || sinkSection["sheet"] == nil else { throw sinkSection["sheet"]!.error("sink.sheet applies to the xlsx format only") }
+        guard sheet.count <= 31, !sheet.contains(where: { "[]:*?/\\".contains($0) }) else {
+            throw sinkSection["sheet"]!.error("sink.sheet must be at most 31 characters, none of []:*?/\\")
+        }
+
+        // columns
+        var columns: [ExportColumn] = []
+        for node in try top.required("columns").list() {
+            let section = try node.section(allowedKeys: ["name", "from", "format", "date"])
+            let fromNode = try section.required("from")
+            let fromText = try fromNode.string()
+            guard let columnSource = ExportColumn.source(from: fromText) else {
+                throw fromNode.error("\(fromNode.path) must be a field (currentbalance) or an aggregate of an included list: payments.count, payments.first.KEY, payments.last.KEY, payments.sum.KEY; found \"\(fromText)\"")
+            }
+            let columnName = try section["name"]?.string() ?? fromText
+            if columns.contains(where: { $0.name == columnName }) { throw node.error("two columns are named \"\(columnName)\"") }
+            var columnFormat = ExportColumn.Format.text
+            switch try section["format"]?.oneOf(ExportColumn.Format.names) ?? "text" {
+            case "number": columnFormat = .number
+            case "money": columnFormat = .money
+            case "ssn": columnFormat = .ssn
+            case "ssn_last4": columnFormat = .ssnLast4
+            case "ssn_masked": columnFormat = .ssnMasked
+            case "date":
+                var pattern = ExportDatePattern.iso
+                if let dateNode = section["date"] {
+                    guard let parsed = ExportDatePattern(try dateNode.string()) else {
+                        throw dateNode.error("\(dateNode.path) must be a date pattern of yyyy/yy, MM/M, dd/d and separators, e.g. \"MM/dd/yyyy\"")
+                    }
+                    pattern = parsed
+                }
+                columnFormat = .date(pattern)
+            default: columnFormat = .text
+            }
+            if let dateNode = section["date"], columnFormat.pattern == nil {
+                throw dateNode.error("\(dateNode.path) applies to format: date only")
+            }
+            let column = ExportColumn(name: columnName, source: columnSource, format: columnFormat)
+            if let needed = column.reads, !includes.contains(needed) {
+                throw fromNode.error("\(fromNode.path) reads \(needed.rawValue), which source.scollect.include does not list")
+            }
+            columns.append(column)
+        }
+        guard !columns.isEmpty else { throw top.node.error("the export names no columns") }
+
+        // target
+        let targetSection = try top.required("target").section(allowedKeys: ["url", "requests_per_second", "max_in_flight", "batch_size", "timeout_seconds", "sandbox_seed", "retry"])
+        let urlNode = try targetSection.required("url")
+        let url = try urlNode.string()
+        if url != "sandbox", !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+            throw urlNode.error("target.url must be \"sandbox\" or an http(s):// base URL, found \"\(url)\"")
+        }
+        var target = PipelineConfig.Target(
+            url: url,
+            requestsPerSecond: try targetSection.required("requests_per_second").double(minimum: 0.01),
+            maxInFlight: try targetSection["max_in_flight"]?.int(in: 1...64) ?? 4,
+            batchSize: try targetSection["batch_size"]?.int(in: 1...100_000) ?? 200,
+            timeoutSeconds: try targetSection["timeout_seconds"]?.double(minimum: 1) ?? 30,
+            sandboxSeedFiles: try targetSection["sandbox_seed"]?.stringList().map(resolve) ?? []
+        )
+        if let node = targetSection["retry"] {
+            let retry = try node.section(allowedKeys: ["max_attempts", "base_delay_seconds", "max_delay_seconds"])
+            target.retry = RetryPolicy(maxAttempts: try retry["max_attempts"]?.int(in: 1...20) ?? target.retry.maxAttempts,
+                                       baseDelay: try retry["base_delay_seconds"]?.double(minimum: 0) ?? target.retry.baseDelay,
+                                       maxDelay: try retry["max_delay_seconds"]?.double(minimum: 0) ?? target.retry.maxDelay)
+        }
+
+        // reports
+        let reportsSection = try top.required("reports").section(allowedKeys: ["folder"])
+        let reportsFolder = resolve(try reportsSection.required("folder").string())
+
+        return ExportPipelineConfig(file: file, name: name, portfolios: portfolios, includes: includes,
+                                    sink: .init(path: sinkPath, format: format, gzip: gzip, sheetName: sheet),
+                                    columns: columns, target: target, reportsFolder: reportsFolder)
+    }
+}
