@@ -84,11 +84,27 @@ enum PortfolioView {
 
     /// `[ {record}, … ]` for the accounts of a portfolio, by account id.
     static func accounts(_ db: Database, portfolio: String) throws -> [UInt8] {
+        var w = JSONWriter(capacity: 4096)
+        w.bytes.append(UInt8(ascii: "["))
+        _ = try writeAccounts(db, portfolio: portfolio, ids: Int64.min...Int64.max, into: &w)
+        w.bytes.append(UInt8(ascii: "]"))
+        return w.bytes
+    }
+
+    /// The ids of a portfolio's accounts in answer order: the listing is then written a page
+    /// of ids at a time, so a portfolio of any size is answered in constant memory.
+    static func accountIDs(_ db: Database, portfolio: String) throws -> [Int64] {
+        try Int64.fetchAll(db.cachedStatement(sql: "SELECT id FROM dbase WHERE portfolio = ? ORDER BY id"), arguments: [portfolio])
+    }
+
+    /// Appends the records (comma-separated, no brackets) of the portfolio's accounts whose id is
+    /// in `ids`; returns how many.
+    static func writeAccounts(_ db: Database, portfolio: String, ids: ClosedRange<Int64>, into w: inout JSONWriter) throws -> Int {
         var phones: [Int64: [(number: DatabaseValue, status: DatabaseValue)]] = [:]
         let phoneRows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT p.maindatabaseid, p.phonenumber, p.phonestatus FROM phones p
-            JOIN dbase d ON d.id = p.maindatabaseid WHERE d.portfolio = ? ORDER BY p.maindatabaseid, p.id
-            """), arguments: [portfolio])
+            JOIN dbase d ON d.id = p.maindatabaseid WHERE d.portfolio = ? AND d.id BETWEEN ? AND ? ORDER BY p.maindatabaseid, p.id
+            """), arguments: [portfolio, ids.lowerBound, ids.upperBound])
         while let row = try phoneRows.next() {
             let id: Int64 = row[0]
             phones[id, default: []].append((row[1], row[2]))
@@ -96,19 +112,18 @@ enum PortfolioView {
         var paid: [Int64: Double] = [:]
         let paymentRows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT p.maindatabaseid, p.paymentamount FROM payments p
-            JOIN dbase d ON d.id = p.maindatabaseid WHERE d.portfolio = ?
-            """), arguments: [portfolio])
+            JOIN dbase d ON d.id = p.maindatabaseid WHERE d.portfolio = ? AND d.id BETWEEN ? AND ?
+            """), arguments: [portfolio, ids.lowerBound, ids.upperBound])
         while let row = try paymentRows.next() {
             let id: Int64 = row[0]
             let value: DatabaseValue = row[1]
             paid[id, default: 0] += amount(value)
         }
 
-        let select = "SELECT \(columns.map(Schema.quoted).joined(separator: ", ")) FROM dbase WHERE portfolio = ? ORDER BY id"
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: select), arguments: [portfolio])
-        var w = JSONWriter(capacity: 4096)
-        w.bytes.append(UInt8(ascii: "["))
+        let select = "SELECT \(columns.map(Schema.quoted).joined(separator: ", ")) FROM dbase WHERE portfolio = ? AND id BETWEEN ? AND ? ORDER BY id"
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: select), arguments: [portfolio, ids.lowerBound, ids.upperBound])
         var first = true
+        var count = 0
         while let row = try rows.next() {
             if !first { w.bytes.append(UInt8(ascii: ",")) }
             first = false
@@ -133,9 +148,9 @@ enum PortfolioView {
                 }
             }
             w.bytes.append(UInt8(ascii: "}"))
+            count += 1
         }
-        w.bytes.append(UInt8(ascii: "]"))
-        return w.bytes
+        return count
     }
 
     /// `"150.00"`, `"$1,234.50"`, 15 → the amount; anything else → 0.

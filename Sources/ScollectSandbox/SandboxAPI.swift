@@ -28,10 +28,13 @@ struct Reply {
         return reply
     }
 
+    /// A body written piece by piece instead of `body` (a listing that grows with the data).
+    var stream: ResponseBody?
+
     var response: Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: status, headers: headers, body: stream ?? .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     // MARK: Envelopes
@@ -371,8 +374,26 @@ final class SandboxAPI: Sendable {
             return Reply.error("Missing portfolio")
         }
         let name = portfolio.stringValue ?? portfolio.jsonString
-        let bytes = try await pool.read { db in try PortfolioView.accounts(db, portfolio: name) }
-        return Reply.result(raw: bytes)
+        let ids = try await pool.read { db in try PortfolioView.accountIDs(db, portfolio: name) }
+        let pool = self.pool
+        // Written 1,000 accounts at a time: memory stays flat whatever the portfolio's size.
+        var reply = Reply(body: [])
+        reply.stream = ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: #"{"result":["#))
+            for start in stride(from: 0, to: ids.count, by: 1000) {
+                let page = ids[start]...ids[min(start + 1000, ids.count) - 1]
+                let bytes = try await pool.read { db -> [UInt8] in
+                    var w = JSONWriter(capacity: 1 << 20)
+                    if start > 0 { w.bytes.append(UInt8(ascii: ",")) }
+                    _ = try PortfolioView.writeAccounts(db, portfolio: name, ids: page, into: &w)
+                    return w.bytes
+                }
+                try await writer.write(ByteBuffer(bytes: bytes))
+            }
+            try await writer.write(ByteBuffer(string: #"],"state":"SUCCESS"}"#))
+            try await writer.finish(nil)
+        }
+        return reply
     }
 
     // MARK: Writes

@@ -57,12 +57,29 @@ public final class CurlHTTPClient {
     private final class Sink {
         var body = Data()
         var headers: [String: String] = [:]
+        /// When set, the body goes to this file instead of memory (a listing of a whole portfolio).
+        var spool: Int32 = -1
+        var spoolFailed = false
+    }
+
+    /// Like `perform(_:)`, with the body written to `path` instead of memory; the response's
+    /// `body` is empty.
+    public func perform(_ request: HTTPRequest, spoolingBodyTo path: String) throws -> HTTPResponse {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw TransportError(message: "cannot write \(path): \(String(cString: strerror(errno)))", requestMayHaveBeenSent: false, timedOut: false) }
+        defer { close(fd) }
+        return try perform(request, spool: fd)
     }
 
     public func perform(_ request: HTTPRequest) throws -> HTTPResponse {
+        try perform(request, spool: -1)
+    }
+
+    private func perform(_ request: HTTPRequest, spool: Int32) throws -> HTTPResponse {
         // Reset per-request options but keep the connection cache of this handle.
         curl_easy_reset(handle)
         let sink = Sink()
+        sink.spool = spool
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
@@ -78,7 +95,17 @@ public final class CurlHTTPClient {
         _ = scurl_setopt_write(handle, CURLOPT_WRITEFUNCTION) { data, size, count, userdata in
             let sink = Unmanaged<Sink>.fromOpaque(userdata!).takeUnretainedValue()
             let length = size * count
-            if let data { sink.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length) }
+            guard let data else { return length }
+            if sink.spool >= 0 {
+                var written = 0
+                while written < length {
+                    let n = write(sink.spool, data + written, length - written)
+                    if n <= 0 { sink.spoolFailed = true; return 0 } // makes curl stop with a write error
+                    written += n
+                }
+            } else {
+                sink.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length)
+            }
             return length
         }
         _ = scurl_setopt_ptr(handle, CURLOPT_HEADERDATA, sinkPointer)

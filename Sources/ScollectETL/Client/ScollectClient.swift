@@ -21,6 +21,10 @@ public struct APICall: Sendable {
     /// Safe to send twice (reads, `updatedbase`). Inserts are not: once such a request may have
     /// reached the server it is never re-sent.
     public var idempotent: Bool
+    /// For answers that grow with the data (a portfolio's accounts): the body is written to this
+    /// file, and a successful list answer is not parsed in memory (`json` is nil; the caller
+    /// scans the file). Error answers are small and are read and classified as usual.
+    public var spoolAnswerTo: String?
 
     public init(method: String, endpoint: String, path: String, body: JSONValue? = nil, filenumber: String?, idempotent: Bool) {
         self.method = method
@@ -178,6 +182,17 @@ public final class ScollectClient: @unchecked Sendable {
 
     // MARK: calls
 
+    /// `{"result": [` at the start of a spooled answer: the documented success list (an error
+    /// inside a 200 is an object or `[{"error": …}, code]`, told apart by its first element).
+    static func startsAsSuccessList(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path), let head = try? handle.read(upToCount: 256) else { return false }
+        try? handle.close()
+        let text = String(decoding: head.filter { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }, as: UTF8.self)
+        guard let list = text.range(of: "\"result\":[") else { return false }
+        let rest = text[list.upperBound...]
+        return !text[..<list.lowerBound].contains("\"error\"") && (rest.hasPrefix("]") || (rest.hasPrefix("{") && !rest.hasPrefix("{\"error\"")))
+    }
+
     /// Sends a call, with retries where they are safe. Never throws for a per-call failure: the
     /// result's classification says what happened. Throws only when the credentials are refused
     /// on re-login.
@@ -237,9 +252,21 @@ public final class ScollectClient: @unchecked Sendable {
         var json: JSONValue?
         var status: Int?
         do {
-            let response = try http.perform(request)
-            status = response.status
-            (classification, json) = ResponseClassifier.classify(response)
+            if let spool = call.spoolAnswerTo {
+                var response = try http.perform(request, spoolingBodyTo: spool)
+                status = response.status
+                if response.status == 200, ScollectClient.startsAsSuccessList(spool) {
+                    (classification, json) = (.success, nil)
+                } else {
+                    response = HTTPResponse(status: response.status, headers: response.headers,
+                                            body: (try? Data(contentsOf: URL(fileURLWithPath: spool))) ?? Data())
+                    (classification, json) = ResponseClassifier.classify(response)
+                }
+            } else {
+                let response = try http.perform(request)
+                status = response.status
+                (classification, json) = ResponseClassifier.classify(response)
+            }
         } catch let error as TransportError {
             classification = .transportError(message: error.message, requestMayHaveBeenSent: error.requestMayHaveBeenSent)
         } catch {

@@ -118,11 +118,17 @@ public final class ExportRunner {
             // 2. Per portfolio its accounts; per batch of accounts their reads.
             portfolioLoop: for portfolio in portfolios {
                 let filenumbers: [String]
-                let answer = try client.perform(APICall(method: "POST", endpoint: "get_accounts_in_portfolio", path: "/get_accounts_in_portfolio",
-                                                        body: .strings([("portfolio", portfolio)]), filenumber: nil, idempotent: true), using: http)
+                // The listing grows with the portfolio: it goes to a file and only the file
+                // numbers are kept, so memory does not follow the portfolio's size.
+                let spool = folder + "/.listing-\(UUID().uuidString).json"
+                defer { try? FileManager.default.removeItem(atPath: spool) }
+                var listing = APICall(method: "POST", endpoint: "get_accounts_in_portfolio", path: "/get_accounts_in_portfolio",
+                                      body: .strings([("portfolio", portfolio)]), filenumber: nil, idempotent: true)
+                listing.spoolAnswerTo = spool
+                let answer = try client.perform(listing, using: http)
                 switch answer.classification {
                 case .success:
-                    filenumbers = ExportRunner.filenumbers(in: answer.json)
+                    filenumbers = try answer.json.map { ExportRunner.filenumbers(in: $0) } ?? ExportRunner.filenumbers(inFile: spool)
                 case .emptyResult:
                     filenumbers = []
                 case .errorInBody, .timeoutState, .unreadable:
@@ -223,6 +229,48 @@ public final class ExportRunner {
             let value = (item["lotno"] ?? item["filenumber"])?.stringValue?.trimmingCharacters(in: .whitespaces)
             return value?.isEmpty == false ? value : nil
         }
+    }
+
+    /// The `lotno` values of a spooled listing, in order, read in chunks (a streaming scan for
+    /// the key; values are the document's plain strings).
+    static func filenumbers(inFile path: String) throws -> [String] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        let key = Array("\"lotno\"".utf8)
+        var result: [String] = []
+        var carry: [UInt8] = []
+        while true {
+            let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+            var bytes = carry
+            bytes.append(contentsOf: chunk)
+            let atEnd = chunk.isEmpty
+            var i = 0
+            var keep = bytes.count
+            scan: while i + key.count <= bytes.count {
+                guard bytes[i] == key[0], Array(bytes[i..<(i + key.count)]) == key else { i += 1; continue }
+                var j = i + key.count
+                while j < bytes.count, [32, 9, 10, 13, 58].contains(bytes[j]) { j += 1 }  // spaces and the colon
+                guard j < bytes.count, bytes[j] == 34 else {
+                    if j >= bytes.count && !atEnd { keep = i; break scan }
+                    i = j
+                    continue
+                }
+                var k = j + 1
+                while k < bytes.count, bytes[k] != 34 { k += bytes[k] == 92 ? 2 : 1 }
+                if k >= bytes.count {
+                    if !atEnd { keep = i; break scan }
+                    break scan
+                }
+                let value = String(decoding: bytes[(j + 1)..<k], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                if !value.isEmpty { result.append(value) }
+                i = k + 1
+                keep = bytes.count
+            }
+            if atEnd { break }
+            // Keep what may be the start of a key or value cut by the chunk's end.
+            carry = keep < bytes.count ? Array(bytes[keep...]) : Array(bytes.suffix(key.count - 1))
+        }
+        return result
     }
 
     /// Reads one account: its record and the included lists.
