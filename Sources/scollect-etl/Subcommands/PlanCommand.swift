@@ -26,6 +26,10 @@ struct PlanCommand: ParsableCommand {
     var quiet = false
 
     mutating func run() throws {
+        if ExportPipelineLoader.isExportPipeline(path: pipeline) {
+            printError("error: \(pipeline) is an export pipeline: it only reads from Scollect, there is nothing to plan (run it)")
+            throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+        }
         let summary = try runPipeline(at: pipeline, input: input, quiet: quiet, dryRun: true)
         throw ExitCode(summary.exitCode.rawValue)
     }

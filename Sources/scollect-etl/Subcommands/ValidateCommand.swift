@@ -24,6 +24,17 @@ struct ValidateCommand: ParsableCommand {
     var input: String?
 
     func run() throws {
+        if ExportPipelineLoader.isExportPipeline(path: pipeline) {
+            // An export reads from Scollect: there is no input header to check.
+            let (export, problems) = ConfigProblems.collecting { try ExportPipelineLoader.load(path: pipeline) }
+            if export != nil && problems.isEmpty {
+                print("\(pipeline): OK (export pipeline)")
+                return
+            }
+            for problem in problems { printError(problem.description) }
+            printError("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(pipeline)")
+            throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+        }
         let (config, problems) = ConfigProblems.collecting { try PipelineLoader.load(path: pipeline) }
         var lines = problems.map(\.description)
         if let config {
