@@ -90,8 +90,10 @@ import Testing
         let expired = try await f.client.get("/getportfoliolist", token: token)
         #expect(expired.status == 401)
         #expect(expired.json == ["msg": "Token has expired"])
+        let renewedAt = Date()
         let again = try await f.client.get("/getportfoliolist", token: try await f.client.login())
-        #expect(again.status == 200)
+        // Same allowance as above: a loaded machine may answer after the new token's 1 s.
+        if Date().timeIntervalSince(renewedAt) < 0.9 { #expect(again.status == 200) } else { #expect(again.status == 200 || again.status == 401) }
     }
 
     // MARK: Reads
