@@ -343,13 +343,8 @@ public final class PipelineRunner {
         summary.callsByEndpoint = counter.byEndpoint
         summary.callsFailed = state.failedCalls
         summary.plannedWrites = state.plannedWrites
-        do {
-            try rejects.finish()
-            try audit.finish()
-            if let reportFailure { throw reportFailure }
-        } catch {
-            options.log("error: \(error)")
-            abortReason = abortReason ?? "reports could not be written: \(error)"
+        if let failure = PipelineRunner.closeReports(rejects, audit, earlierFailure: reportFailure, log: options.log) {
+            abortReason = abortReason ?? failure
             exitCode = exitCode ?? .inputHeld
         }
         if exitCode == nil {
@@ -370,10 +365,28 @@ public final class PipelineRunner {
         } catch {
             options.log("error: \(error)")
         }
-        let summaryPath = folder + "/summary.json"
-        _ = FileManager.default.createFile(atPath: summaryPath, contents: Data((result.json.serialized + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        PipelineRunner.pointLatest(at: folder, in: config.reportsFolder)
+        PipelineRunner.writeSummary(result, folder: folder, reportsFolder: config.reportsFolder)
         return result
+    }
+
+    /// Finishes both gz reports; the failure, if any, as the run's abort reason.
+    static func closeReports(_ rejects: RejectReport, _ audit: AuditReport, earlierFailure: Error?, log: (String) -> Void) -> String? {
+        do {
+            try rejects.finish()
+            try audit.finish()
+            if let earlierFailure { throw earlierFailure }
+            return nil
+        } catch {
+            log("error: \(error)")
+            return "reports could not be written: \(error)"
+        }
+    }
+
+    /// `summary.json` beside the gz reports, and `latest` pointed at the run's folder.
+    static func writeSummary(_ summary: RunSummary, folder: String, reportsFolder: String) {
+        _ = FileManager.default.createFile(atPath: folder + "/summary.json", contents: Data((summary.json.serialized + "\n").utf8),
+                                           attributes: [.posixPermissions: 0o600])
+        pointLatest(at: folder, in: reportsFolder)
     }
 
     // MARK: the API phase of one account

@@ -19,28 +19,12 @@ public enum ExportPipelineLoader {
     }
 
     public static func load(path: String) throws -> ExportPipelineConfig {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw PipelineError(file: path, "cannot read the pipeline file: \(error.localizedDescription)")
-        }
-        return try parse(text, file: path)
+        try parse(try PipelineLoader.readText(path: path), file: path)
     }
 
     public static func parse(_ text: String, file: String) throws -> ExportPipelineConfig {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else { throw PipelineError(file: file, "the pipeline file is empty") }
-            root = node
-        } catch let error as YamlError {
-            throw PipelineError(file: file, "YAML: \(error)")
-        }
-        let baseDirectory = URL(fileURLWithPath: file).deletingLastPathComponent().path
-        func resolve(_ relative: String) -> String {
-            let expanded = (relative as NSString).expandingTildeInPath
-            return expanded.hasPrefix("/") ? expanded : URL(fileURLWithPath: baseDirectory).appendingPathComponent(expanded).standardized.path
-        }
+        let root = try PipelineLoader.compose(text, file: file)
+        let resolve = PipelineLoader.pathResolver(for: file)
         let top = try ConfigNode(node: root, file: file, path: "").section(allowedKeys: topLevelKeys)
         let name = try top["name"]?.string() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
 

@@ -204,20 +204,13 @@ public final class ExportRunner {
 
         summary.callsByEndpoint = counter.byEndpoint
         summary.callsFailed = state.failedCalls
-        do {
-            try rejects.finish()
-            try audit.finish()
-            if let reportFailure { throw reportFailure }
-        } catch {
-            options.log("error: \(error)")
-            abortReason = abortReason ?? "reports could not be written: \(error)"
+        if let failure = PipelineRunner.closeReports(rejects, audit, earlierFailure: reportFailure, log: options.log) {
+            abortReason = abortReason ?? failure
             exitCode = exitCode ?? .inputHeld
         }
         if exitCode == nil { exitCode = summary.rejected > 0 ? .doneWithRejects : .done }
         let result = finish(exitCode!, abortReason)
-        _ = FileManager.default.createFile(atPath: folder + "/summary.json", contents: Data((result.json.serialized + "\n").utf8),
-                                           attributes: [.posixPermissions: 0o600])
-        PipelineRunner.pointLatest(at: folder, in: config.reportsFolder)
+        PipelineRunner.writeSummary(result, folder: folder, reportsFolder: config.reportsFolder)
         return result
     }
 

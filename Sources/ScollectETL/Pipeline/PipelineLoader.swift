@@ -7,28 +7,40 @@ public enum PipelineLoader {
     static let topLevelKeys = ["name", "source", "mapping", "normalize", "options", "writers", "target", "reports"]
 
     public static func load(path: String) throws -> PipelineConfig {
-        let text: String
+        try parse(try readText(path: path), file: path)
+    }
+
+    /// A pipeline file's text (load and export pipelines alike).
+    static func readText(path: String) throws -> String {
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw PipelineError(file: path, "cannot read the pipeline file: \(error.localizedDescription)")
         }
-        return try parse(text, file: path)
     }
 
-    public static func parse(_ text: String, file: String) throws -> PipelineConfig {
-        let root: Node
+    /// The YAML's root node; syntax errors name the file, line and column.
+    static func compose(_ text: String, file: String) throws -> Node {
         do {
             guard let node = try Yams.compose(yaml: text) else { throw PipelineError(file: file, "the pipeline file is empty") }
-            root = node
+            return node
         } catch let error as YamlError {
             throw yamlError(error, file: file, text: text)
         }
+    }
+
+    /// Paths in a pipeline file are relative to the file's folder (`~` expanded).
+    static func pathResolver(for file: String) -> (String) -> String {
         let baseDirectory = URL(fileURLWithPath: file).deletingLastPathComponent().path
-        func resolve(_ relative: String) -> String {
+        return { relative in
             let expanded = (relative as NSString).expandingTildeInPath
             return expanded.hasPrefix("/") ? expanded : URL(fileURLWithPath: baseDirectory).appendingPathComponent(expanded).standardized.path
         }
+    }
+
+    public static func parse(_ text: String, file: String) throws -> PipelineConfig {
+        let root = try compose(text, file: file)
+        let resolve = pathResolver(for: file)
 
         let top = try ConfigNode(node: root, file: file, path: "").section(allowedKeys: topLevelKeys)
         let name = try top["name"]?.string() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
