@@ -4,7 +4,7 @@ import ArgumentParser
 struct ScollectETLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scollect-etl",
-        abstract: "Load placement files into the Scollect collection API, with reports.",
+        abstract: "Load placement and payment files into the Scollect collection API, export portfolios back to files, with reports.",
         subcommands: [RunCommand.self, PlanCommand.self, DemoCommand.self, RunsCommand.self, ValidateCommand.self, PreviewCommand.self, GuessCommand.self, SandboxCommand.self, BenchCommand.self]
     )
 }
