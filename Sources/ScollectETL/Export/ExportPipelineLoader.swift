@@ -113,26 +113,7 @@ public enum ExportPipelineLoader {
         guard !columns.isEmpty else { throw top.node.error("the export names no columns") }
 
         // target
-        let targetSection = try top.required("target").section(allowedKeys: ["url", "requests_per_second", "max_in_flight", "batch_size", "timeout_seconds", "sandbox_seed", "retry"])
-        let urlNode = try targetSection.required("url")
-        let url = try urlNode.string()
-        if url != "sandbox", !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
-            throw urlNode.error("target.url must be \"sandbox\" or an http(s):// base URL, found \"\(url)\"")
-        }
-        var target = PipelineConfig.Target(
-            url: url,
-            requestsPerSecond: try targetSection.required("requests_per_second").double(minimum: 0.01),
-            maxInFlight: try targetSection["max_in_flight"]?.int(in: 1...64) ?? 4,
-            batchSize: try targetSection["batch_size"]?.int(in: 1...100_000) ?? 200,
-            timeoutSeconds: try targetSection["timeout_seconds"]?.double(minimum: 1) ?? 30,
-            sandboxSeedFiles: try targetSection["sandbox_seed"]?.stringList().map(resolve) ?? []
-        )
-        if let node = targetSection["retry"] {
-            let retry = try node.section(allowedKeys: ["max_attempts", "base_delay_seconds", "max_delay_seconds"])
-            target.retry = RetryPolicy(maxAttempts: try retry["max_attempts"]?.int(in: 1...20) ?? target.retry.maxAttempts,
-                                       baseDelay: try retry["base_delay_seconds"]?.double(minimum: 0) ?? target.retry.baseDelay,
-                                       maxDelay: try retry["max_delay_seconds"]?.double(minimum: 0) ?? target.retry.maxDelay)
-        }
+        let target = try PipelineLoader.targetSettings(try top.required("target"), resolve: resolve, defaultBatchSize: 200)
 
         // reports
         let reportsSection = try top.required("reports").section(allowedKeys: ["folder"])

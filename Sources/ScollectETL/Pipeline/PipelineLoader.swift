@@ -160,26 +160,7 @@ public enum PipelineLoader {
         }
 
         // target
-        let targetSection = try top.required("target").section(allowedKeys: ["url", "requests_per_second", "max_in_flight", "batch_size", "timeout_seconds", "sandbox_seed", "retry"])
-        let url = try targetSection.required("url").string()
-        if url != "sandbox", !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
-            throw try targetSection.required("url").error("target.url must be \"sandbox\" or an http(s):// base URL, found \"\(url)\"")
-        }
-        let seeds = try targetSection["sandbox_seed"]?.stringList().map(resolve) ?? []
-        var target = PipelineConfig.Target(
-            url: url,
-            requestsPerSecond: try targetSection.required("requests_per_second").double(minimum: 0.01),
-            maxInFlight: try targetSection["max_in_flight"]?.int(in: 1...64) ?? 4,
-            batchSize: try targetSection["batch_size"]?.int(in: 1...100_000) ?? 500,
-            timeoutSeconds: try targetSection["timeout_seconds"]?.double(minimum: 1) ?? 30,
-            sandboxSeedFiles: seeds
-        )
-        if let node = targetSection["retry"] {
-            let retry = try node.section(allowedKeys: ["max_attempts", "base_delay_seconds", "max_delay_seconds"])
-            target.retry = RetryPolicy(maxAttempts: try retry["max_attempts"]?.int(in: 1...20) ?? target.retry.maxAttempts,
-                                       baseDelay: try retry["base_delay_seconds"]?.double(minimum: 0) ?? target.retry.baseDelay,
-                                       maxDelay: try retry["max_delay_seconds"]?.double(minimum: 0) ?? target.retry.maxDelay)
-        }
+        let target = try targetSettings(try top.required("target"), resolve: resolve, defaultBatchSize: 500)
 
         // reports
         let reportsSection = try top.required("reports").section(allowedKeys: ["folder"])
@@ -214,6 +195,31 @@ public enum PipelineLoader {
         let options = try optionsNode?.section(allowedKeys: type.optionKeys)
             ?? ConfigSection(node: ConfigNode(node: keyNode.node, file: node.file, path: "writers.\(name)"), entries: [])
         return (type, options)
+    }
+
+    /// The `target:` section, the same for load and export pipelines.
+    static func targetSettings(_ node: ConfigNode, resolve: (String) -> String, defaultBatchSize: Int) throws -> PipelineConfig.Target {
+        let section = try node.section(allowedKeys: ["url", "requests_per_second", "max_in_flight", "batch_size", "timeout_seconds", "sandbox_seed", "retry"])
+        let urlNode = try section.required("url")
+        let url = try urlNode.string()
+        if url != "sandbox", !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+            throw urlNode.error("target.url must be \"sandbox\" or an http(s):// base URL, found \"\(url)\"")
+        }
+        var target = PipelineConfig.Target(
+            url: url,
+            requestsPerSecond: try section.required("requests_per_second").double(minimum: 0.01),
+            maxInFlight: try section["max_in_flight"]?.int(in: 1...64) ?? 4,
+            batchSize: try section["batch_size"]?.int(in: 1...100_000) ?? defaultBatchSize,
+            timeoutSeconds: try section["timeout_seconds"]?.double(minimum: 1) ?? 30,
+            sandboxSeedFiles: try section["sandbox_seed"]?.stringList().map(resolve) ?? []
+        )
+        if let node = section["retry"] {
+            let retry = try node.section(allowedKeys: ["max_attempts", "base_delay_seconds", "max_delay_seconds"])
+            target.retry = RetryPolicy(maxAttempts: try retry["max_attempts"]?.int(in: 1...20) ?? target.retry.maxAttempts,
+                                       baseDelay: try retry["base_delay_seconds"]?.double(minimum: 0) ?? target.retry.baseDelay,
+                                       maxDelay: try retry["max_delay_seconds"]?.double(minimum: 0) ?? target.retry.maxDelay)
+        }
+        return target
     }
 
     private static func yamlError(_ error: YamlError, file: String, text: String) -> PipelineError {

@@ -42,27 +42,37 @@ struct RunCommand: ParsableCommand {
 func runPipeline(at path: String, input: String?, quiet: Bool, dryRun: Bool = false) throws -> RunSummary {
     // An export pipeline (source: { scollect: … }) reads from Scollect into a file.
     if ExportPipelineLoader.isExportPipeline(path: path) { return try runExportPipeline(at: path, quiet: quiet) }
-    let log: (String) -> Void = { if !quiet { printError($0) } }
-    let config: PipelineConfig
-    do {
-        config = try PipelineLoader.load(path: path)
-    } catch {
-        printError("error: \(error)")
-        throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
-    }
-    let resolved = try TargetResolver.resolve(config, log: { printError($0) })
+    let config = try loadPipeline { try PipelineLoader.load(path: path) }
+    let resolved = try TargetResolver.resolve(config.target, log: { printError($0) })
     defer { resolved.sandbox?.stop() }
 
-    var options = RunOptions()
+    var options = commandLineRunOptions(quiet: quiet)
     options.inputOverride = input
-    options.log = log
-    options.isInterrupted = { Interruption.requested }
     options.dryRun = dryRun
-    Interruption.install()
     let summary = PipelineRunner(config: config, target: resolved.target, options: options).run()
     print(dryRun ? PlanCommand.table(summary, config: config) : summary.table)
     if let reason = summary.abortReason { printError("error: \(reason)") }
     return summary
+}
+
+/// A pipeline file, loaded; a mistake in it is printed and exits 2.
+func loadPipeline<Config>(_ load: () throws -> Config) throws -> Config {
+    do {
+        return try load()
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+    }
+}
+
+/// What every run from the command line shares: progress on stderr unless quiet, and
+/// Ctrl-C / SIGTERM taken as "stop after the calls in flight".
+func commandLineRunOptions(quiet: Bool) -> RunOptions {
+    var options = RunOptions()
+    options.log = { if !quiet { printError($0) } }
+    options.isInterrupted = { Interruption.requested }
+    Interruption.install()
+    return options
 }
 
 enum TargetResolver {
@@ -73,13 +83,19 @@ enum TargetResolver {
 
     static let sandboxDatabase = ".scollect/sandbox.sqlite"
 
+    /// The embedded sandbox's database: `SCOLLECT_SANDBOX_DB` (benchmarks and scripts point it
+    /// at a seeded file), else `.scollect/sandbox.sqlite`.
+    static var embeddedDatabase: String {
+        ProcessInfo.processInfo.environment["SCOLLECT_SANDBOX_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? sandboxDatabase
+    }
+
     /// SCOLLECT_URL wins; else a "sandbox" target starts the embedded sandbox; a real URL in
-    /// the pipeline never falls back to the sandbox.
-    static func resolve(_ config: PipelineConfig, log: (String) -> Void) throws -> Resolved {
+    /// the pipeline never falls back to the sandbox. Load and export pipelines alike.
+    static func resolve(_ target: PipelineConfig.Target, log: (String) -> Void) throws -> Resolved {
         let env = ProcessInfo.processInfo.environment
         let url = env["SCOLLECT_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        if url != nil || !config.target.isSandbox {
-            let baseURL = url ?? config.target.url
+        if url != nil || !target.isSandbox {
+            let baseURL = url ?? target.url
             guard let (apikey, pin) = try credentials(env) else {
                 printError("error: target \(baseURL) needs credentials: set SCOLLECT_APIKEY and SCOLLECT_PIN in the environment, or SCOLLECT_CREDENTIALS_FILE to a file of mode 0600 holding them (never in the pipeline file)")
                 throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
@@ -87,8 +103,10 @@ enum TargetResolver {
             return Resolved(target: RunTarget(baseURL: baseURL, credentials: Credentials(apikey: apikey, pin: pin), description: baseURL,
                                               journalPath: journalPath(forURL: baseURL)), sandbox: nil)
         }
-        try FileManager.default.createDirectory(atPath: ".scollect", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        var sandboxConfig = SandboxConfiguration(databasePath: sandboxDatabase, port: 0, seedFiles: config.target.sandboxSeedFiles)
+        let database = embeddedDatabase
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: database).deletingLastPathComponent().path,
+                                                withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var sandboxConfig = SandboxConfiguration(databasePath: database, port: 0, seedFiles: target.sandboxSeedFiles)
         sandboxConfig.host = "127.0.0.1"
         let server: SandboxServer
         do {
@@ -100,15 +118,15 @@ enum TargetResolver {
         log("""
         ************************************************************************
         *  EMBEDDED SANDBOX: SCOLLECT_URL is not set and the pipeline's target  *
-        *  is "sandbox". Loading into a local sandbox, not a real Scollect:     *
+        *  is "sandbox". Working on a local sandbox, not a real Scollect:      *
         *    \(server.baseURL.padding(toLength: 66, withPad: " ", startingAt: 0))*
-        *    database \(sandboxDatabase.padding(toLength: 57, withPad: " ", startingAt: 0))*
+        *    database \(database.padding(toLength: 57, withPad: " ", startingAt: 0))*
         ************************************************************************
         """)
         let apikey = env["SCOLLECT_APIKEY"].flatMap { $0.isEmpty ? nil : $0 } ?? sandboxConfig.apikey
         let pin = env["SCOLLECT_PIN"].flatMap { $0.isEmpty ? nil : $0 } ?? sandboxConfig.pin
         return Resolved(target: RunTarget(baseURL: server.baseURL, credentials: Credentials(apikey: apikey, pin: pin),
-                                          description: "embedded sandbox \(server.baseURL) (\(sandboxDatabase))",
+                                          description: "embedded sandbox \(server.baseURL) (\(database))",
                                           journalPath: env["SCOLLECT_JOURNAL"].flatMap { $0.isEmpty ? nil : $0 }
                                               ?? ".scollect/journals/sandbox-\(server.store.instanceID).sqlite"),
                         sandbox: server)

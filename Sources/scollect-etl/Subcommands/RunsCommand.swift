@@ -25,8 +25,8 @@ struct RunsCommand: ParsableCommand {
         let env = ProcessInfo.processInfo.environment
         var path = journal ?? env["SCOLLECT_JOURNAL"].flatMap { $0.isEmpty ? nil : $0 }
         if path == nil, let url = env["SCOLLECT_URL"], !url.isEmpty { path = TargetResolver.journalPath(forURL: url) }
-        if path == nil, FileManager.default.fileExists(atPath: TargetResolver.sandboxDatabase) {
-            let store = try SandboxStore.open(path: TargetResolver.sandboxDatabase)
+        if path == nil, FileManager.default.fileExists(atPath: TargetResolver.embeddedDatabase) {
+            let store = try SandboxStore.open(path: TargetResolver.embeddedDatabase)
             path = ".scollect/journals/sandbox-\(store.instanceID).sqlite"
             store.close()
         }
