@@ -452,7 +452,10 @@ public final class PipelineRunner {
                 switch phonesResult.classification {
                 case .success:
                     for phone in phonesResult.json?["result"]?.arrayValue ?? [] {
-                        if let number = phone["phonenumber"]?.stringValue { snapshot.phoneDigits.insert(number.filter(\.isNumber)) }
+                        guard let number = phone["phonenumber"]?.stringValue else { continue }
+                        let digits = number.filter(\.isNumber)
+                        snapshot.phoneDigits.insert(digits)
+                        if let status = phone["phonestatus"]?.stringValue { snapshot.phoneStatus[digits] = status }
                     }
                 case .emptyResult:
                     break

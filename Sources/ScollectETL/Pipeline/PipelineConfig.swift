@@ -80,6 +80,28 @@ public struct PipelineConfig {
         public var isSandbox: Bool { url == "sandbox" }
     }
 
+    /// `protect:` — account and phone statuses a load must leave alone. Compared upper-cased,
+    /// with runs of spaces, `-` and `_` read as one space (`Do-Not-Call` = `DO NOT CALL`).
+    public struct Protection: Sendable {
+        public var accountStatuses: Set<String> = []
+        public var phoneStatuses: Set<String> = []
+        public init(accountStatuses: Set<String> = [], phoneStatuses: Set<String> = []) {
+            self.accountStatuses = Set(accountStatuses.map(Protection.canonical))
+            self.phoneStatuses = Set(phoneStatuses.map(Protection.canonical))
+        }
+        public func protectsPhone(status: String?) -> Bool {
+            guard let status else { return false }
+            return phoneStatuses.contains(Protection.canonical(status))
+        }
+        public func protectsAccount(status: String?) -> Bool {
+            guard let status else { return false }
+            return accountStatuses.contains(Protection.canonical(status))
+        }
+        public static func canonical(_ status: String) -> String {
+            status.uppercased().split(whereSeparator: { $0 == " " || $0 == "-" || $0 == "_" }).joined(separator: " ")
+        }
+    }
+
     /// The pipeline file itself.
     public var file: String
     public var name: String
@@ -95,6 +117,7 @@ public struct PipelineConfig {
     /// aborts the run (exit 5): a file that is mostly garbage is stopped before it is loaded.
     public var maxRejectRatio: Double?
     public var writers: [any APIWriter]
+    public var protection = Protection()
     public var target: Target
     /// Absolute path of the reports folder; each run writes into a sub-folder of its own.
     public var reportsFolder: String

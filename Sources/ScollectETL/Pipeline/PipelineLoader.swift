@@ -4,7 +4,7 @@ import Yams
 /// Reads a pipeline file. Every mistake is reported with file, line and column; unknown keys
 /// are errors (with a "did you mean"), never ignored.
 public enum PipelineLoader {
-    static let topLevelKeys = ["name", "source", "mapping", "normalize", "options", "writers", "target", "reports"]
+    static let topLevelKeys = ["name", "source", "mapping", "normalize", "options", "protect", "writers", "target", "reports"]
 
     public static func load(path: String) throws -> PipelineConfig {
         try parse(try readText(path: path), file: path)
@@ -144,8 +144,16 @@ public enum PipelineLoader {
             normalizations[field] = .init(normalizer: TextNormalizer(), onError: .reject)
         }
 
+        // protect: statuses a load leaves alone
+        var protection = PipelineConfig.Protection()
+        if let protectNode = top["protect"] {
+            let section = try protectNode.section(allowedKeys: ["account_statuses", "phone_statuses"])
+            protection = PipelineConfig.Protection(accountStatuses: Set(try section["account_statuses"]?.stringList() ?? []),
+                                                   phoneStatuses: Set(try section["phone_statuses"]?.stringList() ?? []))
+        }
+
         // writers
-        let writerContext = WriterContext(mappedFields: mappedFields, normalizers: normalizations.mapValues(\.normalizer))
+        let writerContext = WriterContext(mappedFields: mappedFields, normalizers: normalizations.mapValues(\.normalizer), protection: protection)
         let writerEntries = try top.required("writers").list().map { try writerEntry($0) }
         guard !writerEntries.isEmpty else { throw top.node.error("the pipeline names no writers") }
         // Two passes: a writer's defaults may depend on what the others consume.
@@ -170,7 +178,7 @@ public enum PipelineLoader {
                               source: source,
                               mapping: mapping, normalizations: normalizations, clearMarker: clearMarker,
                               maxRejects: maxRejects, maxRejectRatio: maxRejectRatio,
-                              writers: writers, target: target, reportsFolder: reportsFolder)
+                              writers: writers, protection: protection, target: target, reportsFolder: reportsFolder)
     }
 
     /// `- updatedbase: {…}` or a bare `- updatedbase`.

@@ -4,6 +4,9 @@ public struct AccountSnapshot: Sendable {
     public var fields: [String: String?]
     /// The account's phone numbers (`getphones`), as `XXX-XXX-XXXX` digits-only keys.
     public var phoneDigits: Set<String>
+    /// Each phone's status (`phonestatus`) by its digits, upper-cased; a phone whose status the
+    /// pipeline protects (do-not-call, revoked consent…) is never changed by a load.
+    public var phoneStatus: [String: String] = [:]
     /// The account's payments (`getpayments`) counted by date and amount; nil when not read.
     public var paymentCounts: [PaymentKey: Int]?
 
@@ -72,6 +75,14 @@ public struct WriterContext {
     public let mappedFields: [String]
     /// The normaliser of each field that has one (others are trimmed text).
     public let normalizers: [String: any Normalizer]
+    /// The pipeline's `protect:` section: statuses a load never touches.
+    public var protection = PipelineConfig.Protection()
+
+    public init(mappedFields: [String], normalizers: [String: any Normalizer], protection: PipelineConfig.Protection = .init()) {
+        self.mappedFields = mappedFields
+        self.normalizers = normalizers
+        self.protection = protection
+    }
 }
 
 /// A writer turns a normalised row plus the account's current state into the calls that
