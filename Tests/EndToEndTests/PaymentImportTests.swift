@@ -43,11 +43,12 @@ struct PaymentImportTests {
         return config
     }
 
-    static func run(_ config: PipelineConfig, against server: SandboxServer, journal: String, input: String? = nil) -> RunSummary {
+    static func run(_ config: PipelineConfig, against server: SandboxServer, journal: String, input: String? = nil, force: Bool = false) -> RunSummary {
         let target = RunTarget(baseURL: server.baseURL, credentials: Credentials(apikey: SandboxConfiguration.defaultAPIKey, pin: SandboxConfiguration.defaultPIN),
                                description: "test sandbox \(server.baseURL)", journalPath: journal)
         var options = RunOptions()
         options.inputOverride = input
+        options.force = force
         return PipelineRunner(config: config, target: target, options: options).run()
     }
 
@@ -107,8 +108,11 @@ struct PaymentImportTests {
         let rejects = try readCSVRecords(first.reportFolder + "/rejects.csv.gz").filter { $0["_reject_kind"] == "reject" }
         #expect(Dictionary(uniqueKeysWithValues: rejects.map { (Int($0["_reject_row"]!)!, $0["_reject_reason"]!) }) == expected.rejectedRows)
 
-        // The same file again: every payment is found booked in the journal; nothing is sent.
-        let second = Self.run(config, against: server, journal: journal)
+        // The same file again is refused; forced, every payment is found booked in the journal
+        // and nothing is sent.
+        let refused = Self.run(config, against: server, journal: journal)
+        #expect(refused.exitCode == .inputHeld && refused.callsMade == 0)
+        let second = Self.run(config, against: server, journal: journal, force: true)
         #expect(second.written == 0)
         #expect(second.alreadyBooked == expected.bookedCount)
         #expect(second.rejected == expected.rejectedRows.count)

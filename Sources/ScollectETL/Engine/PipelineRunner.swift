@@ -27,6 +27,8 @@ public struct RunOptions {
     public var isInterrupted: () -> Bool = { false }
     /// `plan`: read and compare as a run would, count the writes it would make, send none.
     public var dryRun = false
+    /// Load the input even though the journal shows the same file loaded before.
+    public var force = false
     public var toolVersion = ScollectETLVersion.current
     public init() {}
 }
@@ -42,6 +44,8 @@ public final class PipelineRunner {
     let config: PipelineConfig
     let target: RunTarget
     let options: RunOptions
+    /// Set once the run's journal is open (not for a dry run).
+    var changeLog: ChangeLog?
 
     public init(config: PipelineConfig, target: RunTarget, options: RunOptions = RunOptions()) {
         self.config = config
@@ -51,7 +55,8 @@ public final class PipelineRunner {
 
     /// The outcome of one row after the API phase.
     enum RowOutcome {
-        case written
+        /// With the summaries of the calls made (`updatedbase address`), for the acknowledgement.
+        case written([String])
         case unchanged
         /// Every write of the row was booked by an earlier run (a resumed payment import).
         case alreadyBooked
@@ -71,6 +76,17 @@ public final class PipelineRunner {
             summary.elapsedSeconds = monotonicSeconds() - started
             return summary
         }
+
+        // Two runs of one pipeline never overlap (a slow night running into the next).
+        var lock: RunLock?
+        if !options.dryRun {
+            do {
+                lock = try RunLock(folder: config.reportsFolder, pipeline: config.name)
+            } catch {
+                return finish(.inputHeld, "\(error)")
+            }
+        }
+        defer { lock?.release() }
 
         // Whole-file checks before anything is sent: the file opens, its header has every
         // mapped column.
@@ -97,6 +113,7 @@ public final class PipelineRunner {
         summary.reportFolder = folder
         let rejects: RejectReport
         let audit: AuditReport
+        var acknowledgement: AcknowledgementReport?
         let counter: CallCounter
         let digest: String
         var journal: RunJournal?
@@ -124,14 +141,54 @@ public final class PipelineRunner {
                 ("target", .string(target.description)), ("started", .string(AuditReport.timestamp(Date()))),
             ])
             counter = CallCounter(forwardingTo: audit)
+            if let settings = config.acknowledgement, !options.dryRun {
+                let name = settings.folder == nil ? "acknowledgement" : URL(fileURLWithPath: inputPath).deletingPathExtension().lastPathComponent + ".ack"
+                var path = (settings.folder ?? folder) + "/" + name + "." + settings.format.rawValue
+                if FileManager.default.fileExists(atPath: path) { path = (settings.folder ?? folder) + "/" + name + "." + runId + "." + settings.format.rawValue }
+                if let ackFolder = settings.folder { try FileManager.default.createDirectory(atPath: ackFolder, withIntermediateDirectories: true) }
+                acknowledgement = try AcknowledgementReport(path: path, format: settings.format)
+                summary.acknowledgementFile = path
+            }
         } catch {
             return finish(.inputHeld, "\(error)")
         }
+        if let journal, !options.dryRun { changeLog = ChangeLog(journal: journal, runId: runId) }
         options.log("run \(runId): \(config.name), input \(inputPath)")
         options.log("reports: \(folder)")
         for notice in reader.notices { options.log("notice: \(notice)") }
         summary.notices = reader.notices
         if let journal { options.log("journal: \(journal.path)") }
+
+        // Before any call: the same file loaded before, and the pipeline's whole-file checks.
+        var verdict = FileCheckVerdict()
+        do {
+            if config.operations.refuseReloadedInput, !options.force, !options.dryRun,
+               let earlier = try journal?.completedRun(pipeline: config.name, inputDigest: digest), earlier.runId != runId {
+                verdict.heldBecause.append("\(URL(fileURLWithPath: inputPath).lastPathComponent) was already loaded by run \(earlier.runId) (\(earlier.started), exit \(earlier.exitCode ?? -1)); run with --force to load it again")
+            } else if config.checks.needsFirstPass {
+                var source = config.source
+                source.path = inputPath
+                verdict = try FileCheckPass.run(config.checks, reader: try ReaderRegistry.open(source), mapper: mapper,
+                                                delimiter: config.source.delimiter, inputName: URL(fileURLWithPath: inputPath).lastPathComponent)
+            }
+        } catch {
+            verdict.heldBecause.append("\(error)")
+        }
+        if !verdict.heldBecause.isEmpty {
+            for reason in verdict.heldBecause { options.log("held: \(reason)") }
+            _ = PipelineRunner.closeReports(rejects, audit, earlierFailure: nil, log: options.log)
+            if let acknowledgement {
+                // A held file is acknowledged as a whole (the run's exit and reason), not row by row.
+                try? acknowledgement.finish()
+                try? FileManager.default.removeItem(atPath: acknowledgement.path)
+                summary.acknowledgementFile = nil
+            }
+            let result = finish(.inputHeld, "the file is held, no call was made: " + verdict.heldBecause.joined(separator: "; "))
+            if !options.dryRun { try? journal?.finishRun(id: runId, exitCode: ExitCode.inputHeld.rawValue, summary: result.json.serialized) }
+            PipelineRunner.writeSummary(result, folder: folder, reportsFolder: config.reportsFolder)
+            moveInput(inputPath, exitCode: .inputHeld)
+            return result
+        }
 
         let limiter = RateLimiter(ratePerSecond: config.target.requestsPerSecond)
         let client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials, limiter: limiter, audit: counter)
@@ -151,7 +208,9 @@ public final class PipelineRunner {
             abortReason = "\(error)"
         }
 
-        let reads = config.writers.reduce(into: Set<AccountRead>()) { $0.formUnion($1.reads) }
+        var reads = config.writers.reduce(into: Set<AccountRead>()) { $0.formUnion($1.reads) }
+        // A protected status can only be seen on the account's record.
+        if !config.protection.accountStatuses.isEmpty { reads.insert(.account) }
         let state = RunState()
         let ledger = journal.map { journal in
             LedgerExecutor(journal: journal, client: client, runId: runId, pipeline: config.name,
@@ -169,12 +228,23 @@ public final class PipelineRunner {
 
         // Lines of one batch are collected and written in row order at the end of the batch.
         var pendingLines: [RejectLine] = []
+        var pendingAcknowledgements: [AcknowledgementReport.Line] = []
         func report(_ line: RejectLine) { pendingLines.append(line) }
+        func acknowledge(_ record: SourceRecord?, row: Int, accepted: Bool, reason: String, changes: [String], message: String) {
+            guard acknowledgement != nil else { return }
+            let reference = record.flatMap { record in mapper.sourceColumn(of: "accountnumber").map { record.value(at: $0) } } ?? ""
+            pendingAcknowledgements.append(.init(row: row, filenumber: record.flatMap(mapper.account(of:)) ?? "", clientReference: reference,
+                                                 accepted: accepted, reason: reason, changes: changes, message: message))
+        }
         func flushReportLines() {
             for line in pendingLines.sorted(by: { ($0.row, $0.kind == .warning ? 0 : 1) < ($1.row, $1.kind == .warning ? 0 : 1) }) {
                 do { try rejects.add(line) } catch { reportFailure = reportFailure ?? error }
             }
             pendingLines.removeAll(keepingCapacity: true)
+            for line in pendingAcknowledgements.sorted(by: { $0.row < $1.row }) {
+                do { try acknowledgement?.add(line) } catch { reportFailure = reportFailure ?? error }
+            }
+            pendingAcknowledgements.removeAll(keepingCapacity: true)
         }
         func reportWarnings(_ warnings: [RowIssue], of record: SourceRecord) {
             for warning in warnings {
@@ -187,6 +257,7 @@ public final class PipelineRunner {
             summary.rejected += 1
             summary.rejectsByReason[issue.reason, default: 0] += 1
             let message = ([issue] + others).map(\.message).joined(separator: "; ")
+            acknowledge(record, row: row, accepted: false, reason: issue.reason.rawValue, changes: [], message: message)
             report(RejectLine(row: row, line: line, kind: .reject, reason: issue.reason, field: issue.field, message: message,
                               callsMade: callsMade, values: record?.values ?? [], rawText: rawText))
         }
@@ -216,6 +287,8 @@ public final class PipelineRunner {
                         inputExhausted = true
                         break
                     }
+                    // The trailer row carries the control total: checked in the first pass, not a data row.
+                    if config.checks.trailerCells(next, delimiter: config.source.delimiter) != nil { continue }
                     let mapped: RowMapper.Outcome?
                     var account: String?
                     if case let .record(record) = next {
@@ -240,7 +313,7 @@ public final class PipelineRunner {
                     case let .record(record):
                         switch mapped! {
                         case let .row(row):
-                            if let issue = config.writers.lazy.compactMap({ $0.check(row) }).first {
+                            if let issue = rowCheckIssue(row, verdict: verdict) ?? config.writers.lazy.compactMap({ $0.check(row) }).first {
                                 reportWarnings(row.warnings, of: record)
                                 reject(record, row: row.row, line: record.line, issue: issue)
                                 if wholeAccounts { invalidPlanRows[row.filenumber] = invalidPlanRows[row.filenumber] ?? RowIssue(issue.reason, field: issue.field, "row \(row.row): \(issue.message)") }
@@ -320,11 +393,16 @@ public final class PipelineRunner {
             for (index, row) in batch.enumerated() {
                 reportWarnings(row.warnings, of: row.record)
                 switch outcomes[index]! {
-                case .written: summary.written += 1
-                case .unchanged: summary.unchanged += 1
+                case let .written(changes):
+                    summary.written += 1
+                    acknowledge(row.record, row: row.row, accepted: true, reason: "", changes: changes, message: "")
+                case .unchanged:
+                    summary.unchanged += 1
+                    acknowledge(row.record, row: row.row, accepted: true, reason: "", changes: [], message: "")
                 case .alreadyBooked:
                     summary.unchanged += 1
                     summary.alreadyBooked += 1
+                    acknowledge(row.record, row: row.row, accepted: true, reason: "", changes: [], message: "already loaded by an earlier run")
                 case let .rejected(issue, callsMade):
                     reject(row.record, row: row.row, line: row.record.line, issue: issue, callsMade: callsMade)
                 }
@@ -343,6 +421,7 @@ public final class PipelineRunner {
         summary.callsByEndpoint = counter.byEndpoint
         summary.callsFailed = state.failedCalls
         summary.plannedWrites = state.plannedWrites
+        do { try acknowledgement?.finish() } catch { reportFailure = reportFailure ?? error }
         if let failure = PipelineRunner.closeReports(rejects, audit, earlierFailure: reportFailure, log: options.log) {
             abortReason = abortReason ?? failure
             exitCode = exitCode ?? .inputHeld
@@ -366,6 +445,7 @@ public final class PipelineRunner {
             options.log("error: \(error)")
         }
         PipelineRunner.writeSummary(result, folder: folder, reportsFolder: config.reportsFolder)
+        moveInput(inputPath, exitCode: exitCode!)
         return result
     }
 
@@ -436,6 +516,10 @@ public final class PipelineRunner {
                         return rejectAll(RowIssue(.apiError, field: nil, "getaccount \(filenumber): unexpected response shape"))
                     }
                     for (key, value) in record { snapshot.fields[key] = value.stringValue }
+                    if let status = snapshot.statuses.first(where: config.protection.protectsAccount(status:)) {
+                        return rejectAll(RowIssue(.accountProtected, field: "statusname",
+                            "account \(filenumber) is in status \(status), which the pipeline protects: nothing was changed"))
+                    }
                 case .emptyResult:
                     return rejectAll(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (getaccount: empty result); accounts are never created by a load"))
                 case let .errorInBody(message, _) where PipelineRunner.meansNotFound(message):
@@ -480,7 +564,7 @@ public final class PipelineRunner {
                 switch planner.planAccount(rows, current: snapshot) {
                 case let .failure(issue): return rejectAll(issue)
                 case let .success(planned):
-                    let outcome = try perform(planned, snapshot: &snapshot, client: client, http: http, state: state, ledger: ledger)
+                    let outcome = try perform(planned, snapshot: &snapshot, sourceRow: rows[0].row, client: client, http: http, state: state, ledger: ledger)
                     return rows.map { _ in outcome }
                 }
             }
@@ -495,7 +579,7 @@ public final class PipelineRunner {
                     outcomes.append(.rejected(RowIssue(.accountUnsettled, field: nil, "not sent: \(unsettled)"), callsMade: []))
                     continue
                 }
-                let outcome = try perform(planned, snapshot: &snapshot, client: client, http: http, state: state, ledger: ledger)
+                let outcome = try perform(planned, snapshot: &snapshot, sourceRow: row.row, client: client, http: http, state: state, ledger: ledger)
                 if case let .rejected(issue, _) = outcome, issue.reason == .outcomeUnknown {
                     unsettled = "an earlier payment of account \(filenumber) (row \(row.row)) has an unknown outcome"
                 }
@@ -508,6 +592,37 @@ public final class PipelineRunner {
         } catch {
             state.stop(.apiUnavailable, "\(error)")
             return rejectAll(RowIssue(.apiError, field: nil, "\(error)"))
+        }
+    }
+
+    /// The first row check (`checks:`) the row fails, or the row another row of its account wins over.
+    func rowCheckIssue(_ row: NormalizedRow, verdict: FileCheckVerdict) -> RowIssue? {
+        if let winner = verdict.supersededBy[row.row] {
+            return RowIssue(.duplicateFilenumber, field: "filenumber",
+                "account \(row.filenumber) is also on row \(winner), which wins (checks.duplicate_filenumbers: \(config.checks.duplicates?.rawValue ?? "")): this row was not loaded")
+        }
+        return config.checks.rowIssues(row).first { $0.1 == .rejectRow }?.0
+    }
+
+    /// A loaded file goes to the archive folder, a held or aborted one to the error folder
+    /// (when the pipeline names them); a file to run again (exit 2, 3, 6, 7) stays where it is.
+    func moveInput(_ path: String, exitCode: ExitCode) {
+        guard options.inputOverride == nil, !options.dryRun else { return }
+        let destination: String?
+        switch exitCode {
+        case .done, .doneWithRejects: destination = config.operations.archiveFolder
+        case .inputHeld, .rejectLimit: destination = config.operations.errorFolder
+        default: destination = nil
+        }
+        guard let destination else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+            var target = URL(fileURLWithPath: destination).appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent).path
+            if FileManager.default.fileExists(atPath: target) { target += "." + PipelineRunner.makeRunId() }
+            try FileManager.default.moveItem(atPath: path, toPath: target)
+            options.log("moved \(path) to \(target)")
+        } catch {
+            options.log("error: could not move \(path) to \(destination): \(error)")
         }
     }
 
@@ -529,7 +644,7 @@ public final class PipelineRunner {
     }
 
     /// Makes a row's planned calls in order; stops at the first failure.
-    func perform(_ planned: [PlannedCall], snapshot: inout AccountSnapshot, client: ScollectClient, http: CurlHTTPClient,
+    func perform(_ planned: [PlannedCall], snapshot: inout AccountSnapshot, sourceRow: Int, client: ScollectClient, http: CurlHTTPClient,
                  state: RunState, ledger: LedgerExecutor?) throws -> RowOutcome {
         if planned.isEmpty { return .unchanged }
         if options.dryRun {
@@ -545,12 +660,19 @@ public final class PipelineRunner {
                 case let .addPayments(items): snapshot.add(items)
                 }
             }
-            return counted > 0 ? .written : .alreadyBooked
+            return counted > 0 ? .written(planned.map(\.summary)) : .alreadyBooked
         }
         var made: [String] = []
         var booked = 0
         var skipped = 0
-        for plannedCall in planned {
+        // What each change replaces goes to the journal before it is sent (for rollback).
+        let recorded = try recordChanges(planned, snapshot: snapshot, sourceRow: sourceRow)
+        var madeChangeIds: Set<Int64> = []
+        defer {
+            try? changeLog?.journal.settleChanges(Array(madeChangeIds), as: .made)
+            try? changeLog?.journal.settleChanges(recorded.values.filter { !madeChangeIds.contains($0) }, as: .failed)
+        }
+        for (callIndex, plannedCall) in planned.enumerated() {
             if let intent = plannedCall.ledger {
                 guard let ledger else { throw JournalError("\(plannedCall.summary) needs the run journal") }
                 switch try ledger.execute(plannedCall, ledger: intent, snapshot: &snapshot, http: http) {
@@ -584,6 +706,7 @@ public final class PipelineRunner {
                 return .rejected(PipelineRunner.issue(for: result, summary: plannedCall.summary, idempotent: plannedCall.call.idempotent), callsMade: made)
             }
             made.append(plannedCall.summary)
+            if let id = recorded[callIndex] { madeChangeIds.insert(id) }
             switch plannedCall.effect {
             case let .setField(field, value): snapshot.fields[field] = value
             case let .addPhone(digits): snapshot.phoneDigits.insert(digits)
@@ -591,7 +714,35 @@ public final class PipelineRunner {
             }
         }
         if skipped > 0 && made.isEmpty { return .alreadyBooked }
-        return .written
+        return .written(made)
+    }
+
+    /// The journal a run records its changes in, for `rollback`.
+    struct ChangeLog {
+        let journal: RunJournal
+        let runId: String
+    }
+
+    /// Records the row's non-ledger calls (payments have their own journal entries) with the
+    /// values they replace; the record ids by index in `planned`.
+    func recordChanges(_ planned: [PlannedCall], snapshot: AccountSnapshot, sourceRow: Int) throws -> [Int: Int64] {
+        guard let changeLog else { return [:] }
+        var indices: [Int] = []
+        var records: [ChangeRecord] = []
+        for (index, plannedCall) in planned.enumerated() where plannedCall.ledger == nil {
+            let filenumber = plannedCall.call.filenumber ?? ""
+            if case let .setField(field, value) = plannedCall.effect {
+                let normalizer = config.normalizations[field].map { type(of: $0.normalizer).name }
+                records.append(ChangeRecord(runId: changeLog.runId, filenumber: filenumber, endpoint: plannedCall.call.endpoint, field: field,
+                                            previous: snapshot.fields[field] ?? nil, newValue: value, normalizer: normalizer, sourceRow: sourceRow))
+            } else {
+                records.append(ChangeRecord(runId: changeLog.runId, filenumber: filenumber, endpoint: plannedCall.call.endpoint, field: nil,
+                                            previous: nil, newValue: plannedCall.summary, normalizer: nil, sourceRow: sourceRow))
+            }
+            indices.append(index)
+        }
+        let saved = try changeLog.journal.recordChanges(records)
+        return Dictionary(uniqueKeysWithValues: zip(indices, saved.map(\.id)))
     }
 
     static func tooManyRequestsOrRefusedConnection(_ result: APIResult) -> Bool {

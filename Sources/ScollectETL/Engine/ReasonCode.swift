@@ -27,6 +27,12 @@ public struct ReasonCode: RawRepresentable, Hashable, Comparable, Sendable, Cust
     public static let planRowsDisagree = ReasonCode("PLAN_ROWS_DISAGREE")
     public static let accountRowsSplit = ReasonCode("ACCOUNT_ROWS_SPLIT")
     public static let planIncomplete = ReasonCode("PLAN_INCOMPLETE")
+    // Whole-file checks that reject single rows (see `FileChecks`).
+    public static let duplicateFilenumber = ReasonCode("DUPLICATE_FILENUMBER")
+    public static let futureDate = ReasonCode("FUTURE_DATE")
+    public static let balanceMismatch = ReasonCode("BALANCE_MISMATCH")
+    // An account in a status the pipeline protects (bankruptcy, deceased…): left alone.
+    public static let accountProtected = ReasonCode("ACCOUNT_PROTECTED")
     // Payments the journal refuses to send (again).
     public static let duplicatePayment = ReasonCode("DUPLICATE_PAYMENT")
     public static let accountUnsettled = ReasonCode("ACCOUNT_UNSETTLED")

@@ -51,6 +51,10 @@ public struct LedgerEntry: Sendable {
 public final class RunJournal: @unchecked Sendable {
     public let path: String
     private let queue: DatabaseQueue
+    /// Change records go through a second connection with `synchronous = NORMAL`: in WAL mode a
+    /// commit survives the process being killed (not a power cut) without an fsync per account,
+    /// which would cost more than the API call it records.
+    private let changesQueue: DatabaseQueue
 
     public init(path: String) throws {
         self.path = path
@@ -69,6 +73,10 @@ public final class RunJournal: @unchecked Sendable {
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.write { db in try RunJournal.createSchema(db) }
+            var changesConfiguration = Configuration()
+            changesConfiguration.busyMode = .timeout(30)
+            changesConfiguration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            changesQueue = try DatabaseQueue(path: path, configuration: changesConfiguration)
         } catch {
             throw JournalError("cannot open the run journal \(path): \(error)")
         }
@@ -88,6 +96,12 @@ public final class RunJournal: @unchecked Sendable {
                 UNIQUE (pipeline, input_sha256, entry_key));
             CREATE INDEX IF NOT EXISTS entries_account ON entries (filenumber, sequence);
             CREATE INDEX IF NOT EXISTS entries_reference ON entries (filenumber, reference);
+            CREATE TABLE IF NOT EXISTS changes (
+                id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, filenumber TEXT NOT NULL COLLATE NOCASE, endpoint TEXT NOT NULL,
+                field TEXT, previous TEXT, new_value TEXT NOT NULL, normalizer TEXT, source_row INTEGER NOT NULL,
+                state TEXT NOT NULL, recorded_at TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS changes_run ON changes (run_id, id);
+            CREATE INDEX IF NOT EXISTS runs_input ON runs (pipeline, input_sha256);
             """)
     }
 
@@ -121,12 +135,79 @@ public final class RunJournal: @unchecked Sendable {
     /// The newest runs first.
     public func runs(limit: Int = 50) throws -> [RunRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started DESC, run_id DESC LIMIT ?", arguments: [limit]).map { row in
-                RunRecord(runId: row["run_id"], pipeline: row["pipeline"], inputName: row["input_name"], started: row["started"],
-                          finished: row["finished"], exitCode: row["exit_code"],
-                          summary: (row["summary"] as String?).flatMap { JSONValue.parse(Data($0.utf8)) })
+            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started DESC, run_id DESC LIMIT ?", arguments: [limit]).map(RunJournal.runRecord)
+        }
+    }
+
+    /// One run, or nil when the journal has no run of that id.
+    public func run(id: String) throws -> RunRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE run_id = ?", arguments: [id]).map(RunJournal.runRecord)
+        }
+    }
+
+    /// The newest finished run of the pipeline that loaded a file with this digest (exit 0 or 1):
+    /// the same file loaded again is refused unless forced.
+    public func completedRun(pipeline: String, inputDigest: String) throws -> RunRecord? {
+        let id = try read { db in
+            try String.fetchOne(db, sql: "SELECT run_id FROM runs WHERE pipeline = ? AND input_sha256 = ? AND exit_code IN (0, 1) ORDER BY started DESC LIMIT 1",
+                                arguments: [pipeline, inputDigest])
+        }
+        return try id.flatMap { try run(id: $0) }
+    }
+
+    // MARK: changes
+
+    /// Records changes about to be sent (one commit for all of them); returns them with their ids.
+    public func recordChanges(_ changes: [ChangeRecord]) throws -> [ChangeRecord] {
+        guard !changes.isEmpty else { return [] }
+        let now = AuditReport.timestamp(Date())
+        do {
+            return try changesQueue.write { db in
+                try changes.map { change in
+                    try db.execute(sql: """
+                        INSERT INTO changes (run_id, filenumber, endpoint, field, previous, new_value, normalizer, source_row, state, recorded_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [change.runId, change.filenumber, change.endpoint, change.field, change.previous, change.newValue,
+                                         change.normalizer, change.sourceRow, change.state.rawValue, now])
+                    var recorded = change
+                    recorded.id = db.lastInsertedRowID
+                    return recorded
+                }
+            }
+        } catch {
+            throw JournalError("run journal \(path): \(error)")
+        }
+    }
+
+    public func settleChanges(_ ids: [Int64], as state: ChangeRecord.State) throws {
+        guard !ids.isEmpty else { return }
+        do {
+            try changesQueue.write { db in
+                for id in ids { try db.execute(sql: "UPDATE changes SET state = ? WHERE id = ?", arguments: [state.rawValue, id]) }
+            }
+        } catch {
+            throw JournalError("run journal \(path): \(error)")
+        }
+    }
+
+    /// The changes a run recorded, in the order it made them.
+    public func changes(runId: String) throws -> [ChangeRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM changes WHERE run_id = ? ORDER BY id", arguments: [runId]).map { row in
+                var change = ChangeRecord(runId: row["run_id"], filenumber: row["filenumber"], endpoint: row["endpoint"], field: row["field"],
+                                          previous: row["previous"], newValue: row["new_value"], normalizer: row["normalizer"],
+                                          sourceRow: row["source_row"])
+                change.id = row["id"]
+                change.state = ChangeRecord.State(rawValue: row["state"]) ?? .sent
+                return change
             }
         }
+    }
+
+    /// The journaled (payment) writes of one run.
+    public func entries(runId: String) throws -> [LedgerEntry] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM entries WHERE run_id = ? ORDER BY sequence", arguments: [runId]).map(RunJournal.entry) }
     }
 
     // MARK: entries
@@ -239,6 +320,12 @@ public final class RunJournal: @unchecked Sendable {
             if parts.count == 2, let key = PaymentKey(journalText: String(parts[0])), let count = Int(parts[1]) { counts[key] = count }
         }
         return counts
+    }
+
+    static func runRecord(_ row: Row) -> RunRecord {
+        RunRecord(runId: row["run_id"], pipeline: row["pipeline"], inputName: row["input_name"], started: row["started"],
+                  finished: row["finished"], exitCode: row["exit_code"],
+                  summary: (row["summary"] as String?).flatMap { JSONValue.parse(Data($0.utf8)) })
     }
 
     static func entry(_ row: Row) -> LedgerEntry {

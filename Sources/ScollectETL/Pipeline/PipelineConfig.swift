@@ -78,6 +78,12 @@ public struct PipelineConfig {
         /// `target.retry`: attempts and backoff (exponential, full jitter) for calls safe to retry.
         public var retry = RetryPolicy()
         public var isSandbox: Bool { url == "sandbox" }
+
+        /// The embedded sandbox at a modest pace: for commands that need a target but no
+        /// pipeline (`rollback` without `--pipeline`).
+        public static func embeddedSandbox(requestsPerSecond: Double = 20) -> Target {
+            Target(url: "sandbox", requestsPerSecond: requestsPerSecond, maxInFlight: 4, batchSize: 500, timeoutSeconds: 30, sandboxSeedFiles: [])
+        }
     }
 
     /// `protect:` — account and phone statuses a load must leave alone. Compared upper-cased,
@@ -102,6 +108,26 @@ public struct PipelineConfig {
         }
     }
 
+    /// `acknowledgement:` — the file sent back to the creditor: one line per input row with
+    /// accepted / rejected, the reason, and what changed.
+    public struct Acknowledgement: Sendable {
+        public enum Format: String, Sendable, CaseIterable { case csv, xlsx }
+        public var format: Format = .csv
+        /// Absolute folder; nil: the run's report folder.
+        public var folder: String?
+    }
+
+    /// `operations:` — running the nightly job unattended.
+    public struct Operations: Sendable {
+        /// A file loaded before (same pipeline, same SHA-256, finished with exit 0 or 1) is
+        /// refused unless the run is forced.
+        public var refuseReloadedInput = true
+        /// Where a loaded input file is moved (exit 0 or 1); nil: left in place.
+        public var archiveFolder: String?
+        /// Where a held or aborted input file is moved (exit 4 or 5); nil: left in place.
+        public var errorFolder: String?
+    }
+
     /// The pipeline file itself.
     public var file: String
     public var name: String
@@ -118,6 +144,9 @@ public struct PipelineConfig {
     public var maxRejectRatio: Double?
     public var writers: [any APIWriter]
     public var protection = Protection()
+    public var checks = FileChecks()
+    public var acknowledgement: Acknowledgement?
+    public var operations = Operations()
     public var target: Target
     /// Absolute path of the reports folder; each run writes into a sub-folder of its own.
     public var reportsFolder: String

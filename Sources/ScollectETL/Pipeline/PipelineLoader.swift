@@ -4,7 +4,7 @@ import Yams
 /// Reads a pipeline file. Every mistake is reported with file, line and column; unknown keys
 /// are errors (with a "did you mean"), never ignored.
 public enum PipelineLoader {
-    static let topLevelKeys = ["name", "source", "mapping", "normalize", "options", "protect", "writers", "target", "reports"]
+    static let topLevelKeys = ["name", "source", "mapping", "normalize", "options", "protect", "checks", "writers", "target", "reports", "acknowledgement", "operations"]
 
     public static func load(path: String) throws -> PipelineConfig {
         try parse(try readText(path: path), file: path)
@@ -174,11 +174,70 @@ public enum PipelineLoader {
         let reportsSection = try top.required("reports").section(allowedKeys: ["folder"])
         let reportsFolder = resolve(try reportsSection.required("folder").string())
 
-        return PipelineConfig(file: file, name: name,
-                              source: source,
-                              mapping: mapping, normalizations: normalizations, clearMarker: clearMarker,
-                              maxRejects: maxRejects, maxRejectRatio: maxRejectRatio,
-                              writers: writers, protection: protection, target: target, reportsFolder: reportsFolder)
+        var config = PipelineConfig(file: file, name: name,
+                                    source: source,
+                                    mapping: mapping, normalizations: normalizations, clearMarker: clearMarker,
+                                    maxRejects: maxRejects, maxRejectRatio: maxRejectRatio,
+                                    writers: writers, protection: protection, target: target, reportsFolder: reportsFolder)
+        if let node = top["checks"] { config.checks = try fileChecks(node, mappedFields: mappedFields, normalizations: normalizations) }
+        if let node = top["acknowledgement"] {
+            let section = try node.section(allowedKeys: ["format", "folder"])
+            var acknowledgement = PipelineConfig.Acknowledgement()
+            if let format = section["format"] { acknowledgement.format = .init(rawValue: try format.oneOf(PipelineConfig.Acknowledgement.Format.allCases.map(\.rawValue)))! }
+            acknowledgement.folder = try section["folder"].map { resolve(try $0.string()) }
+            config.acknowledgement = acknowledgement
+        }
+        if let node = top["operations"] {
+            let section = try node.section(allowedKeys: ["refuse_reloaded_input", "archive_folder", "error_folder"])
+            config.operations.refuseReloadedInput = try section["refuse_reloaded_input"]?.bool() ?? true
+            config.operations.archiveFolder = try section["archive_folder"].map { resolve(try $0.string()) }
+            config.operations.errorFolder = try section["error_folder"].map { resolve(try $0.string()) }
+        }
+        return config
+    }
+
+    /// `checks:` (see `FileChecks`). Every field named must be mapped, with the right normaliser.
+    static func fileChecks(_ node: ConfigNode, mappedFields: [String], normalizations: [String: PipelineConfig.FieldNormalization]) throws -> FileChecks {
+        let section = try node.section(allowedKeys: ["required", "duplicate_filenumbers", "control_total", "no_future_dates", "balance_adds_up"])
+        func mapped(_ node: ConfigNode, as normalizer: String? = nil) throws -> String {
+            let field = try node.string()
+            guard mappedFields.contains(field) else {
+                let hint = closestMatch(to: field, in: mappedFields).map { " — did you mean \"\($0)\"?" } ?? ""
+                throw node.error("\"\(field)\" is not in the mapping\(hint)")
+            }
+            if let normalizer, let actual = normalizations[field].map({ type(of: $0.normalizer).name }), actual != normalizer {
+                throw node.error("\"\(field)\" must be normalised as \(normalizer) for this check (it is \(actual))")
+            }
+            return field
+        }
+        /// `[fields]` or `{ fields: [...], on_fail: hold | reject_row }`.
+        func fieldsAndAction(_ node: ConfigNode, as normalizer: String? = nil) throws -> ([String], FileChecks.Action) {
+            if case .sequence = node.node { return (try node.list().map { try mapped($0, as: normalizer) }, .rejectRow) }
+            let entry = try node.section(allowedKeys: ["fields", "on_fail"])
+            let fields = try entry.required("fields").list().map { try mapped($0, as: normalizer) }
+            let action = try entry["on_fail"].map { FileChecks.Action(rawValue: try $0.oneOf(["hold", "reject_row"]))! } ?? .rejectRow
+            return (fields, action)
+        }
+        var checks = FileChecks()
+        if let node = section["required"] { (checks.required, checks.requiredAction) = try fieldsAndAction(node) }
+        if let node = section["no_future_dates"] { (checks.noFutureDates, checks.futureDatesAction) = try fieldsAndAction(node, as: DateNormalizer.name) }
+        if let node = section["duplicate_filenumbers"] {
+            checks.duplicates = FileChecks.DuplicatePolicy(rawValue: try node.oneOf(FileChecks.DuplicatePolicy.allCases.map(\.rawValue)))
+        }
+        if let node = section["control_total"] {
+            let entry = try node.section(allowedKeys: ["trailer_marker", "sum_of"])
+            checks.controlTotal = FileChecks.ControlTotal(trailerMarker: try entry.required("trailer_marker").string(),
+                                                          sumOf: try entry["sum_of"].map { try mapped($0, as: MoneyNormalizer.name) })
+        }
+        if let node = section["balance_adds_up"] {
+            let entry = try node.section(allowedKeys: ["total", "parts", "tolerance", "on_fail"])
+            checks.balance = FileChecks.BalanceRule(
+                total: try mapped(try entry.required("total"), as: MoneyNormalizer.name),
+                parts: try entry.required("parts").list().map { try mapped($0, as: MoneyNormalizer.name) },
+                tolerance: Decimal(try entry["tolerance"]?.double(minimum: 0) ?? 0.005),
+                action: try entry["on_fail"].map { FileChecks.Action(rawValue: try $0.oneOf(["hold", "reject_row"]))! } ?? .rejectRow)
+        }
+        return checks
     }
 
     /// `- updatedbase: {…}` or a bare `- updatedbase`.

@@ -68,6 +68,14 @@ public enum ReadResult: Sendable {
     /// A row that could not be parsed; the reader has already moved on past it.
     /// `rawText` is the row's text as found (possibly cut short), for the rejects report.
     case malformed(row: Int, line: Int, message: String, rawText: String)
+
+    /// The 1-based data row number.
+    public var row: Int {
+        switch self {
+        case let .record(record): return record.row
+        case let .malformed(row, _, _, _): return row
+        }
+    }
 }
 
 /// Errors that stop reading the whole file (as opposed to one malformed row).

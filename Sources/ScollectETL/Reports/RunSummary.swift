@@ -21,6 +21,8 @@ public struct RunSummary: Sendable {
     public var exitCode: ExitCode = .done
     public var abortReason: String?
     public var reportFolder = ""
+    /// The acknowledgement file for the creditor, when the pipeline asks for one.
+    public var acknowledgementFile: String?
     /// `plan`: the writes the run would make, per endpoint (none was sent).
     public var plannedWrites: [String: Int] = [:]
     /// How the input was read, when a person should know (a guessed encoding).
@@ -44,6 +46,7 @@ public struct RunSummary: Sendable {
             ("calls_failed", .number(Double(callsFailed))), ("elapsed_seconds", .number((elapsedSeconds * 100).rounded() / 100)),
             ("exit_code", .number(Double(exitCode.rawValue))), ("exit_meaning", .string(exitCode.meaning)),
             ("abort_reason", abortReason.map(JSONValue.string) ?? .null), ("report_folder", .string(reportFolder)),
+            ("acknowledgement", acknowledgementFile.map(JSONValue.string) ?? .null),
             ("notices", .array(notices.map(JSONValue.string))),
             ("planned_writes", counts(plannedWrites)),
         ])
@@ -66,9 +69,10 @@ public struct RunSummary: Sendable {
         lines.append(("calls failed", "\(callsFailed)"))
         lines.append(("elapsed", String(format: "%.2f s", elapsedSeconds)))
         for notice in notices { lines.append(("notice", notice)) }
-        if let abortReason { lines.append(("ABORTED", abortReason)) }
+        if let abortReason { lines.append((exitCode == .inputHeld ? "HELD" : "ABORTED", abortReason)) }
         lines.append(("exit code", "\(exitCode.rawValue) (\(exitCode.meaning))"))
         lines.append(("reports", reportFolder))
+        if let acknowledgementFile { lines.append(("acknowledgement", acknowledgementFile)) }
         let width = lines.map(\.0.count).max() ?? 0
         return lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
     }

@@ -2,20 +2,31 @@
 /// normalised value differs from what the account holds (compared through the same
 /// normaliser, so `10/18/1965` in Scollect equals `1965-10-18` from the file).
 ///
+/// Per field, `overwrite` (the default) or `keep`: a kept field is only filled when the account
+/// has no value (null, blank, "null", a 1900 sentinel date), never changed once set. A phone
+/// field (`cellphone`, `workphone`…) whose current number has a protected status is left alone.
+///
 /// ```yaml
 /// writers:
 ///   - updatedbase:
 ///       fields: [firstname, lastname, address]   # default: every mapped dbase field
+///       keep: [birthdate, socialsecuritynumber]   # fill when empty, never overwrite
 /// ```
 public struct UpdateDbaseWriter: APIWriter {
     public static let name = "updatedbase"
-    public static let optionKeys = ["fields"]
+    public static let optionKeys = ["fields", "keep"]
 
     public let fields: [String]
+    /// Fields filled only when the account has no value.
+    public let keptFields: Set<String>
     let normalizers: [String: any Normalizer]
+    let protection: PipelineConfig.Protection
+    /// Fields holding a phone number, checked against the phones' statuses.
+    let phoneFields: Set<String>
 
     public init(options: ConfigSection, context: WriterContext, otherWriterFields: Set<String>) throws {
         normalizers = context.normalizers
+        protection = context.protection
         if let list = options["fields"] {
             var chosen: [String] = []
             for (index, item) in try list.list().enumerated() {
@@ -35,16 +46,37 @@ public struct UpdateDbaseWriter: APIWriter {
                 DbaseFields.all.contains($0) && !DbaseFields.readOnly.contains($0) && !otherWriterFields.contains($0)
             }
         }
+        var kept = Set<String>()
+        if let list = options["keep"] {
+            for (index, item) in try list.list().enumerated() {
+                let field = try item.string()
+                let here = ConfigNode(node: item.node, file: item.file, path: "\(list.path)[\(index)]")
+                guard fields.contains(field) else {
+                    let hint = closestMatch(to: field, in: fields).map { " — did you mean \"\($0)\"?" } ?? ""
+                    throw here.error("updatedbase.keep: \"\(field)\" is not a field this writer updates\(hint)")
+                }
+                kept.insert(field)
+            }
+        }
+        keptFields = kept
+        phoneFields = Set(fields.filter { field in context.normalizers[field].map { type(of: $0).name == PhoneNormalizer.name } ?? false })
     }
 
     public var consumedFields: Set<String> { Set(fields) }
-    public var reads: Set<AccountRead> { [.account] }
+    /// Phones are read too when a phone field could hold a protected number.
+    public var reads: Set<AccountRead> {
+        phoneFields.isEmpty || protection.phoneStatuses.isEmpty ? [.account] : [.account, .phones]
+    }
 
     public func plan(_ row: NormalizedRow, current: AccountSnapshot) -> [PlannedCall] {
         var calls: [PlannedCall] = []
         for field in fields {
             guard let news = row[field] else { continue } // blank cell: no news
             let currentValue = current.fields[field] ?? nil
+            if keptFields.contains(field), !AccountSnapshot.isEmptyValue(currentValue) { continue }
+            if phoneFields.contains(field), let currentValue, protection.protectsPhone(status: current.phoneStatus[currentValue.filter(\.isNumber)]) {
+                continue // a do-not-call (or other protected) number stays where it is
+            }
             let newValue: String
             switch news {
             case .clear:
@@ -64,10 +96,6 @@ public struct UpdateDbaseWriter: APIWriter {
 
     /// Same value once the current one is put through the field's normaliser.
     func isSame(_ newValue: String, _ currentValue: String?, field: String) -> Bool {
-        guard let currentValue else { return false }
-        if let normalizer = normalizers[field], case let .value(normalized, _) = normalizer.normalize(currentValue) {
-            return normalized == newValue
-        }
-        return currentValue.trimmingCharacters(in: .whitespaces) == newValue
+        FieldComparison.same(newValue, currentValue, normalizer: normalizers[field])
     }
 }

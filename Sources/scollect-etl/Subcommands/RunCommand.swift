@@ -11,6 +11,10 @@ struct RunCommand: ParsableCommand {
         The target is the pipeline's target.url, or SCOLLECT_URL when set (with SCOLLECT_APIKEY and \
         SCOLLECT_PIN). A pipeline whose target is "sandbox" runs against the embedded sandbox when \
         SCOLLECT_URL is not set.
+
+        source.file may be a dated name (placements_{yyyyMMdd}.csv, filled with today's date or \
+        --date) or a glob (inbox/*.csv): each matching file is loaded in turn, in name order. A \
+        file the journal shows loaded before is refused (exit 4) unless --force.
         \(ExitCodeHelp.table)
         """
     )
@@ -27,8 +31,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the end-of-run summary as JSON to this file, for monitoring.", valueName: "file"))
     var summaryJson: String?
 
+    @Flag(help: "Load the input even if the journal shows the same file (same SHA-256) loaded before.")
+    var force = false
+
+    @Option(help: ArgumentHelp("The date that fills a dated source.file name (default: today).", valueName: "yyyy-mm-dd"))
+    var date: String?
+
     mutating func run() throws {
-        let summary = try runPipeline(at: pipeline, input: input, quiet: quiet)
+        let summary = try runPipeline(at: pipeline, input: input, quiet: quiet, force: force, date: try parsedDate(date))
         if let summaryJson {
             _ = FileManager.default.createFile(atPath: summaryJson, contents: Data((summary.json.serialized + "\n").utf8),
                                                attributes: [.posixPermissions: 0o600])
@@ -39,20 +49,51 @@ struct RunCommand: ParsableCommand {
 
 /// Shared by `run` and `demo`: load the pipeline, resolve the target (starting the embedded
 /// sandbox if that is the target), run, print the summary.
-func runPipeline(at path: String, input: String?, quiet: Bool, dryRun: Bool = false) throws -> RunSummary {
+func runPipeline(at path: String, input: String?, quiet: Bool, dryRun: Bool = false, force: Bool = false, date: Date = Date()) throws -> RunSummary {
     // An export pipeline (source: { scollect: … }) reads from Scollect into a file.
     if ExportPipelineLoader.isExportPipeline(path: path) { return try runExportPipeline(at: path, quiet: quiet) }
-    let config = try loadPipeline { try PipelineLoader.load(path: path) }
+    var config = try loadPipeline { try PipelineLoader.load(path: path) }
+    // A dated or globbed source names the night's files; each is a run of its own.
+    var inputs = [config.source.path]
+    if input == nil, InputFiles.isPattern(config.source.path) {
+        inputs = InputFiles.resolve(config.source.path, date: date)
+        guard !inputs.isEmpty else {
+            printError("error: no input file matches \(InputFiles.fillDate(config.source.path, date: date)) (source.file \(config.source.path))")
+            throw ExitCode(ScollectETL.ExitCode.inputHeld.rawValue)
+        }
+    }
     let resolved = try TargetResolver.resolve(config.target, log: { printError($0) })
     defer { resolved.sandbox?.stop() }
 
     var options = commandLineRunOptions(quiet: quiet)
     options.inputOverride = input
     options.dryRun = dryRun
-    let summary = PipelineRunner(config: config, target: resolved.target, options: options).run()
-    print(dryRun ? PlanCommand.table(summary, config: config) : summary.table)
-    if let reason = summary.abortReason { printError("error: \(reason)") }
-    return summary
+    options.force = force
+    var summaries: [RunSummary] = []
+    for file in inputs {
+        config.source.path = file
+        let summary = PipelineRunner(config: config, target: resolved.target, options: options).run()
+        print(dryRun ? PlanCommand.table(summary, config: config) : summary.table)
+        if let reason = summary.abortReason { printError("error: \(reason)") }
+        summaries.append(summary)
+        if Interruption.requested { break }
+    }
+    // The night's exit code: the first failure, else "with rejects" if any file had some.
+    return summaries.first { ![.done, .doneWithRejects].contains($0.exitCode) }
+        ?? summaries.first { $0.exitCode == .doneWithRejects } ?? summaries[0]
+}
+
+/// `--date yyyy-mm-dd`, at noon local time (a dated name never slips a day at a DST change).
+func parsedDate(_ text: String?) throws -> Date {
+    guard let text else { return Date() }
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.dateFormat = "yyyy-MM-dd HH:mm"
+    guard let date = formatter.date(from: text + " 12:00") else {
+        printError("error: --date must be yyyy-mm-dd, found \"\(text)\"")
+        throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+    }
+    return date
 }
 
 /// A pipeline file, loaded; a mistake in it is printed and exits 2.
@@ -158,6 +199,18 @@ enum TargetResolver {
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
         }
         return (apikey, pin)
+    }
+
+    /// The journal of the target a command without a pipeline means: `SCOLLECT_JOURNAL`, else
+    /// SCOLLECT_URL's server's, else the embedded sandbox's (nil when it has no database yet).
+    static func defaultJournalPath() throws -> String? {
+        let env = ProcessInfo.processInfo.environment
+        if let path = env["SCOLLECT_JOURNAL"], !path.isEmpty { return path }
+        if let url = env["SCOLLECT_URL"], !url.isEmpty { return journalPath(forURL: url) }
+        guard FileManager.default.fileExists(atPath: embeddedDatabase) else { return nil }
+        let store = try SandboxStore.open(path: embeddedDatabase)
+        defer { store.close() }
+        return ".scollect/journals/sandbox-\(store.instanceID).sqlite"
     }
 
     /// One journal per target: `SCOLLECT_JOURNAL`, else `.scollect/journals/<host_port_path>.sqlite`.

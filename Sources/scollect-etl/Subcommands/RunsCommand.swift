@@ -22,15 +22,7 @@ struct RunsCommand: ParsableCommand {
     var limit = 20
 
     func run() throws {
-        let env = ProcessInfo.processInfo.environment
-        var path = journal ?? env["SCOLLECT_JOURNAL"].flatMap { $0.isEmpty ? nil : $0 }
-        if path == nil, let url = env["SCOLLECT_URL"], !url.isEmpty { path = TargetResolver.journalPath(forURL: url) }
-        if path == nil, FileManager.default.fileExists(atPath: TargetResolver.embeddedDatabase) {
-            let store = try SandboxStore.open(path: TargetResolver.embeddedDatabase)
-            path = ".scollect/journals/sandbox-\(store.instanceID).sqlite"
-            store.close()
-        }
-        guard let path, FileManager.default.fileExists(atPath: path) else {
+        guard let path = try journal ?? TargetResolver.defaultJournalPath(), FileManager.default.fileExists(atPath: path) else {
             print("no run journal found (no run has been made against this target yet)")
             return
         }
