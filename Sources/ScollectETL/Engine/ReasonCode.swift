@@ -27,6 +27,10 @@ public struct ReasonCode: RawRepresentable, Hashable, Comparable, Sendable, Cust
     public static let planRowsDisagree = ReasonCode("PLAN_ROWS_DISAGREE")
     public static let accountRowsSplit = ReasonCode("ACCOUNT_ROWS_SPLIT")
     public static let planIncomplete = ReasonCode("PLAN_INCOMPLETE")
+    // Account maintenance rows checked before any call.
+    public static let invalidPermissionValue = ReasonCode("INVALID_PERMISSION_VALUE")
+    public static let invalidNoteType = ReasonCode("INVALID_NOTE_TYPE")
+    public static let invalidUUID = ReasonCode("INVALID_UUID")
     // Payments the journal refuses to send (again).
     public static let duplicatePayment = ReasonCode("DUPLICATE_PAYMENT")
     public static let accountUnsettled = ReasonCode("ACCOUNT_UNSETTLED")
