@@ -1,6 +1,7 @@
-/// `POST /insertattempt`: records a contact attempt (phone, outcome, agent, type). A row whose
-/// attempt values are all blank has no attempt: nothing is sent. A row with some but not all of
-/// them is rejected before any call. Not idempotent (a resend records the attempt twice).
+/// `POST /insertattempt`: records a contact attempt (phone, outcome, agent, type). A row has an
+/// attempt when its phone number or its outcome (`dispo`) has a value — an agent alone is no
+/// attempt (the column may serve a callback too); a row with an attempt but a blank value is
+/// rejected before any call. Not idempotent (a resend records the attempt twice).
 ///
 /// ```yaml
 /// writers:
@@ -23,8 +24,8 @@ public struct InsertAttemptWriter: APIWriter {
             values.append((key, try WriterValue.read(options.required(key), writer: Self.name, context: context)))
         }
         values.append(("type", try WriterValue.read(options, "type", writer: Self.name, context: context) ?? .literal("MANUAL")))
-        guard values.contains(where: { $0.1.field != nil }) else {
-            throw options.node.error("\(Self.name): at least one of phonenumber, dispo, agent, type must come from a mapped field (a literal attempt would be recorded for every row)")
+        guard values[0].1.field != nil || values[1].1.field != nil else {
+            throw options.node.error("\(Self.name): phonenumber or dispo must come from a mapped field ({ field: … }): a literal attempt would be recorded for every row")
         }
         self.values = values
     }
@@ -35,8 +36,8 @@ public struct InsertAttemptWriter: APIWriter {
     /// The body, nil when the row has no attempt; a problem when it has half of one.
     func body(_ row: NormalizedRow) -> Result<[(String, String)], RowIssue>? {
         let given = values.map { ($0.key, $0.source.value(in: row)) }
-        // Literals are always there; the row has an attempt when a field-sourced value is.
-        guard values.contains(where: { $0.source.field != nil && $0.source.value(in: row) != nil }) else { return nil }
+        // The row has an attempt when its phone or outcome, taken from the row, has a value.
+        guard values[0...1].contains(where: { $0.source.field != nil && $0.source.value(in: row) != nil }) else { return nil }
         if let missing = given.first(where: { $0.1 == nil }) {
             let field = values.first { $0.key == missing.0 }!.source.field ?? missing.0
             return .failure(RowIssue(.missingField, field: field, "\(Self.name): \(missing.0) is blank, and an attempt needs phonenumber, dispo, agent and type"))

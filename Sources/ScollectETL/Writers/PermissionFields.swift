@@ -4,10 +4,10 @@ public enum PermissionFields {
     public enum DataType: String, Sendable {
         case flag = "1 or 0"
         case text = "text"
-        case date = "date (yyyy-mm-dd)"
-        case phone = "phone number (###-###-####)"
-        case decimal = "decimal number (e.g. 500.00)"
-        case number = "whole number"
+        case date = "a date (yyyy-mm-dd)"
+        case phone = "a phone number (###-###-####)"
+        case decimal = "a decimal number (e.g. 500.00)"
+        case number = "a whole number"
     }
 
     public static let types: [String: DataType] = [
