@@ -90,11 +90,18 @@ final class SandboxAPI: Sendable {
     let jwt: SandboxJWT
     let apikey: String
     let pin: String
+    /// What the Factors Network emulation's HTTP Basic authentication accepts.
+    let factorsNetworkUser: String
+    let factorsNetworkPassword: String
     /// Tokens whose signature and claims checked out, with their `exp`: a client sends the
     /// same token many times, and verifying it (base64, JSON, HMAC) is most of a request's cost.
     private let verifiedTokens = VerifiedTokens()
 
-    init(store: SandboxStore, traffic: SandboxTraffic, apikey: String, pin: String) {
+    init(store: SandboxStore, traffic: SandboxTraffic, apikey: String, pin: String,
+         factorsNetworkUser: String = SandboxConfiguration.defaultFactorsNetworkUser,
+         factorsNetworkPassword: String = SandboxConfiguration.defaultFactorsNetworkPassword) {
+        self.factorsNetworkUser = factorsNetworkUser
+        self.factorsNetworkPassword = factorsNetworkPassword
         self.store = store
         self.traffic = traffic
         self.jwt = SandboxJWT(key: store.jwtSecret)
@@ -128,6 +135,11 @@ final class SandboxAPI: Sendable {
         "insert_payments_external": Route(method: .post, parameter: false, auth: true),
         "insert_payplan_external": Route(method: .post, parameter: false, auth: true),
         "update_payment_external": Route(method: .post, parameter: false, auth: true),
+        "InsertNoteline": Route(method: .post, parameter: false, auth: true),
+        "insertattempt": Route(method: .post, parameter: false, auth: true),
+        "updatephone": Route(method: .put, parameter: false, auth: true),
+        "updatepermissions": Route(method: .put, parameter: false, auth: true),
+        "createCallback": Route(method: .post, parameter: false, auth: true),
         "get_lastpayinfo": Route(method: .post, parameter: false, auth: true),
     ]
 
@@ -184,6 +196,7 @@ final class SandboxAPI: Sendable {
     struct BadRequest: Error { let message: String }
 
     private func route(_ request: Request, _ name: String, _ rest: [Substring]) async throws -> Reply {
+        if name == FactorsNetworkEmulation.prefix { return try await factorsNetwork(request, rest) }
         guard let route = Self.routes[name], rest.count == (route.parameter ? 1 : 0),
               !(route.parameter && rest[0].isEmpty)
         else { return Reply.msg(.notFound, "Not Found") }
@@ -208,6 +221,11 @@ final class SandboxAPI: Sendable {
         case "insert_payments_external": return try await insertPayment(try await body(request))
         case "insert_payplan_external": return try await insertPaymentPlan(try await body(request))
         case "update_payment_external": return try await updatePendingPayments(try await body(request))
+        case "InsertNoteline": return try await insertNoteline(try await body(request))
+        case "insertattempt": return try await insertAttempt(try await body(request))
+        case "updatephone": return try await updatePhone(try await body(request))
+        case "updatepermissions": return try await updatePermissions(try await body(request))
+        case "createCallback": return try await createCallback(try await body(request))
         case "get_lastpayinfo": return try await lastPaymentInfo(try await body(request))
         default: return Reply.msg(.notFound, "Not Found")
         }

@@ -3,6 +3,9 @@
 public struct SandboxConfiguration: Sendable {
     public static let defaultAPIKey = "sandbox-apikey"
     public static let defaultPIN = "C2C"
+    /// The Factors Network emulation's Basic credentials (the document's user name).
+    public static let defaultFactorsNetworkUser = "apiuser"
+    public static let defaultFactorsNetworkPassword = "fn-sandbox-secret"
 
     /// Address to listen on.
     public var host: String = "127.0.0.1"
@@ -13,6 +16,8 @@ public struct SandboxConfiguration: Sendable {
     /// Credentials `POST /login` accepts.
     public var apikey: String = SandboxConfiguration.defaultAPIKey
     public var pin: String = SandboxConfiguration.defaultPIN
+    public var factorsNetworkUser: String = SandboxConfiguration.defaultFactorsNetworkUser
+    public var factorsNetworkPassword: String = SandboxConfiguration.defaultFactorsNetworkPassword
     /// Lifetime of an access token in seconds (`exp = iat + ceil(tokenTTL)`).
     public var tokenTTL: Double = 900
     /// Admitted requests per sliding second (login included); `nil` = unlimited.

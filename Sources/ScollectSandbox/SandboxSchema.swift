@@ -16,10 +16,13 @@ public struct SandboxError: Error, CustomStringConvertible, Sendable {
 /// - `phones`, `notes`, `payments`, `attempts`, `emails`, `emailstats`: one row per item, keyed
 ///   to the account by `maindatabaseid` (= `dbase.id`), with the columns the document shows
 ///   (payments also keep what the payment writes send but getpayments does not show).
+/// - `callbacks` (createCallback) and `permissions` (updatepermissions, one row per account;
+///   the permission fields getemailstats shows are kept in `emailstats`): no GET route.
+/// - `fn_*`: the Factors Network emulation (see `FactorsNetworkEmulation`).
 /// - `portfolios`, and `meta` (the JWT signing secret, the schema version, the instance id).
 enum Schema {
-    /// 2: stored-only payment columns, `meta.instance_id`.
-    static let version = 2
+    /// 2: stored-only payment columns, `meta.instance_id`. 3: callbacks, permissions, fn_*.
+    static let version = 3
 
     /// Every dbase column with the value a fresh account gets.
     static let dbaseDefaults: [String: SandboxJSON] = {
@@ -95,11 +98,16 @@ enum Schema {
             throw SandboxError("the sandbox database has schema version \(number), newer than this program's \(version)")
         }
         for table in ChildTable.all {
+            guard try db.tableExists(table.name) else {
+                try createChildTable(db, table)
+                continue
+            }
             let existing = Set(try db.columns(in: table.name).map(\.name))
             for column in table.storedColumns where !existing.contains(column) {
                 try db.execute(sql: "ALTER TABLE \(table.name) ADD COLUMN \(quoted(column))")
             }
         }
+        try FactorsNetworkEmulation.createTables(db)
         // A new id for every created database (a reset one included), kept for its lifetime.
         try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)",
                        arguments: [UUID().uuidString.lowercased()])
@@ -122,19 +130,21 @@ enum Schema {
             CREATE TABLE dbase (\(dbaseDefs.joined(separator: ", ")));
             CREATE INDEX dbase_portfolio ON dbase (portfolio);
             """)
-        for table in ChildTable.all {
-            let defs = table.storedColumns.map { column -> String in
-                switch column {
-                case "id": return "\"id\" INTEGER PRIMARY KEY"
-                case "maindatabaseid": return "\"maindatabaseid\" INTEGER NOT NULL"
-                default: return quoted(column)
-                }
+        for table in ChildTable.all { try createChildTable(db, table) }
+    }
+
+    static func createChildTable(_ db: Database, _ table: ChildTable) throws {
+        let defs = table.storedColumns.map { column -> String in
+            switch column {
+            case "id": return "\"id\" INTEGER PRIMARY KEY"
+            case "maindatabaseid": return "\"maindatabaseid\" INTEGER NOT NULL"
+            default: return quoted(column)
             }
-            try db.execute(sql: """
-                CREATE TABLE \(table.name) (\(defs.joined(separator: ", ")));
-                CREATE INDEX \(table.name)_account ON \(table.name) (maindatabaseid, id);
-                """)
         }
+        try db.execute(sql: """
+            CREATE TABLE \(table.name) (\(defs.joined(separator: ", ")));
+            CREATE INDEX \(table.name)_account ON \(table.name) (maindatabaseid, id);
+            """)
     }
 }
 
@@ -188,7 +198,13 @@ struct ChildTable: Sendable {
         "filenumber", "last_email_date", "lastclickdate", "lastopenedemail", "lastportallogin", "linkclickcount",
         "openedcount", "registeredportal", "sentcount",
     ])
-    static let all: [ChildTable] = [phones, notes, payments, attempts, emails, emailstats]
+    static let callbacks = ChildTable("callbacks", [
+        "Assignedto", "Callbackdate", "Callbackdatemysql", "Callbacktime", "FileNumber", "Name", "id",
+    ], storedOnly: ["created"])
+    /// One row per account: the permission fields getemailstats does not show.
+    static let permissions = ChildTable("permissions",
+        ["filenumber"] + SandboxAPI.permissionTypes.keys.filter { !SandboxAPI.emailStatsPermissions.contains($0) })
+    static let all: [ChildTable] = [phones, notes, payments, attempts, emails, emailstats, callbacks, permissions]
 
     static func named(_ name: String) -> ChildTable? { all.first { $0.name == name } }
 }

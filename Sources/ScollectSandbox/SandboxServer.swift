@@ -27,6 +27,9 @@ public final class SandboxServer: @unchecked Sendable {
         return "http://\(h == "0.0.0.0" ? "127.0.0.1" : h):\(port)"
     }
 
+    /// The Factors Network emulation's base URL (its paths: `/api/debtors/{duuid}/notes.json`).
+    public var factorsNetworkURL: String { baseURL + "/" + FactorsNetworkEmulation.prefix }
+
     /// Opens (creating and seeding if new) the database and starts listening; returns once the port is bound.
     /// Synchronous on purpose: the engine that embeds it is thread-based, not async.
     public static func start(_ configuration: SandboxConfiguration) throws -> SandboxServer {
@@ -42,7 +45,8 @@ public final class SandboxServer: @unchecked Sendable {
                                                            serverErrorShare: configuration.serverErrorShare,
                                                            dropShare: configuration.dropShare,
                                                            latencyMs: configuration.latencyMs))
-        let api = SandboxAPI(store: store, traffic: traffic, apikey: configuration.apikey, pin: configuration.pin)
+        let api = SandboxAPI(store: store, traffic: traffic, apikey: configuration.apikey, pin: configuration.pin,
+                             factorsNetworkUser: configuration.factorsNetworkUser, factorsNetworkPassword: configuration.factorsNetworkPassword)
         let state = RunState()
 
         var logger = Logger(label: "scollect-sandbox")

@@ -335,7 +335,7 @@ import Testing
         }
         try f.restart()
         let store = f.server.store
-        #expect(try store.query("SELECT value FROM meta WHERE key = 'schema_version'").first?["value"] == "2")
+        #expect(try store.query("SELECT value FROM meta WHERE key = 'schema_version'").first?["value"] == .string(String(Schema.version)))
         #expect(UUID(uuidString: store.instanceID) != nil)
         let columns = try store.query("SELECT name FROM pragma_table_info('payments')").compactMap { $0["name"]?.stringValue }
         #expect(Set(storedOnly).isSubset(of: Set(columns)))

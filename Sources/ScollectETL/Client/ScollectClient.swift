@@ -25,8 +25,12 @@ public struct APICall: Sendable {
     /// file, and a successful list answer is not parsed in memory (`json` is nil; the caller
     /// scans the file). Error answers are small and are read and classified as usual.
     public var spoolAnswerTo: String?
+    /// The service the call goes to; `path` is relative to that service's base URL.
+    public var service: APIService
 
-    public init(method: String, endpoint: String, path: String, body: JSONValue? = nil, filenumber: String?, idempotent: Bool) {
+    public init(method: String, endpoint: String, path: String, body: JSONValue? = nil, filenumber: String?, idempotent: Bool,
+                service: APIService = .scollect) {
+        self.service = service
         self.method = method
         self.endpoint = endpoint
         self.path = path
@@ -104,6 +108,10 @@ public final class ScollectClient: @unchecked Sendable {
     private let limiter: RateLimiter
     private let audit: AuditSink?
     public var retryPolicy = RetryPolicy()
+    /// Where calls for the Factors Network go (`APICall.service`): every caller keeps sending
+    /// through this one client, and a row's calls to both services stay in one ordered plan.
+    /// Set once, before any call.
+    public var factorsNetwork: FactorsNetworkClient?
 
     private let tokenLock = NSLock()
     private var token: String?
@@ -197,6 +205,10 @@ public final class ScollectClient: @unchecked Sendable {
     /// result's classification says what happened. Throws only when the credentials are refused
     /// on re-login.
     public func perform(_ call: APICall, using http: CurlHTTPClient) throws -> APIResult {
+        if call.service == .factorsNetwork {
+            guard let factorsNetwork else { throw ClientError.apiUnavailable("a Factors Network call but no Factors Network target (FACTORS_NETWORK_URL)") }
+            return try factorsNetwork.perform(call, using: http)
+        }
         try ensureLoggedIn(using: http)
         var reloggedIn = false
         while true {

@@ -10,7 +10,10 @@ public struct RunTarget: Sendable {
     public let description: String
     /// The target's run journal (one per agency, shared by every pipeline); payment writers need one.
     public let journalPath: String?
-    public init(baseURL: String, credentials: Credentials, description: String, journalPath: String? = nil) {
+    /// The second service, for pipelines with a Factors Network writer (from the environment).
+    public var factorsNetwork: FactorsNetworkTarget?
+    public init(baseURL: String, credentials: Credentials, description: String, journalPath: String? = nil, factorsNetwork: FactorsNetworkTarget? = nil) {
+        self.factorsNetwork = factorsNetwork
         self.baseURL = baseURL
         self.credentials = credentials
         self.description = description
@@ -129,6 +132,9 @@ public final class PipelineRunner {
             } else if booksPayments {
                 return finish(.badPipelineOrArguments, "the payment writers need a run journal and none is configured")
             }
+            if config.writers.contains(where: { $0.service == .factorsNetwork }) && target.factorsNetwork == nil {
+                return finish(.badPipelineOrArguments, "the Factors Network writer needs FACTORS_NETWORK_URL, FACTORS_NETWORK_USER and FACTORS_NETWORK_PASSWORD")
+            }
             var masks: [Int: @Sendable (String) -> String] = [:]
             for mapping in config.mapping {
                 if let mask = Masking.rejectColumnMask(forField: mapping.field), let column = mapper.sourceColumn(of: mapping.field) { masks[column] = mask }
@@ -193,6 +199,7 @@ public final class PipelineRunner {
         let limiter = RateLimiter(ratePerSecond: config.target.requestsPerSecond)
         let client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials, limiter: limiter, audit: counter)
         client.retryPolicy = config.target.retry
+        client.factorsNetwork = target.factorsNetwork.map { FactorsNetworkClient(target: $0, limiter: RateLimiter(ratePerSecond: config.target.requestsPerSecond), audit: counter, retryPolicy: config.target.retry) }
         let pool = WorkerPool(size: config.target.maxInFlight, timeoutSeconds: config.target.timeoutSeconds)
         defer { pool.shutdown() }
 
@@ -540,6 +547,7 @@ public final class PipelineRunner {
                         let digits = number.filter(\.isNumber)
                         snapshot.phoneDigits.insert(digits)
                         if let status = phone["phonestatus"]?.stringValue { snapshot.phoneStatus[digits] = status }
+                        if let type = phone["phonetype"]?.stringValue { snapshot.phoneType[digits] = type }
                     }
                 case .emptyResult:
                     break
@@ -573,7 +581,7 @@ public final class PipelineRunner {
             var outcomes: [RowOutcome] = []
             var unsettled: String?
             for row in rows {
-                let planned = config.writers.flatMap { $0.plan(row, current: snapshot) }
+                let planned = config.writers.reduce(into: [PlannedCall]()) { $0 += $1.plan(row, current: snapshot, earlier: $0) }
                 if let unsettled, planned.contains(where: { $0.ledger != nil }) {
                     // Counting this account's payments can no longer tell one write from another.
                     outcomes.append(.rejected(RowIssue(.accountUnsettled, field: nil, "not sent: \(unsettled)"), callsMade: []))
@@ -658,6 +666,7 @@ public final class PipelineRunner {
                 case let .setField(field, value): snapshot.fields[field] = value
                 case let .addPhone(digits): snapshot.phoneDigits.insert(digits)
                 case let .addPayments(items): snapshot.add(items)
+                case .setPhone, .none: snapshot.apply(plannedCall.effect)
                 }
             }
             return counted > 0 ? .written(planned.map(\.summary)) : .alreadyBooked
@@ -711,6 +720,7 @@ public final class PipelineRunner {
             case let .setField(field, value): snapshot.fields[field] = value
             case let .addPhone(digits): snapshot.phoneDigits.insert(digits)
             case let .addPayments(items): snapshot.add(items)
+            case .setPhone, .none: snapshot.apply(plannedCall.effect)
             }
         }
         if skipped > 0 && made.isEmpty { return .alreadyBooked }

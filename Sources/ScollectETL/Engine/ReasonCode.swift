@@ -33,6 +33,10 @@ public struct ReasonCode: RawRepresentable, Hashable, Comparable, Sendable, Cust
     public static let balanceMismatch = ReasonCode("BALANCE_MISMATCH")
     // An account in a status the pipeline protects (bankruptcy, deceased…): left alone.
     public static let accountProtected = ReasonCode("ACCOUNT_PROTECTED")
+    // Account maintenance rows checked before any call.
+    public static let invalidPermissionValue = ReasonCode("INVALID_PERMISSION_VALUE")
+    public static let invalidNoteType = ReasonCode("INVALID_NOTE_TYPE")
+    public static let invalidUUID = ReasonCode("INVALID_UUID")
     // Payments the journal refuses to send (again).
     public static let duplicatePayment = ReasonCode("DUPLICATE_PAYMENT")
     public static let accountUnsettled = ReasonCode("ACCOUNT_UNSETTLED")

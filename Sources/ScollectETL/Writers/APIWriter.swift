@@ -7,6 +7,9 @@ public struct AccountSnapshot: Sendable {
     /// Each phone's status (`phonestatus`) by its digits, upper-cased; a phone whose status the
     /// pipeline protects (do-not-call, revoked consent…) is never changed by a load.
     public var phoneStatus: [String: String] = [:]
+    /// Each phone's type (`phonetype`) by its digits: `updatephone` skips a phone that already
+    /// has the type and status asked.
+    public var phoneType: [String: String] = [:]
     /// The account's payments (`getpayments`) counted by date and amount; nil when not read.
     public var paymentCounts: [PaymentKey: Int]?
 
@@ -48,6 +51,25 @@ public enum SnapshotEffect: Sendable {
     case setField(String, String)
     case addPhone(digits: String)
     case addPayments([PaymentKey])
+    /// `updatephone`: the phone's type and/or status (nil: left as it is).
+    case setPhone(digits: String, type: String?, status: String?)
+    /// A write the snapshot does not hold (a note, an attempt, a callback, a permission).
+    case none
+}
+
+extension AccountSnapshot {
+    /// The snapshot once `effect` has happened.
+    public mutating func apply(_ effect: SnapshotEffect) {
+        switch effect {
+        case let .setField(field, value): fields[field] = value
+        case let .addPhone(digits): phoneDigits.insert(digits)
+        case let .addPayments(items): add(items)
+        case let .setPhone(digits, type, status):
+            if let type { phoneType[digits] = type }
+            if let status { phoneStatus[digits] = status }
+        case .none: break
+        }
+    }
 }
 
 /// What the run journal must know of a write that is not idempotent (a payment): it is
@@ -117,6 +139,13 @@ public protocol APIWriter: Sendable {
     var consumedFields: Set<String> { get }
     var reads: Set<AccountRead> { get }
     func plan(_ row: NormalizedRow, current: AccountSnapshot) -> [PlannedCall]
+    /// The same, seeing the calls the writers before it in the pipeline planned for this row
+    /// (a note summarising what the row changed). The engine calls this one; by default it
+    /// forwards to `plan(_:current:)`.
+    func plan(_ row: NormalizedRow, current: AccountSnapshot, earlier: [PlannedCall]) -> [PlannedCall]
+    /// The service its calls go to (Scollect unless it says otherwise): the runner refuses to
+    /// start a pipeline whose writers need a service the target does not configure.
+    var service: APIService { get }
     /// Checks a row before any call is made (required fields, formats); nil when it can go.
     func check(_ row: NormalizedRow) -> RowIssue?
     /// True for a writer that builds one call from all the rows of an account (a payment plan
@@ -126,6 +155,10 @@ public protocol APIWriter: Sendable {
 }
 
 extension APIWriter {
+    public func plan(_ row: NormalizedRow, current: AccountSnapshot, earlier: [PlannedCall]) -> [PlannedCall] {
+        plan(row, current: current)
+    }
+    public var service: APIService { .scollect }
     public func check(_ row: NormalizedRow) -> RowIssue? { nil }
     public var plansWholeAccount: Bool { false }
     public func planAccount(_ rows: [NormalizedRow], current: AccountSnapshot) -> Result<[PlannedCall], RowIssue> {

@@ -5,6 +5,13 @@ public enum WriterRegistry {
         InsertPhoneWriter.self,
         InsertPaymentWriter.self,
         InsertPayplanWriter.self,
+        InsertNotelineWriter.self,
+        InsertAttemptWriter.self,
+        UpdatePhoneWriter.self,
+        UpdatePermissionsWriter.self,
+        CreateCallbackWriter.self,
+        UpdatePaymentExternalWriter.self,
+        FactorsNetworkNoteWriter.self,
     ]
 
     public static func writer(named name: String) -> (any APIWriter.Type)? {

@@ -135,6 +135,13 @@ enum TargetResolver {
     static func resolve(_ target: PipelineConfig.Target, log: (String) -> Void) throws -> Resolved {
         let env = ProcessInfo.processInfo.environment
         let url = env["SCOLLECT_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let factorsNetwork: FactorsNetworkTarget?
+        do {
+            factorsNetwork = try FactorsNetworkTarget.fromEnvironment(env)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+        }
         if url != nil || !target.isSandbox {
             let baseURL = url ?? target.url
             guard let (apikey, pin) = try credentials(env) else {
@@ -142,7 +149,7 @@ enum TargetResolver {
                 throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
             }
             return Resolved(target: RunTarget(baseURL: baseURL, credentials: Credentials(apikey: apikey, pin: pin), description: baseURL,
-                                              journalPath: journalPath(forURL: baseURL)), sandbox: nil)
+                                              journalPath: journalPath(forURL: baseURL), factorsNetwork: factorsNetwork), sandbox: nil)
         }
         let database = embeddedDatabase
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: database).deletingLastPathComponent().path,
@@ -169,7 +176,10 @@ enum TargetResolver {
         return Resolved(target: RunTarget(baseURL: server.baseURL, credentials: Credentials(apikey: apikey, pin: pin),
                                           description: "embedded sandbox \(server.baseURL) (\(database))",
                                           journalPath: env["SCOLLECT_JOURNAL"].flatMap { $0.isEmpty ? nil : $0 }
-                                              ?? ".scollect/journals/sandbox-\(server.store.instanceID).sqlite"),
+                                              ?? ".scollect/journals/sandbox-\(server.store.instanceID).sqlite",
+                                          // The sandbox's Factors Network emulation unless FACTORS_NETWORK_URL names one.
+                                          factorsNetwork: factorsNetwork ?? FactorsNetworkTarget(baseURL: server.factorsNetworkURL,
+                                              user: sandboxConfig.factorsNetworkUser, password: sandboxConfig.factorsNetworkPassword)),
                         sandbox: server)
     }
 

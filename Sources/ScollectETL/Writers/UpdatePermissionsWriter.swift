@@ -1,0 +1,72 @@
+/// `PUT /updatepermissions`: one permission field per call, as documented. The mapping names
+/// the permission fields (`cantext: Can Text`); each value is checked against the field's data
+/// type before any call. There is no read for most permission fields, so a value is sent
+/// whenever the row has one (the call is idempotent). A clear marker empties a text or date
+/// field; the other types have no empty value, so clearing one rejects the row.
+///
+/// ```yaml
+/// writers:
+///   - updatepermissions:
+///       fields: [cantext, canemail, dateofnotice]   # default: every mapped permission field
+/// ```
+public struct UpdatePermissionsWriter: APIWriter {
+    public static let name = "updatepermissions"
+    public static let optionKeys = ["fields"]
+
+    public let fields: [String]
+
+    public init(options: ConfigSection, context: WriterContext, otherWriterFields: Set<String>) throws {
+        if let list = options["fields"] {
+            var chosen: [String] = []
+            for (index, item) in try list.list().enumerated() {
+                let field = try item.string()
+                let here = ConfigNode(node: item.node, file: item.file, path: "\(list.path)[\(index)]")
+                guard PermissionFields.types[field] != nil else {
+                    let hint = closestMatch(to: field, in: PermissionFields.names).map { " — did you mean \"\($0)\"?" } ?? ""
+                    throw here.error("\(Self.name): \"\(field)\" is not one of the Valid Account Permission Fields\(hint)")
+                }
+                guard context.mappedFields.contains(field) else { throw here.error("\(Self.name): \"\(field)\" is not in the mapping; map it to a source column first") }
+                chosen.append(field)
+            }
+            fields = chosen
+        } else {
+            fields = context.mappedFields.filter { PermissionFields.types[$0] != nil && !otherWriterFields.contains($0) }
+        }
+        guard !fields.isEmpty else { throw options.node.error("\(Self.name): no permission field is mapped (valid: \(PermissionFields.names.joined(separator: ", ")))") }
+    }
+
+    public var consumedFields: Set<String> { Set(fields) }
+    public var reads: Set<AccountRead> { [.account] }
+
+    /// The value to send for a field, nil when the row has no news for it.
+    func sendable(_ field: String, in row: NormalizedRow) -> Result<String, RowIssue>? {
+        guard let news = row[field], let type = PermissionFields.types[field] else { return nil }
+        switch news {
+        case .clear:
+            guard type == .text || type == .date else {
+                return .failure(RowIssue(.invalidPermissionValue, field: field, "\(Self.name): \(field) (\(type.rawValue)) cannot be cleared"))
+            }
+            return .success("")
+        case let .value(value):
+            guard let sent = PermissionFields.sendable(value, as: type) else {
+                return .failure(RowIssue(.invalidPermissionValue, field: field, "\(Self.name): \(field) must be \(type.rawValue), found \"\(value)\""))
+            }
+            return .success(sent)
+        }
+    }
+
+    public func check(_ row: NormalizedRow) -> RowIssue? {
+        for field in fields { if case let .failure(issue)? = sendable(field, in: row) { return issue } }
+        return nil
+    }
+
+    public func plan(_ row: NormalizedRow, current: AccountSnapshot) -> [PlannedCall] {
+        fields.compactMap { field in
+            guard case let .success(value)? = sendable(field, in: row) else { return nil }
+            let body = JSONValue.strings([("filenumber", row.filenumber), ("fieldname", field), ("fieldvalue", value)])
+            let call = APICall(method: "PUT", endpoint: Self.name, path: "/updatepermissions", body: body,
+                               filenumber: row.filenumber, idempotent: true)
+            return PlannedCall(call: call, effect: .none, summary: "\(Self.name) \(field) \(value.isEmpty ? "cleared" : value)")
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// `PUT /updatephone`: changes the type and/or status of phones the account has. Never touches
+/// a phone whose current status the pipeline protects (`protect: phone_statuses:`), and sends
+/// nothing for a phone that already has the type and status asked. A row is checked before any
+/// call: the number `###-###-####`, and at least one of type and status (the document's error
+/// "You need to provide at least one field to update").
+///
+/// ```yaml
+/// writers:
+///   - updatephone:
+///       phones:
+///         - { field: phone, type: { field: phone_type }, status: { field: phone_status } }
+///         - { field: cell_phone, status: WRONG NUMBER }     # literals apply to every row
+/// ```
+public struct UpdatePhoneWriter: APIWriter {
+    public static let name = "updatephone"
+    public static let optionKeys = ["phones"]
+
+    public struct PhoneUpdate: Sendable {
+        public let field: String
+        let type: WriterValue?
+        let status: WriterValue?
+    }
+
+    public let phones: [PhoneUpdate]
+    let protection: PipelineConfig.Protection
+
+    public init(options: ConfigSection, context: WriterContext, otherWriterFields: Set<String>) throws {
+        var phones: [PhoneUpdate] = []
+        for item in try options.required("phones").list() {
+            let entry = try item.section(allowedKeys: ["field", "type", "status"])
+            let fieldNode = try entry.required("field")
+            let field = try fieldNode.string()
+            guard context.mappedFields.contains(field) else {
+                throw fieldNode.error("\(Self.name): \"\(field)\" is not in the mapping; map it to a source column first")
+            }
+            let type = try WriterValue.read(entry, "type", writer: Self.name, context: context)
+            let status = try WriterValue.read(entry, "status", writer: Self.name, context: context)
+            guard type != nil || status != nil else { throw item.error("\(Self.name): \"\(field)\" needs type, status or both") }
+            phones.append(PhoneUpdate(field: field, type: type, status: status))
+        }
+        self.phones = phones
+        protection = context.protection
+    }
+
+    public var consumedFields: Set<String> {
+        Set(phones.flatMap { [$0.field, $0.type?.field, $0.status?.field].compactMap { $0 } })
+    }
+    public var reads: Set<AccountRead> { [.account, .phones] }
+
+    public func check(_ row: NormalizedRow) -> RowIssue? {
+        for phone in phones {
+            let type = phone.type.value(in: row), status = phone.status.value(in: row)
+            guard case let .value(number)? = row[phone.field] else {
+                if type != nil && phone.type?.field != nil || status != nil && phone.status?.field != nil {
+                    return RowIssue(.missingField, field: phone.field, "\(Self.name): a phone type or status without a phone number")
+                }
+                continue
+            }
+            guard ValueFormats.isPhone(number) else {
+                return RowIssue(.invalidPhone, field: phone.field, "\(Self.name): the phone number must be ###-###-####, found \"\(number)\"")
+            }
+            guard type != nil || status != nil else {
+                return RowIssue(.missingField, field: phone.status?.field ?? phone.type?.field ?? phone.field,
+                                "\(Self.name): \(number) has neither a type nor a status to set (at least one is needed)")
+            }
+        }
+        return nil
+    }
+
+    public func plan(_ row: NormalizedRow, current: AccountSnapshot) -> [PlannedCall] {
+        var calls: [PlannedCall] = []
+        for phone in phones {
+            guard case let .value(number)? = row[phone.field], ValueFormats.isPhone(number) else { continue }
+            let type = phone.type.value(in: row)?.uppercased(), status = phone.status.value(in: row)?.uppercased()
+            guard type != nil || status != nil else { continue }
+            let digits = number.filter(\.isNumber)
+            // A protected phone (do-not-call, revoked consent…) is never changed by a load.
+            if protection.protectsPhone(status: current.phoneStatus[digits]) { continue }
+            let typeChanges = type.map { $0 != current.phoneType[digits]?.uppercased() } ?? false
+            let statusChanges = status.map { $0 != current.phoneStatus[digits]?.uppercased() } ?? false
+            guard typeChanges || statusChanges else { continue }
+            var pairs = [("filenumber", row.filenumber), ("phonenumber", number)]
+            if let type { pairs.append(("phonetype", type)) }
+            if let status { pairs.append(("phonestatus", status)) }
+            let call = APICall(method: "PUT", endpoint: Self.name, path: "/updatephone", body: .strings(pairs),
+                               filenumber: row.filenumber, idempotent: true)
+            let what = [type.map { "type \($0)" }, status.map { "status \($0)" }].compactMap { $0 }.joined(separator: ", ")
+            calls.append(PlannedCall(call: call, effect: .setPhone(digits: digits, type: type, status: status),
+                                     summary: "\(Self.name) \(number) \(what)"))
+        }
+        return calls
+    }
+}
