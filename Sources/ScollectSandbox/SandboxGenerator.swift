@@ -7,6 +7,12 @@ import GRDB
 /// as strings, SSNs and zips with leading zeros now and then). Deterministic for a given seed.
 /// One transaction and prepared statements: 50,000 accounts take seconds.
 public enum SandboxGenerator {
+    /// An area code or exchange a real number can have: 2–9 first, never an N11 service code.
+    public static func nanpPart(_ rng: inout SplitMix64) -> Int {
+        let part = 200 + Int(rng.next() % 800)
+        return part % 100 == 11 ? part + 1 : part
+    }
+
     public struct Outcome: Sendable {
         public let portfolio: String
         public let accounts: Int
@@ -85,7 +91,7 @@ public enum SandboxGenerator {
                 phone[phoneColumn["source"]!] = "SEED".databaseValue
                 phone[phoneColumn["lastchange"]!] = DateStyles.rfc1123(base).databaseValue
                 for _ in 0..<(1 + Int(rng.next() % 3)) {
-                    phone[phoneColumn["phonenumber"]!] = String(format: "%03d-%03d-%04d", 201 + Int(rng.next() % 700), Int(rng.next() % 1_000), Int(rng.next() % 10_000)).databaseValue
+                    phone[phoneColumn["phonenumber"]!] = String(format: "%03d-%03d-%04d", nanpPart(&rng), nanpPart(&rng), Int(rng.next() % 10_000)).databaseValue
                     phone[phoneColumn["phonestatus"]!] = statuses[Int(rng.next() % 3)].databaseValue
                     try phoneInsert.execute(arguments: StatementArguments(phone))
                     phones += 1

@@ -49,6 +49,8 @@ public final class PipelineRunner {
     let options: RunOptions
     /// Set once the run's journal is open (not for a dry run).
     var changeLog: ChangeLog?
+    /// The accounts of `options.read_from_portfolios`, read before the first batch.
+    var listedAccounts: [String: PortfolioListing.Account] = [:]
 
     public init(config: PipelineConfig, target: RunTarget, options: RunOptions = RunOptions()) {
         self.config = config
@@ -219,6 +221,7 @@ public final class PipelineRunner {
         // A protected status can only be seen on the account's record.
         if !config.protection.accountStatuses.isEmpty { reads.insert(.account) }
         let state = RunState()
+        if exitCode == nil, !config.readFromPortfolios.isEmpty { readPortfolios(client: client, folder: folder, state: state) }
         let ledger = journal.map { journal in
             LedgerExecutor(journal: journal, client: client, runId: runId, pipeline: config.name,
                            inputName: URL(fileURLWithPath: inputPath).lastPathComponent, inputDigest: digest,
@@ -514,7 +517,15 @@ public final class PipelineRunner {
             // Read what the account holds now. An account the API does not know is rejected:
             // a load never creates accounts.
             var snapshot = AccountSnapshot()
-            if reads.contains(.account) {
+            var readAccount = reads.contains(.account)
+            var readPhones = reads.contains(.phones)
+            if let listed = listedAccounts[filenumber] {
+                // Read at the start of the run with its portfolio: no read of its own.
+                snapshot = listed.snapshot
+                readAccount = false
+                readPhones = readPhones && !listed.phonesComplete
+            }
+            if readAccount {
                 let accountResult = try client.perform(APICall(method: "GET", endpoint: "getaccount", path: "/getaccount/\(PipelineRunner.pathComponent(filenumber))",
                                                                filenumber: filenumber, idempotent: true), using: http)
                 switch accountResult.classification {
@@ -537,7 +548,7 @@ public final class PipelineRunner {
                     return rejectAll(PipelineRunner.issue(for: accountResult, summary: "getaccount", idempotent: true))
                 }
             }
-            if reads.contains(.phones) {
+            if readPhones {
                 let phonesResult = try client.perform(APICall(method: "GET", endpoint: "getphones", path: "/getphones/\(PipelineRunner.pathComponent(filenumber))",
                                                               filenumber: filenumber, idempotent: true), using: http)
                 switch phonesResult.classification {
@@ -725,6 +736,39 @@ public final class PipelineRunner {
         }
         if skipped > 0 && made.isEmpty { return .alreadyBooked }
         return .written(made)
+    }
+
+    /// `options.read_from_portfolios`: one `get_accounts_in_portfolio` per portfolio, spooled to
+    /// a file and read account by account. A listing that cannot be read is not fatal: its
+    /// accounts are read one by one as usual.
+    func readPortfolios(client: ScollectClient, folder: String, state: RunState) {
+        let http = CurlHTTPClient(timeoutSeconds: max(config.target.timeoutSeconds, 120))
+        var fields = Set<String>()
+        for writer in config.writers { if let dbase = writer as? UpdateDbaseWriter { fields.formUnion(dbase.fields) } }
+        for portfolio in config.readFromPortfolios {
+            let spool = folder + "/.listing-\(UUID().uuidString).json"
+            defer { try? FileManager.default.removeItem(atPath: spool) }
+            var call = APICall(method: "POST", endpoint: "get_accounts_in_portfolio", path: "/get_accounts_in_portfolio",
+                               body: .strings([("portfolio", portfolio)]), filenumber: nil, idempotent: true)
+            call.spoolAnswerTo = spool
+            do {
+                let answer = try client.perform(call, using: http)
+                guard answer.succeeded else {
+                    if case .emptyResult = answer.classification { continue }
+                    state.callFailed()
+                    options.log("notice: portfolio \(portfolio) could not be listed (\(answer.classification.message ?? answer.classification.label)); its accounts are read one by one")
+                    continue
+                }
+                var count = 0
+                try PortfolioListing.read(file: spool, keeping: fields) { account in
+                    listedAccounts[account.filenumber] = account
+                    count += 1
+                }
+                options.log("portfolio \(portfolio): \(count) accounts read in one call")
+            } catch {
+                options.log("notice: portfolio \(portfolio) could not be listed (\(error)); its accounts are read one by one")
+            }
+        }
     }
 
     /// The journal a run records its changes in, for `rollback`.

@@ -145,6 +145,9 @@ public struct PipelineConfig {
     public var writers: [any APIWriter]
     public var protection = Protection()
     public var checks = FileChecks()
+    /// `options.read_from_portfolios`: read the accounts of these portfolios with one
+    /// `get_accounts_in_portfolio` call each, instead of getaccount + getphones per account.
+    public var readFromPortfolios: [String] = []
     public var acknowledgement: Acknowledgement?
     public var operations = Operations()
     public var target: Target

@@ -96,8 +96,12 @@ public enum PipelineLoader {
         var clearMarker: String?
         var maxRejects: Int?
         var maxRejectRatio: Double?
+        var readFromPortfolios: [String] = []
+        var readFromPortfoliosNode: ConfigNode?
         if let optionsNode = top["options"] {
-            let options = try optionsNode.section(allowedKeys: ["clear_marker", "day_first", "excel_date_system", "max_rejects", "max_reject_ratio"])
+            let options = try optionsNode.section(allowedKeys: ["clear_marker", "day_first", "excel_date_system", "max_rejects", "max_reject_ratio", "read_from_portfolios"])
+            readFromPortfolios = try options["read_from_portfolios"]?.stringList() ?? []
+            readFromPortfoliosNode = options["read_from_portfolios"]
             maxRejects = try options["max_rejects"]?.int(in: 0...Int.max)
             if let node = options["max_reject_ratio"] {
                 let ratio = try node.double(minimum: 0)
@@ -179,6 +183,21 @@ public enum PipelineLoader {
                                     mapping: mapping, normalizations: normalizations, clearMarker: clearMarker,
                                     maxRejects: maxRejects, maxRejectRatio: maxRejectRatio,
                                     writers: writers, protection: protection, target: target, reportsFolder: reportsFolder)
+        if let node = readFromPortfoliosNode, !readFromPortfolios.isEmpty {
+            // The listing stands in for getaccount/getphones only when it shows every field compared.
+            for writer in writers {
+                guard writer is UpdateDbaseWriter || writer is InsertPhoneWriter else {
+                    throw node.error("options.read_from_portfolios: the \(type(of: writer).name) writer needs reads the portfolio listing does not give; remove it or this option")
+                }
+                if let dbase = writer as? UpdateDbaseWriter, let missing = dbase.fields.first(where: { !PortfolioListing.coveredFields.contains($0) }) {
+                    throw node.error("options.read_from_portfolios: \"\(missing)\" is not in the portfolio listing (it shows \(PortfolioListing.coveredFields.count) dbase fields); list the fields updatedbase sends with fields: or read per account")
+                }
+            }
+            if !protection.accountStatuses.isEmpty {
+                throw node.error("options.read_from_portfolios: the listing shows no account status, so protect.account_statuses needs getaccount per account")
+            }
+            config.readFromPortfolios = readFromPortfolios
+        }
         if let node = top["checks"] { config.checks = try fileChecks(node, mappedFields: mappedFields, normalizations: normalizations) }
         if let node = top["acknowledgement"] {
             let section = try node.section(allowedKeys: ["format", "folder"])

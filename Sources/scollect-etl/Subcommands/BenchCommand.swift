@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print figures (see Benchmarks/README.md).",
-        subcommands: [Generate.self, Read.self]
+        subcommands: [Generate.self, Read.self, BenchCallsCommand.self]
     )
 
     struct Generate: ParsableCommand {
