@@ -27,6 +27,12 @@ public struct RunOptions {
     public var isInterrupted: () -> Bool = { false }
     /// `plan`: read and compare as a run would, count the writes it would make, send none.
     public var dryRun = false
+    /// Where the run stands, after each batch and each request (a progress display); called
+    /// from worker threads.
+    public var progress: (@Sendable (RunProgress) -> Void)?
+    /// Every request as it is answered (`--verbose`); called from worker threads. The entry's
+    /// body is not masked.
+    public var onRequest: (@Sendable (AuditEntry) -> Void)?
     public var toolVersion = ScollectETLVersion.current
     public init() {}
 }
@@ -136,6 +142,8 @@ public final class PipelineRunner {
         let limiter = RateLimiter(ratePerSecond: config.target.requestsPerSecond)
         let client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials, limiter: limiter, audit: counter)
         client.retryPolicy = config.target.retry
+        let progress = RunProgressReporter(options: options, counters: client.counters, inputPath: inputPath)
+        client.onRequest = progress.requestAnswered
         let pool = WorkerPool(size: config.target.maxInFlight, timeoutSeconds: config.target.timeoutSeconds)
         defer { pool.shutdown() }
 
@@ -330,7 +338,9 @@ public final class PipelineRunner {
                 }
             }
             flushReportLines()
-            options.log("rows \(summary.rowsRead): written \(summary.written), unchanged \(summary.unchanged), rejected \(summary.rejected), calls \(counter.total)")
+            progress.rowsCounted(summary)
+            // A progress display shows these counts itself.
+            if options.progress == nil { options.log("rows \(summary.rowsRead): written \(summary.written), unchanged \(summary.unchanged), rejected \(summary.rejected), calls \(counter.total)") }
 
             if let fatal = state.fatal {
                 exitCode = fatal.0

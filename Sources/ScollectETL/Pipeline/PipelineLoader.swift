@@ -5,6 +5,7 @@ import Yams
 /// are errors (with a "did you mean"), never ignored.
 public enum PipelineLoader {
     static let topLevelKeys = ["name", "source", "mapping", "normalize", "options", "protect", "writers", "target", "reports"]
+        + ["on_failure"]
 
     public static func load(path: String) throws -> PipelineConfig {
         try parse(try readText(path: path), file: path)
@@ -178,7 +179,8 @@ public enum PipelineLoader {
                               source: source,
                               mapping: mapping, normalizations: normalizations, clearMarker: clearMarker,
                               maxRejects: maxRejects, maxRejectRatio: maxRejectRatio,
-                              writers: writers, protection: protection, target: target, reportsFolder: reportsFolder)
+                              writers: writers, protection: protection, target: target, reportsFolder: reportsFolder,
+                              onFailure: try FailureCommand.parse(top["on_failure"], resolve: resolve))
     }
 
     /// `- updatedbase: {…}` or a bare `- updatedbase`.

@@ -15,8 +15,10 @@ struct DemoCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "The pipeline to demonstrate.")
+    @Option(help: ArgumentHelp("The pipeline to demonstrate.", valueName: "file"))
     var pipeline = "Pipelines/nightly-placement.yml"
+
+    @OptionGroup var output: OutputOptions
 
     mutating func run() throws {
         guard FileManager.default.fileExists(atPath: pipeline) else {
@@ -32,7 +34,7 @@ struct DemoCommand: ParsableCommand {
         try SandboxDatabase.reset(path: TargetResolver.sandboxDatabase, seedFiles: config.target.sandboxSeedFiles)
         printError("demo: sandbox reset to its seed (\(TargetResolver.sandboxDatabase))")
 
-        let summary = try runPipeline(at: pipeline, input: nil, quiet: false)
+        let summary = try runPipeline(at: pipeline, input: nil, level: output.level)
         let counted = summary.written + summary.unchanged + summary.rejected
         print("")
         print("rows read \(summary.rowsRead) = written \(summary.written) + unchanged \(summary.unchanged) + rejected \(summary.rejected): \(counted == summary.rowsRead ? "every row accounted for" : "MISMATCH")")
@@ -40,6 +42,7 @@ struct DemoCommand: ParsableCommand {
         print("  zcat \(summary.reportFolder)/rejects.csv.gz | less -S   # the bad rows, fixable and re-feedable")
         print("  zcat \(summary.reportFolder)/audit.jsonl.gz | less -S   # every API call, secrets masked")
         print("  cat  \(summary.reportFolder)/summary.json")
+        print("  open \(summary.reportFolder)/\(HTMLRunReport.fileName)      # charts and tables, opens offline")
         guard summary.exitCode == .done || summary.exitCode == .doneWithRejects, counted == summary.rowsRead else {
             throw ExitCode(summary.exitCode == .done || summary.exitCode == .doneWithRejects ? 1 : summary.exitCode.rawValue)
         }

@@ -30,7 +30,7 @@ struct PlanCommand: ParsableCommand {
             printError("error: \(pipeline) is an export pipeline: it only reads from Scollect, there is nothing to plan (run it)")
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
         }
-        let summary = try runPipeline(at: pipeline, input: input, quiet: quiet, dryRun: true)
+        let summary = try runPipeline(at: pipeline, input: input, level: quiet ? .quiet : .normal, dryRun: true)
         throw ExitCode(summary.exitCode.rawValue)
     }
 

@@ -8,51 +8,112 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a pipeline: read, normalise, write what changed to Scollect, and write the reports.",
         discussion: """
-        The target is the pipeline's target.url, or SCOLLECT_URL when set (with SCOLLECT_APIKEY and \
-        SCOLLECT_PIN). A pipeline whose target is "sandbox" runs against the embedded sandbox when \
-        SCOLLECT_URL is not set.
-        \(ExitCodeHelp.table)
+        The target is the pipeline's target.url, or SCOLLECT_URL when set (credentials from \
+        SCOLLECT_APIKEY and SCOLLECT_PIN, or SCOLLECT_CREDENTIALS_FILE). A pipeline whose target is \
+        "sandbox" runs against the embedded sandbox when SCOLLECT_URL is not set.
+
+        While it runs, a status line on stderr shows rows written/unchanged/rejected, requests/s, \
+        429s, retries and an ETA (on a terminal; elsewhere a progress line every 10 s at most). At \
+        the end it prints a summary table and writes rejects.csv.gz, audit.jsonl.gz, summary.json \
+        and report.html (open it in a browser, offline) into <reports folder>/<run id>/. The \
+        pipeline's on_failure: command, if any, is run for the exit codes it lists.
+
+        Examples:
+          scollect-etl run Pipelines/nightly-placement.yml
+          scollect-etl run Pipelines/nightly-placement.yml --input fixed-rejects.csv
+          scollect-etl run Pipelines/nightly-placement.yml --quiet --summary-json /var/log/scollect/nightly.json
+
+        Stopped (exit 6 or 7)? Run the same command again: rows already written are skipped.
         """
     )
 
     @Argument(help: "The pipeline file (YAML).")
     var pipeline: String
 
-    @Option(help: "Read this file instead of the pipeline's source file (e.g. a fixed rejects report).")
+    @Option(help: ArgumentHelp("Read this file instead of the pipeline's source file (e.g. a fixed rejects report).", valueName: "file"))
     var input: String?
 
-    @Flag(name: .shortAndLong, help: "Print only the end-of-run summary.")
-    var quiet = false
+    @OptionGroup var output: OutputOptions
 
     @Option(help: ArgumentHelp("Also write the end-of-run summary as JSON to this file, for monitoring.", valueName: "file"))
     var summaryJson: String?
 
     mutating func run() throws {
-        let summary = try runPipeline(at: pipeline, input: input, quiet: quiet)
-        if let summaryJson {
-            _ = FileManager.default.createFile(atPath: summaryJson, contents: Data((summary.json.serialized + "\n").utf8),
-                                               attributes: [.posixPermissions: 0o600])
-        }
+        let summary = try runPipeline(at: pipeline, input: input, level: output.level, summaryJSONFile: summaryJson)
         throw ExitCode(summary.exitCode.rawValue)
     }
 }
 
-/// Shared by `run` and `demo`: load the pipeline, resolve the target (starting the embedded
-/// sandbox if that is the target), run, print the summary.
-func runPipeline(at path: String, input: String?, quiet: Bool, dryRun: Bool = false) throws -> RunSummary {
+/// Shared by `run`, `plan` and `demo`: load the pipeline, resolve the target (starting the
+/// embedded sandbox if that is the target), run with a progress display, write the HTML report,
+/// print the summary, tell the on_failure command.
+func runPipeline(at path: String, input: String?, level: ProgressDisplay.Level, dryRun: Bool = false,
+                 summaryJSONFile: String? = nil) throws -> RunSummary {
     // An export pipeline (source: { scollect: … }) reads from Scollect into a file.
-    if ExportPipelineLoader.isExportPipeline(path: path) { return try runExportPipeline(at: path, quiet: quiet) }
+    if ExportPipelineLoader.isExportPipeline(path: path) {
+        let summary = try runExportPipeline(at: path, quiet: level == .quiet)
+        writeSummaryJSON(summary, to: summaryJSONFile)
+        return summary
+    }
     let config = try loadPipeline { try PipelineLoader.load(path: path) }
-    let resolved = try TargetResolver.resolve(config.target, log: { printError($0) })
+    let display = ProgressDisplay(level: level)
+    let resolved = try TargetResolver.resolve(config.target, log: { display.log($0) })
     defer { resolved.sandbox?.stop() }
 
-    var options = commandLineRunOptions(quiet: quiet)
+    var options = commandLineRunOptions(display: display)
     options.inputOverride = input
     options.dryRun = dryRun
+    options.progress = { display.update($0) }
+    if level == .verbose { options.onRequest = { display.request($0) } }
     let summary = PipelineRunner(config: config, target: resolved.target, options: options).run()
-    print(dryRun ? PlanCommand.table(summary, config: config) : summary.table)
+    display.finish()
+
+    var reportFiles = ["rejects.csv.gz", "audit.jsonl.gz", "summary.json"]
+    if !dryRun && !summary.reportFolder.isEmpty {
+        do {
+            try HTMLRunReport.write(summary: summary, folder: summary.reportFolder)
+            reportFiles.append(HTMLRunReport.fileName)
+        } catch {
+            display.log("error: the HTML report could not be written: \(error)")
+        }
+    }
+    if dryRun {
+        print(PlanCommand.table(summary, config: config))
+    } else if level == .quiet {
+        print(RunSummaryTable.oneLine(summary))
+    } else {
+        print(RunSummaryTable.render(summary, progress: display.latest, reportFiles: reportFiles))
+    }
     if let reason = summary.abortReason { printError("error: \(reason)") }
+    writeSummaryJSON(summary, to: summaryJSONFile)
+    if !dryRun, let onFailure = config.onFailure, onFailure.applies(to: summary.exitCode) {
+        tellFailureCommand(onFailure, summary: summary, summaryJSONFile: summaryJSONFile, log: { display.log($0) })
+    }
     return summary
+}
+
+func writeSummaryJSON(_ summary: RunSummary, to path: String?) {
+    guard let path else { return }
+    _ = FileManager.default.createFile(atPath: path, contents: Data((summary.json.serialized + "\n").utf8),
+                                       attributes: [.posixPermissions: 0o600])
+}
+
+/// Runs the pipeline's on_failure command with the summary. A run stopped before its reports
+/// folder existed (a held input) has no summary.json there: a temporary copy is handed over.
+func tellFailureCommand(_ command: FailureCommand, summary: RunSummary, summaryJSONFile: String?, log: (String) -> Void) {
+    var summaryFile = summary.reportFolder.isEmpty ? "" : summary.reportFolder + "/summary.json"
+    var temporary: String?
+    if summaryFile.isEmpty || !FileManager.default.fileExists(atPath: summaryFile) {
+        if let summaryJSONFile {
+            summaryFile = summaryJSONFile
+        } else {
+            temporary = NSTemporaryDirectory() + "scollect-summary-\(UUID().uuidString.prefix(8)).json"
+            writeSummaryJSON(summary, to: temporary)
+            summaryFile = temporary!
+        }
+    }
+    defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
+    command.run(summaryJSON: summary.json.serialized, runId: summary.runId, exitCode: summary.exitCode, summaryFile: summaryFile, log: log)
 }
 
 /// A pipeline file, loaded; a mistake in it is printed and exits 2.
@@ -65,11 +126,11 @@ func loadPipeline<Config>(_ load: () throws -> Config) throws -> Config {
     }
 }
 
-/// What every run from the command line shares: progress on stderr unless quiet, and
-/// Ctrl-C / SIGTERM taken as "stop after the calls in flight".
-func commandLineRunOptions(quiet: Bool) -> RunOptions {
+/// What every run from the command line shares: notices through the display (errors only
+/// when quiet), and Ctrl-C / SIGTERM taken as "stop after the calls in flight".
+func commandLineRunOptions(display: ProgressDisplay) -> RunOptions {
     var options = RunOptions()
-    options.log = { if !quiet { printError($0) } }
+    options.log = { display.log($0) }
     options.isInterrupted = { Interruption.requested }
     Interruption.install()
     return options
