@@ -26,8 +26,10 @@ public struct AuditedRequest: Sendable {
         self.attempt = attempt
     }
 
-    /// Not an answer the run could use: anything but a success or a documented empty result.
-    public var failed: Bool { outcome != "success" && outcome != "empty_result" }
+    /// No usable answer: a 429, an HTTP or transport error, a timeout, an unreadable answer.
+    /// An error inside a 200 is an answer (an unknown account, an account without phones);
+    /// the rows it concerns are in the rejects report.
+    public var failed: Bool { !["success", "empty_result", "error_in_200"].contains(outcome) }
 }
 
 /// Latencies in buckets 5% wide from 0.01 ms to 10 minutes: percentiles within 5%, in a fixed
@@ -83,6 +85,8 @@ public struct AuditStatistics: Sendable {
     public private(set) var rateLimited = 0
     public private(set) var retries = 0
     public private(set) var failedTotal = 0
+    /// Answers that were an error inside a 200 (`error_in_200`).
+    public private(set) var errorAnswers = 0
     public private(set) var firstTime: Double?
     public private(set) var lastTime: Double?
     /// Requests per whole second since the first request.
@@ -99,6 +103,7 @@ public struct AuditStatistics: Sendable {
         requests += 1
         if request.outcome == "rate_limited" { rateLimited += 1 }
         if request.attempt > 1 { retries += 1 }
+        if request.outcome == "error_in_200" { errorAnswers += 1 }
         let start = firstTime ?? request.time
         // Workers finish out of order: a request may start before the first one recorded.
         if request.time < start {

@@ -41,7 +41,7 @@ public enum HTMLRunReport {
         html += requestTable(statistics.failed, id: "failed", title: "Failed requests",
                              note: statistics.failedTotal > statistics.failed.count
                                  ? "The first \(statistics.failed.count) of \(statistics.failedTotal) (all are in audit.jsonl.gz)."
-                                 : "\(statistics.failedTotal) request\(statistics.failedTotal == 1 ? "" : "s") answered other than success or an empty result.")
+                                 : "\(statistics.failedTotal) request\(statistics.failedTotal == 1 ? "" : "s") without a usable answer (429, HTTP or transport error, timeout). Errors inside a 200 answer are not listed: their rows are in the rejects report.")
         html += footer(summary, statistics)
         return html + "</body></html>\n"
     }
@@ -76,6 +76,7 @@ public enum HTMLRunReport {
             ("Requests", "\(statistics.requests)", ""), ("Requests/s", SVGChart.format(rate), ""),
             ("Answered 429", "\(statistics.rateLimited)", statistics.rateLimited > 0 ? "warn" : ""),
             ("Retries", "\(statistics.retries)", statistics.retries > 0 ? "warn" : ""),
+            ("Errors in answers", "\(statistics.errorAnswers)", ""),
             ("Failed requests", "\(statistics.failedTotal)", statistics.failedTotal > 0 ? "bad" : ""),
         ]
         var html = "<section id=\"counts\"><h2>Counts</h2><div class=\"cards\">"

@@ -6,7 +6,7 @@ enum SVGChart {
     /// One labelled horizontal bar per item, longest scale at the largest value.
     static func horizontalBars(_ items: [(label: String, value: Int)], title: String, width: Int = 760) -> String {
         let rowHeight = 24
-        let labelWidth = min(260, 20 + 7 * (items.map(\.label.count).max() ?? 0))
+        let labelWidth = min(300, 24 + 9 * (items.map(\.label.count).max() ?? 0))
         let barSpace = Double(width - labelWidth - 70)
         let largest = Double(max(1, items.map(\.value).max() ?? 1))
         let height = max(rowHeight, items.count * rowHeight) + 8

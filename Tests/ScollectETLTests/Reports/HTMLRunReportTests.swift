@@ -60,6 +60,7 @@ struct HTMLRunReportTests {
                            body: .strings([("cardnumber", Self.card), ("threedigitnumber", "123")])))
         audit.record(entry(1.5, "updatedbase", status: 429, outcome: "rate_limited", latency: 3, message: "rate limited"))
         audit.record(entry(1.9, "updatedbase", status: 200, outcome: "success", latency: 950, attempt: 2))
+        audit.record(entry(1.95, "getaccount", status: 200, outcome: "error_in_200", latency: 7, message: "Data not found for this filenumber"))
         for index in 0..<failedRequests {
             audit.record(entry(2.0 + Double(index) * 0.01, "updatedbase", status: 500, outcome: "http_error", latency: 40,
                                message: "HTTP 500: <b>boom</b> for SSN 123-45-6789"))
@@ -75,7 +76,7 @@ struct HTMLRunReportTests {
         summary.unchanged = 4
         summary.rejected = 6
         summary.rejectsByReason = [.invalidSSN: 3, .invalidDate: 2, .accountNotFound: 1]
-        summary.callsByEndpoint = ["login": 1, "getaccount": 40, "updatedbase": 2 + failedRequests, "insert_payments_external": 1]
+        summary.callsByEndpoint = ["login": 1, "getaccount": 41, "updatedbase": 2 + failedRequests, "insert_payments_external": 1]
         summary.elapsedSeconds = 2.5
         summary.exitCode = .doneWithRejects
         summary.reportFolder = folder
@@ -104,6 +105,8 @@ struct HTMLRunReportTests {
         #expect(outline.elements.filter { $0.name == "tr" && $0.ancestors.contains("section#failed") }.count == 1 + 1 + 3)
         #expect(html.contains("<div class=\"number\">1</div><div class=\"what\">Answered 429</div>"))
         #expect(html.contains("<div class=\"number\">1</div><div class=\"what\">Retries</div>"))
+        #expect(html.contains("<div class=\"number\">1</div><div class=\"what\">Errors in answers</div>"), "an unknown account is an answer, not a failure")
+        #expect(!html.contains("Data not found for this filenumber"))
     }
 
     @Test func reportLoadsNothingAndRunsNoScript() throws {
