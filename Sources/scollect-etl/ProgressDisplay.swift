@@ -103,19 +103,21 @@ final class ProgressDisplay: @unchecked Sendable {
         }
     }
 
-    /// `rows 1200: 800 written, 300 unchanged, 100 rejected | 412 req, 205/s | 429s 3, retries 5 | 45% of input, ETA 1:20`
+    /// `rows 1200 (written 800, unchanged 300, rejected 100) | 412 req, 205/s | 429s 3, retries 5 | 45% read, ETA 1:20 | 0:41`
     static func describe(_ progress: RunProgress, width: Int) -> String {
         var parts = [
-            "rows \(progress.rowsRead): \(progress.written) written, \(progress.unchanged) unchanged, \(progress.rejected) rejected",
+            "rows \(progress.rowsRead) (written \(progress.written), unchanged \(progress.unchanged), rejected \(progress.rejected))",
             "\(progress.requests) req, \(String(format: "%.0f", progress.requestsPerSecond))/s",
             "429s \(progress.rateLimited), retries \(progress.retries)",
         ]
         if let fraction = progress.fractionRead {
-            var position = "\(Int((fraction * 100).rounded(.down)))% of input"
-            if let left = progress.estimatedSecondsLeft { position += ", ETA " + clock(left) }
-            parts.append(position)
+            if fraction >= 1 {
+                parts.append("input read, finishing")
+            } else {
+                parts.append("\(Int((fraction * 100).rounded(.down)))% read" + (progress.estimatedSecondsLeft.map { ", ETA " + clock($0) } ?? ""))
+            }
         }
-        parts.append(clock(progress.elapsedSeconds) + " elapsed")
+        parts.append(clock(progress.elapsedSeconds))
         let line = parts.joined(separator: " | ")
         return line.count <= width ? line : String(line.prefix(max(0, width - 1))) + "…"
     }

@@ -142,7 +142,7 @@ public final class PipelineRunner {
         let limiter = RateLimiter(ratePerSecond: config.target.requestsPerSecond)
         let client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials, limiter: limiter, audit: counter)
         client.retryPolicy = config.target.retry
-        let progress = RunProgressReporter(options: options, counters: client.counters, inputPath: inputPath)
+        let progress = RunProgressReporter(options: options, counters: client.counters, inputPath: inputPath, configuredReader: config.source.reader)
         client.onRequest = progress.requestAnswered
         let pool = WorkerPool(size: config.target.maxInFlight, timeoutSeconds: config.target.timeoutSeconds)
         defer { pool.shutdown() }

@@ -47,11 +47,13 @@ final class RunProgressReporter: @unchecked Sendable {
     private let lock = NSLock()
     private var rows = RunProgress()
 
-    init(options: RunOptions, counters: RequestCounters, inputPath: String) {
+    init(options: RunOptions, counters: RequestCounters, inputPath: String, configuredReader: String) {
         publish = options.progress
         onRequest = options.onRequest
         self.counters = counters
-        input = options.progress == nil ? nil : InputFilePosition(path: inputPath)
+        // The reader ReaderRegistry.open chose; XLSX reads at explicit offsets (pread).
+        let reader = ReaderRegistry.entry(forPath: inputPath)?.name ?? configuredReader
+        input = options.progress == nil ? nil : InputFilePosition(path: inputPath, sequential: reader != "xlsx")
     }
 
     /// After a batch: its rows are counted.

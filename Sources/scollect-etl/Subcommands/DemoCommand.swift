@@ -11,7 +11,12 @@ struct DemoCommand: ParsableCommand {
         Resets the embedded sandbox (\(TargetResolver.sandboxDatabase)) to its seed, runs \
         Pipelines/nightly-placement.yml against it and checks that every row was counted once. \
         The sample file has deliberate bad rows, so the run itself ends "done with rejects" (1); \
-        the demo exits 0 when the run completed and its counts add up.
+        the demo exits 0 when the run completed and its counts add up. Its reports, report.html \
+        among them, are in reports/nightly-placement/<run id>/.
+
+        Examples:
+          scollect-etl demo
+          scollect-etl demo --verbose      # also one line per API request
         """
     )
 

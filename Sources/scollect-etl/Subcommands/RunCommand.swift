@@ -20,10 +20,11 @@ struct RunCommand: ParsableCommand {
 
         Examples:
           scollect-etl run Pipelines/nightly-placement.yml
-          scollect-etl run Pipelines/nightly-placement.yml --input fixed-rejects.csv
-          scollect-etl run Pipelines/nightly-placement.yml --quiet --summary-json /var/log/scollect/nightly.json
+          scollect-etl run Pipelines/nightly-placement.yml --input fixed.csv
+          scollect-etl run Pipelines/nightly.yml --quiet --summary-json last.json
 
-        Stopped (exit 6 or 7)? Run the same command again: rows already written are skipped.
+        Stopped (exit 6 or 7)? Run the same command again: rows already written are skipped. \
+        The exit codes are listed in scollect-etl --help.
         """
     )
 
@@ -236,7 +237,8 @@ enum TargetResolver {
 
 enum ExitCodeHelp {
     static var table: String {
-        "Exit codes:\n" + ScollectETL.ExitCode.allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
+        "Exit codes (run, plan, demo; validate exits 0 or 2, preview and guess 0, 2 or 4):\n"
+            + ScollectETL.ExitCode.allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
     }
 }
 

@@ -23,14 +23,18 @@ struct RunProgressTests {
         let folder = try makeTemporaryDirectory("position")
         let path = folder + "/input.csv"
         try Data(repeating: 65, count: 100_000).write(to: URL(fileURLWithPath: path))
-        let source = try FileByteSource(path: path)
+        var source: FileByteSource? = try FileByteSource(path: path)
         let position = InputFilePosition(path: path)
         #expect(position.size == 100_000)
         #expect(position.bytesRead == 0)
         var buffer = [UInt8](repeating: 0, count: 30_000)
-        _ = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+        _ = try buffer.withUnsafeMutableBytes { try source!.read(into: $0) }
         #expect(position.bytesRead == 30_000)
-        #expect(InputFilePosition(path: folder + "/not-open.csv").bytesRead == nil)
+        source = nil
+        #expect(position.bytesRead == 100_000, "closed at the end: read through")
+        #expect(InputFilePosition(path: folder + "/input.csv").bytesRead == 100_000, "no longer open: read through")
+        #expect(InputFilePosition(path: folder + "/input.csv", sequential: false).bytesRead == nil, "XLSX: no position")
+        #expect(InputFilePosition(path: folder + "/missing.csv").bytesRead == nil)
     }
 
     final class Entries: AuditSink, @unchecked Sendable {
