@@ -4,7 +4,7 @@ import Foundation
 /// report's CSS classes, no script. Each bar carries a `<title>` (a tooltip in browsers).
 enum SVGChart {
     /// One labelled horizontal bar per item, longest scale at the largest value.
-    static func horizontalBars(_ items: [(label: String, value: Int)], title: String, width: Int = 760) -> String {
+    static func horizontalBars(_ items: [(label: String, value: Int)], title: String, width: Int = 1000) -> String {
         let rowHeight = 24
         let labelWidth = min(300, 24 + 9 * (items.map(\.label.count).max() ?? 0))
         let barSpace = Double(width - labelWidth - 70)
@@ -24,7 +24,7 @@ enum SVGChart {
 
     /// Requests per second over the run, as columns (several seconds each on a long run),
     /// failed requests stacked in red, with the peak and the time axis labelled.
-    static func requestsOverTime(_ seconds: [Int: AuditStatistics.Second], span: Int, title: String, width: Int = 760) -> String {
+    static func requestsOverTime(_ seconds: [Int: AuditStatistics.Second], span: Int, title: String, width: Int = 1000) -> String {
         let height = 220, left = 48, right = 12, top = 12, bottom = 28
         let plotWidth = Double(width - left - right), plotHeight = Double(height - top - bottom)
         let columns = max(1, min(span, 240))
@@ -68,7 +68,7 @@ enum SVGChart {
 
     /// Per endpoint, bars for p50, p90, p99 and the maximum on a logarithmic scale (one slow
     /// request would otherwise flatten the rest).
-    static func latencies(_ rows: [(endpoint: String, p50: Double, p90: Double, p99: Double, max: Double)], title: String, width: Int = 760) -> String {
+    static func latencies(_ rows: [(endpoint: String, p50: Double, p90: Double, p99: Double, max: Double)], title: String, width: Int = 1000) -> String {
         let labelWidth = 130, right = 70, barHeight = 9, groupHeight = 4 * barHeight + 14, top = 26
         let height = top + max(1, rows.count) * groupHeight + 24
         let largest = max(1, rows.map(\.max).max() ?? 1)
