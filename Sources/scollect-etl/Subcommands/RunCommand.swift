@@ -70,7 +70,8 @@ func runPipeline(at path: String, input: String?, level: ProgressDisplay.Level, 
     display.finish()
 
     var reportFiles = ["rejects.csv.gz", "audit.jsonl.gz", "summary.json"]
-    if !dryRun && !summary.reportFolder.isEmpty {
+    // A run held before its first request (a journal it cannot open) has a folder but no audit.
+    if !dryRun && !summary.reportFolder.isEmpty && FileManager.default.fileExists(atPath: summary.reportFolder + "/audit.jsonl.gz") {
         do {
             try HTMLRunReport.write(summary: summary, folder: summary.reportFolder)
             reportFiles.append(HTMLRunReport.fileName)
