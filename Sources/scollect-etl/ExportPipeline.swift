@@ -9,7 +9,7 @@ func runExportPipeline(at path: String, quiet: Bool) throws -> RunSummary {
     let config = try loadPipeline { try ExportPipelineLoader.load(path: path) }
     let resolved = try TargetResolver.resolve(config.target, log: { printError($0) })
     defer { resolved.sandbox?.stop() }
-    let options = commandLineRunOptions(quiet: quiet)
+    let options = commandLineRunOptions(display: ProgressDisplay(level: quiet ? .quiet : .normal))
     let summary = ExportRunner(config: config, target: resolved.target, options: options).run()
     print(summary.table)
     if let reason = summary.abortReason { printError("error: \(reason)") }

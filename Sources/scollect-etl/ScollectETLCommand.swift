@@ -5,6 +5,24 @@ struct ScollectETLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scollect-etl",
         abstract: "Load placement and payment files into the Scollect collection API, export portfolios back to files, with reports.",
+        discussion: """
+        A pipeline file (YAML) says what to read, how to map and clean it, which endpoints to \
+        write and at what pace. A typical night:
+
+          scollect-etl validate Pipelines/nightly.yml   # the file, the input's header
+          scollect-etl plan Pipelines/nightly.yml       # what a run would send
+          scollect-etl run Pipelines/nightly.yml        # progress, summary, reports
+          scollect-etl runs                             # past runs of this target
+          scollect-etl rollback RUN                     # undo a run's dbase changes
+
+        Try it on the embedded sandbox first: scollect-etl demo
+
+        Environment: SCOLLECT_URL (the API's base URL; else the pipeline's target), \
+        SCOLLECT_APIKEY and SCOLLECT_PIN, or SCOLLECT_CREDENTIALS_FILE (a mode-0600 file holding \
+        them), SCOLLECT_JOURNAL (the run journal).
+
+        \(ExitCodeHelp.table)
+        """,
         subcommands: [RunCommand.self, PlanCommand.self, DemoCommand.self, RunsCommand.self, RollbackCommand.self, ValidateCommand.self, PreviewCommand.self, GuessCommand.self, SandboxCommand.self, BenchCommand.self]
     )
 }

@@ -112,6 +112,11 @@ public final class ScollectClient: @unchecked Sendable {
     /// through this one client, and a row's calls to both services stay in one ordered plan.
     /// Set once, before any call.
     public var factorsNetwork: FactorsNetworkClient?
+    /// Requests, 429s and retries so far, for progress displays.
+    public let counters = RequestCounters()
+    /// Told of every request as it is answered (a verbose display); called on the calling
+    /// worker's thread. The entry's body is not masked.
+    public var onRequest: (@Sendable (AuditEntry) -> Void)?
 
     private let tokenLock = NSLock()
     private var token: String?
@@ -235,6 +240,7 @@ public final class ScollectClient: @unchecked Sendable {
             switch classification {
             case let .rateLimited(retryAfter):
                 retryable = true
+                counters.rateLimitedAnswer()
                 limiter.slowDown()
                 if let retryAfter { limiter.pause(for: retryAfter) }
             case let .transportError(_, maySent):
@@ -248,6 +254,7 @@ public final class ScollectClient: @unchecked Sendable {
             if !retryable || attempt >= retryPolicy.maxAttempts {
                 return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
             }
+            counters.retry()
             sleepPrecisely(retryPolicy.delay(beforeAttempt: attempt + 1))
         }
     }
@@ -285,9 +292,12 @@ public final class ScollectClient: @unchecked Sendable {
             classification = .transportError(message: "\(error)", requestMayHaveBeenSent: true)
         }
         let latency = (monotonicSeconds() - startedClock) * 1000
-        audit?.record(AuditEntry(time: started, method: call.method, endpoint: call.endpoint, filenumber: call.filenumber,
-                                 body: call.body, httpStatus: status, outcome: classification.label,
-                                 message: classification.message, latencyMs: latency, attempt: attempt))
+        let entry = AuditEntry(time: started, method: call.method, endpoint: call.endpoint, filenumber: call.filenumber,
+                               body: call.body, httpStatus: status, outcome: classification.label,
+                               message: classification.message, latencyMs: latency, attempt: attempt)
+        audit?.record(entry)
+        counters.requestSent()
+        onRequest?(entry)
         return (classification, json, status)
     }
 }

@@ -32,6 +32,12 @@ public struct RunOptions {
     public var dryRun = false
     /// Load the input even though the journal shows the same file loaded before.
     public var force = false
+    /// Where the run stands, after each batch and each request (a progress display); called
+    /// from worker threads.
+    public var progress: (@Sendable (RunProgress) -> Void)?
+    /// Every request as it is answered (`--verbose`); called from worker threads. The entry's
+    /// body is not masked.
+    public var onRequest: (@Sendable (AuditEntry) -> Void)?
     public var toolVersion = ScollectETLVersion.current
     public init() {}
 }
@@ -202,6 +208,8 @@ public final class PipelineRunner {
         let client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials, limiter: limiter, audit: counter)
         client.retryPolicy = config.target.retry
         client.factorsNetwork = target.factorsNetwork.map { FactorsNetworkClient(target: $0, limiter: RateLimiter(ratePerSecond: config.target.requestsPerSecond), audit: counter, retryPolicy: config.target.retry) }
+        let progress = RunProgressReporter(options: options, counters: client.counters, inputPath: inputPath, configuredReader: config.source.reader)
+        client.onRequest = progress.requestAnswered
         let pool = WorkerPool(size: config.target.maxInFlight, timeoutSeconds: config.target.timeoutSeconds)
         defer { pool.shutdown() }
 
@@ -418,7 +426,9 @@ public final class PipelineRunner {
                 }
             }
             flushReportLines()
-            options.log("rows \(summary.rowsRead): written \(summary.written), unchanged \(summary.unchanged), rejected \(summary.rejected), calls \(counter.total)")
+            progress.rowsCounted(summary)
+            // A progress display shows these counts itself.
+            if options.progress == nil { options.log("rows \(summary.rowsRead): written \(summary.written), unchanged \(summary.unchanged), rejected \(summary.rejected), calls \(counter.total)") }
 
             if let fatal = state.fatal {
                 exitCode = fatal.0

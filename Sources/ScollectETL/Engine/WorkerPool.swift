@@ -15,7 +15,9 @@ final class WorkerPool: @unchecked Sendable {
 
     init(size: Int, timeoutSeconds: Double) {
         for index in 0..<size {
-            let thread = Thread { [unowned self] in
+            // Strong: a pool shut down and released before a thread got to run (a run that
+            // stops at login) must still be there for it; each thread ends at shutdown().
+            let thread = Thread {
                 let http = CurlHTTPClient(timeoutSeconds: timeoutSeconds)
                 self.workLoop(http)
             }

@@ -153,4 +153,6 @@ public struct PipelineConfig {
     public var target: Target
     /// Absolute path of the reports folder; each run writes into a sub-folder of its own.
     public var reportsFolder: String
+    /// `on_failure:` — the command told of a failed run (alerting).
+    public var onFailure: FailureCommand? = nil
 }

@@ -4,7 +4,7 @@ import Yams
 /// Reads a pipeline file. Every mistake is reported with file, line and column; unknown keys
 /// are errors (with a "did you mean"), never ignored.
 public enum PipelineLoader {
-    static let topLevelKeys = ["name", "source", "mapping", "normalize", "options", "protect", "checks", "writers", "target", "reports", "acknowledgement", "operations"]
+    static let topLevelKeys = ["name", "source", "mapping", "normalize", "options", "protect", "checks", "writers", "target", "reports", "acknowledgement", "operations", "on_failure"]
 
     public static func load(path: String) throws -> PipelineConfig {
         try parse(try readText(path: path), file: path)
@@ -198,6 +198,7 @@ public enum PipelineLoader {
             }
             config.readFromPortfolios = readFromPortfolios
         }
+        config.onFailure = try FailureCommand.parse(top["on_failure"], resolve: resolve)
         if let node = top["checks"] { config.checks = try fileChecks(node, mappedFields: mappedFields, normalizations: normalizations) }
         if let node = top["acknowledgement"] {
             let section = try node.section(allowedKeys: ["format", "folder"])

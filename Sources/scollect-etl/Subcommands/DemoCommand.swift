@@ -11,12 +11,19 @@ struct DemoCommand: ParsableCommand {
         Resets the embedded sandbox (\(TargetResolver.sandboxDatabase)) to its seed, runs \
         Pipelines/nightly-placement.yml against it and checks that every row was counted once. \
         The sample file has deliberate bad rows, so the run itself ends "done with rejects" (1); \
-        the demo exits 0 when the run completed and its counts add up.
+        the demo exits 0 when the run completed and its counts add up. Its reports, report.html \
+        among them, are in reports/nightly-placement/<run id>/.
+
+        Examples:
+          scollect-etl demo
+          scollect-etl demo --verbose      # also one line per API request
         """
     )
 
-    @Option(help: "The pipeline to demonstrate.")
+    @Option(help: ArgumentHelp("The pipeline to demonstrate.", valueName: "file"))
     var pipeline = "Pipelines/nightly-placement.yml"
+
+    @OptionGroup var output: OutputOptions
 
     mutating func run() throws {
         guard FileManager.default.fileExists(atPath: pipeline) else {
@@ -32,7 +39,7 @@ struct DemoCommand: ParsableCommand {
         try SandboxDatabase.reset(path: TargetResolver.sandboxDatabase, seedFiles: config.target.sandboxSeedFiles)
         printError("demo: sandbox reset to its seed (\(TargetResolver.sandboxDatabase))")
 
-        let summary = try runPipeline(at: pipeline, input: nil, quiet: false)
+        let summary = try runPipeline(at: pipeline, input: nil, level: output.level)
         let counted = summary.written + summary.unchanged + summary.rejected
         print("")
         print("rows read \(summary.rowsRead) = written \(summary.written) + unchanged \(summary.unchanged) + rejected \(summary.rejected): \(counted == summary.rowsRead ? "every row accounted for" : "MISMATCH")")
@@ -40,6 +47,7 @@ struct DemoCommand: ParsableCommand {
         print("  zcat \(summary.reportFolder)/rejects.csv.gz | less -S   # the bad rows, fixable and re-feedable")
         print("  zcat \(summary.reportFolder)/audit.jsonl.gz | less -S   # every API call, secrets masked")
         print("  cat  \(summary.reportFolder)/summary.json")
+        print("  open \(summary.reportFolder)/\(HTMLRunReport.fileName)      # charts and tables, opens offline")
         guard summary.exitCode == .done || summary.exitCode == .doneWithRejects, counted == summary.rowsRead else {
             throw ExitCode(summary.exitCode == .done || summary.exitCode == .doneWithRejects ? 1 : summary.exitCode.rawValue)
         }

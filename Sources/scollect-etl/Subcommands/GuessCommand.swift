@@ -11,7 +11,10 @@ struct GuessCommand: ParsableCommand {
         Columns are recognised by their header names and by the shape of their values (SSN-like, \
         phone-like, dates, amounts). The draft maps what was recognised, sets the normalisers and \
         writers, and lists the other columns as comments. No API call is made.
-        \(ExitCodeHelp.table)
+
+        Examples:
+          scollect-etl guess SampleData/placement.xlsx -o Pipelines/new.yml
+          scollect-etl guess incoming/acme.csv
         """
     )
 

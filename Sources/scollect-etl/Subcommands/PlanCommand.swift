@@ -11,8 +11,12 @@ struct PlanCommand: ParsableCommand {
         abstract: "Dry run: what a run would send, per endpoint, and how long it takes at the pipeline's pace. No write call is made.",
         discussion: """
         The reads a run makes to compare (getaccount, getphones, getpayments) are made, so the \
-        counts are those of a run started now. The rejects report is written as by a run.
-        \(ExitCodeHelp.table)
+        counts are those of a run started now. The rejects report is written as by a run. Exit codes as for run \
+        (see scollect-etl --help).
+
+        Examples:
+          scollect-etl plan Pipelines/nightly-placement.yml
+          scollect-etl plan Pipelines/bulk-payments.yml --input payments.csv
         """
     )
 
@@ -30,7 +34,7 @@ struct PlanCommand: ParsableCommand {
             printError("error: \(pipeline) is an export pipeline: it only reads from Scollect, there is nothing to plan (run it)")
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
         }
-        let summary = try runPipeline(at: pipeline, input: input, quiet: quiet, dryRun: true)
+        let summary = try runPipeline(at: pipeline, input: input, level: quiet ? .quiet : .normal, dryRun: true)
         throw ExitCode(summary.exitCode.rawValue)
     }
 

@@ -12,7 +12,10 @@ struct PreviewCommand: ParsableCommand {
         Given a data file: its records. Given a pipeline (.yml): each row's mapped and normalised \
         fields, and why it would be rejected, checked as the writers check it before any call. No \
         API call is made.
-        \(ExitCodeHelp.table)
+
+        Examples:
+          scollect-etl preview SampleData/placement.xlsx --rows 5
+          scollect-etl preview Pipelines/nightly-placement.yml --format jsonl
         """
     )
 

@@ -8,25 +8,37 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a pipeline: read, normalise, write what changed to Scollect, and write the reports.",
         discussion: """
-        The target is the pipeline's target.url, or SCOLLECT_URL when set (with SCOLLECT_APIKEY and \
-        SCOLLECT_PIN). A pipeline whose target is "sandbox" runs against the embedded sandbox when \
-        SCOLLECT_URL is not set.
+        The target is the pipeline's target.url, or SCOLLECT_URL when set (credentials from \
+        SCOLLECT_APIKEY and SCOLLECT_PIN, or SCOLLECT_CREDENTIALS_FILE). A pipeline whose target is \
+        "sandbox" runs against the embedded sandbox when SCOLLECT_URL is not set.
+
+        While it runs, a status line on stderr shows rows written/unchanged/rejected, requests/s, \
+        429s, retries and an ETA (on a terminal; elsewhere a progress line every 10 s at most). At \
+        the end it prints a summary table and writes rejects.csv.gz, audit.jsonl.gz, summary.json \
+        and report.html (open it in a browser, offline) into <reports folder>/<run id>/. The \
+        pipeline's on_failure: command, if any, is run for the exit codes it lists.
 
         source.file may be a dated name (placements_{yyyyMMdd}.csv, filled with today's date or \
         --date) or a glob (inbox/*.csv): each matching file is loaded in turn, in name order. A \
         file the journal shows loaded before is refused (exit 4) unless --force.
-        \(ExitCodeHelp.table)
+
+        Examples:
+          scollect-etl run Pipelines/nightly-placement.yml
+          scollect-etl run Pipelines/nightly-placement.yml --input fixed.csv
+          scollect-etl run Pipelines/nightly.yml --quiet --summary-json last.json
+
+        Stopped (exit 6 or 7)? Run the same command again: rows already written are skipped. \
+        The exit codes are listed in scollect-etl --help.
         """
     )
 
     @Argument(help: "The pipeline file (YAML).")
     var pipeline: String
 
-    @Option(help: "Read this file instead of the pipeline's source file (e.g. a fixed rejects report).")
+    @Option(help: ArgumentHelp("Read this file instead of the pipeline's source file (e.g. a fixed rejects report).", valueName: "file"))
     var input: String?
 
-    @Flag(name: .shortAndLong, help: "Print only the end-of-run summary.")
-    var quiet = false
+    @OptionGroup var output: OutputOptions
 
     @Option(help: ArgumentHelp("Also write the end-of-run summary as JSON to this file, for monitoring.", valueName: "file"))
     var summaryJson: String?
@@ -38,20 +50,23 @@ struct RunCommand: ParsableCommand {
     var date: String?
 
     mutating func run() throws {
-        let summary = try runPipeline(at: pipeline, input: input, quiet: quiet, force: force, date: try parsedDate(date))
-        if let summaryJson {
-            _ = FileManager.default.createFile(atPath: summaryJson, contents: Data((summary.json.serialized + "\n").utf8),
-                                               attributes: [.posixPermissions: 0o600])
-        }
+        let summary = try runPipeline(at: pipeline, input: input, level: output.level, summaryJSONFile: summaryJson,
+                                      force: force, date: try parsedDate(date))
         throw ExitCode(summary.exitCode.rawValue)
     }
 }
 
-/// Shared by `run` and `demo`: load the pipeline, resolve the target (starting the embedded
-/// sandbox if that is the target), run, print the summary.
-func runPipeline(at path: String, input: String?, quiet: Bool, dryRun: Bool = false, force: Bool = false, date: Date = Date()) throws -> RunSummary {
+/// Shared by `run`, `plan` and `demo`: load the pipeline, resolve the target (starting the
+/// embedded sandbox if that is the target), run with a progress display, write the HTML report,
+/// print the summary, tell the on_failure command.
+func runPipeline(at path: String, input: String?, level: ProgressDisplay.Level, dryRun: Bool = false,
+                 summaryJSONFile: String? = nil, force: Bool = false, date: Date = Date()) throws -> RunSummary {
     // An export pipeline (source: { scollect: … }) reads from Scollect into a file.
-    if ExportPipelineLoader.isExportPipeline(path: path) { return try runExportPipeline(at: path, quiet: quiet) }
+    if ExportPipelineLoader.isExportPipeline(path: path) {
+        let summary = try runExportPipeline(at: path, quiet: level == .quiet)
+        writeSummaryJSON(summary, to: summaryJSONFile)
+        return summary
+    }
     var config = try loadPipeline { try PipelineLoader.load(path: path) }
     // A dated or globbed source names the night's files; each is a run of its own.
     var inputs = [config.source.path]
@@ -62,25 +77,59 @@ func runPipeline(at path: String, input: String?, quiet: Bool, dryRun: Bool = fa
             throw ExitCode(ScollectETL.ExitCode.inputHeld.rawValue)
         }
     }
-    let resolved = try TargetResolver.resolve(config.target, log: { printError($0) })
+    let display = ProgressDisplay(level: level)
+    let resolved = try TargetResolver.resolve(config.target, log: { display.log($0) })
     defer { resolved.sandbox?.stop() }
 
-    var options = commandLineRunOptions(quiet: quiet)
+    var options = commandLineRunOptions(display: display)
     options.inputOverride = input
     options.dryRun = dryRun
     options.force = force
+    options.progress = { display.update($0) }
+    if level == .verbose { options.onRequest = { display.request($0) } }
     var summaries: [RunSummary] = []
     for file in inputs {
         config.source.path = file
-        let summary = PipelineRunner(config: config, target: resolved.target, options: options).run()
-        print(dryRun ? PlanCommand.table(summary, config: config) : summary.table)
-        if let reason = summary.abortReason { printError("error: \(reason)") }
-        summaries.append(summary)
+        summaries.append(runOne(config, target: resolved.target, options: options, display: display, level: level,
+                                dryRun: dryRun, summaryJSONFile: summaryJSONFile))
         if Interruption.requested { break }
     }
     // The night's exit code: the first failure, else "with rejects" if any file had some.
-    return summaries.first { ![.done, .doneWithRejects].contains($0.exitCode) }
+    let night = summaries.first { ![.done, .doneWithRejects].contains($0.exitCode) }
         ?? summaries.first { $0.exitCode == .doneWithRejects } ?? summaries[0]
+    if summaries.count > 1 { writeSummaryJSON(night, to: summaryJSONFile) }
+    return night
+}
+
+/// One input file: run, HTML report, summary table, on_failure.
+func runOne(_ config: PipelineConfig, target: RunTarget, options: RunOptions, display: ProgressDisplay, level: ProgressDisplay.Level,
+            dryRun: Bool, summaryJSONFile: String?) -> RunSummary {
+    let summary = PipelineRunner(config: config, target: target, options: options).run()
+    display.finish()
+
+    var reportFiles = ["rejects.csv.gz", "audit.jsonl.gz", "summary.json"]
+    // A run held before its first request (a journal it cannot open) has a folder but no audit.
+    if !dryRun && !summary.reportFolder.isEmpty && FileManager.default.fileExists(atPath: summary.reportFolder + "/audit.jsonl.gz") {
+        do {
+            try HTMLRunReport.write(summary: summary, folder: summary.reportFolder)
+            reportFiles.append(HTMLRunReport.fileName)
+        } catch {
+            display.log("error: the HTML report could not be written: \(error)")
+        }
+    }
+    if dryRun {
+        print(PlanCommand.table(summary, config: config))
+    } else if level == .quiet {
+        print(RunSummaryTable.oneLine(summary))
+    } else {
+        print(RunSummaryTable.render(summary, progress: display.latest, reportFiles: reportFiles))
+    }
+    if let reason = summary.abortReason { printError("error: \(reason)") }
+    writeSummaryJSON(summary, to: summaryJSONFile)
+    if !dryRun, let onFailure = config.onFailure, onFailure.applies(to: summary.exitCode) {
+        tellFailureCommand(onFailure, summary: summary, summaryJSONFile: summaryJSONFile, log: { display.log($0) })
+    }
+    return summary
 }
 
 /// `--date yyyy-mm-dd`, at noon local time (a dated name never slips a day at a DST change).
@@ -96,6 +145,30 @@ func parsedDate(_ text: String?) throws -> Date {
     return date
 }
 
+func writeSummaryJSON(_ summary: RunSummary, to path: String?) {
+    guard let path else { return }
+    _ = FileManager.default.createFile(atPath: path, contents: Data((summary.json.serialized + "\n").utf8),
+                                       attributes: [.posixPermissions: 0o600])
+}
+
+/// Runs the pipeline's on_failure command with the summary. A run stopped before its reports
+/// folder existed (a held input) has no summary.json there: a temporary copy is handed over.
+func tellFailureCommand(_ command: FailureCommand, summary: RunSummary, summaryJSONFile: String?, log: (String) -> Void) {
+    var summaryFile = summary.reportFolder.isEmpty ? "" : summary.reportFolder + "/summary.json"
+    var temporary: String?
+    if summaryFile.isEmpty || !FileManager.default.fileExists(atPath: summaryFile) {
+        if let summaryJSONFile {
+            summaryFile = summaryJSONFile
+        } else {
+            temporary = NSTemporaryDirectory() + "scollect-summary-\(UUID().uuidString.prefix(8)).json"
+            writeSummaryJSON(summary, to: temporary)
+            summaryFile = temporary!
+        }
+    }
+    defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
+    command.run(summaryJSON: summary.json.serialized, runId: summary.runId, exitCode: summary.exitCode, summaryFile: summaryFile, log: log)
+}
+
 /// A pipeline file, loaded; a mistake in it is printed and exits 2.
 func loadPipeline<Config>(_ load: () throws -> Config) throws -> Config {
     do {
@@ -106,11 +179,11 @@ func loadPipeline<Config>(_ load: () throws -> Config) throws -> Config {
     }
 }
 
-/// What every run from the command line shares: progress on stderr unless quiet, and
-/// Ctrl-C / SIGTERM taken as "stop after the calls in flight".
-func commandLineRunOptions(quiet: Bool) -> RunOptions {
+/// What every run from the command line shares: notices through the display (errors only
+/// when quiet), and Ctrl-C / SIGTERM taken as "stop after the calls in flight".
+func commandLineRunOptions(display: ProgressDisplay) -> RunOptions {
     var options = RunOptions()
-    options.log = { if !quiet { printError($0) } }
+    options.log = { display.log($0) }
     options.isInterrupted = { Interruption.requested }
     Interruption.install()
     return options
@@ -238,7 +311,8 @@ enum TargetResolver {
 
 enum ExitCodeHelp {
     static var table: String {
-        "Exit codes:\n" + ScollectETL.ExitCode.allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
+        "Exit codes (run, plan, demo; validate exits 0 or 2, preview and guess 0, 2 or 4):\n"
+            + ScollectETL.ExitCode.allCases.map { "  \($0.rawValue)  \($0.meaning)" }.joined(separator: "\n")
     }
 }
 

@@ -10,8 +10,12 @@ struct RunsCommand: ParsableCommand {
         abstract: "List past runs from the target's run journal (id, pipeline, input, counts, exit code).",
         discussion: """
         The journal is SCOLLECT_JOURNAL, else the one of SCOLLECT_URL's server, else the \
-        embedded sandbox's (.scollect/sandbox.sqlite).
-        \(ExitCodeHelp.table)
+        embedded sandbox's (.scollect/sandbox.sqlite). The exit column uses \
+        the codes listed in scollect-etl --help.
+
+        Examples:
+          scollect-etl runs
+          scollect-etl runs --limit 50 --journal /srv/scollect/journal.sqlite
         """
     )
 

@@ -10,6 +10,11 @@ struct SandboxCommand: ParsableCommand {
         discussion: """
             A local server speaking the documented Scollect API, its state in a SQLite file. A new \
             database holds the document's example accounts plus the seed files.
+
+            Examples:
+              scollect-etl sandbox --port 8000 --db /tmp/sandbox.sqlite
+              scollect-etl sandbox --rate-limit 50     # 429 above 50 requests/s
+              scollect-etl sandbox reset
             """,
         subcommands: [Serve.self, Reset.self, Seed.self],
         defaultSubcommand: Serve.self

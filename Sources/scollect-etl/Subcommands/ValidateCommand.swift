@@ -13,7 +13,10 @@ struct ValidateCommand: ParsableCommand {
         mapped, writer option the endpoint does not take, and mapped column missing from the \
         input's header (with the closest header), each with its file, line and column. Exits 0 \
         when there is nothing to fix, 2 otherwise.
-        \(ExitCodeHelp.table)
+
+        Examples:
+          scollect-etl validate Pipelines/nightly-placement.yml
+          scollect-etl validate Pipelines/nightly-placement.yml --input today.csv
         """
     )
 

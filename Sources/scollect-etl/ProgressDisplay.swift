@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import ScollectETL
+
+/// `--quiet` / `--verbose`, shared by `run` and `demo`.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Print only errors and one summary line at the end (for cron).")
+    var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Also print a line per API request (method, endpoint, file number, status, latency).")
+    var verbose = false
+
+    func validate() throws {
+        if quiet && verbose { throw ValidationError("--quiet and --verbose cannot be used together") }
+    }
+
+    var level: ProgressDisplay.Level { quiet ? .quiet : verbose ? .verbose : .normal }
+}
+
+/// What a run shows on stderr while it goes. On a terminal: one status line redrawn in place
+/// (rows, requests/s, 429s, retries, ETA), with log lines printed above it. Elsewhere (cron, a
+/// pipe): a plain progress line after a batch, at most one every 10 seconds.
+final class ProgressDisplay: @unchecked Sendable {
+    enum Level { case quiet, normal, verbose }
+
+    let level: Level
+    private let isTerminal: Bool
+    private let plainLineInterval: Double
+    private let write: (String) -> Void
+    private let lock = NSLock()
+    private let started = Date()
+    private var statusLine = ""
+    private var lastDrawn = Date.distantPast
+    private var lastPlainLine: Date
+    private var lastBatchShown = 0
+    private var latestProgress: RunProgress?
+
+    init(level: Level, isTerminal: Bool = isatty(2) != 0, plainLineInterval: Double = 10,
+         write: @escaping (String) -> Void = { text in FileHandle.standardError.write(Data(text.utf8)) }) {
+        self.level = level
+        self.isTerminal = isTerminal
+        self.plainLineInterval = plainLineInterval
+        self.write = write
+        lastPlainLine = Date()
+    }
+
+    /// A notice or an error from the run. Quiet keeps only errors.
+    func log(_ message: String) {
+        if level == .quiet && !message.hasPrefix("error") { return }
+        lock.lock()
+        defer { lock.unlock() }
+        printAboveStatus(message)
+    }
+
+    /// `--verbose`: one line per request; no body (bodies can hold card data), messages masked.
+    func request(_ entry: AuditEntry) {
+        guard level == .verbose else { return }
+        var line = "  \(entry.method) \(entry.endpoint)"
+        if let filenumber = entry.filenumber { line += " \(filenumber)" }
+        line += " → \(entry.httpStatus.map(String.init) ?? "no answer") \(entry.outcome) \(String(format: "%.1f", entry.latencyMs)) ms"
+        if entry.attempt > 1 { line += " (attempt \(entry.attempt))" }
+        if let message = entry.message { line += ": " + Masking.maskSSNs(in: message) }
+        lock.lock()
+        defer { lock.unlock() }
+        printAboveStatus(line)
+    }
+
+    /// The last progress published: the end table takes its 429s and retries from it.
+    var latest: RunProgress? { lock.lock(); defer { lock.unlock() }; return latestProgress }
+
+    func update(_ progress: RunProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        latestProgress = progress
+        guard level != .quiet else { return }
+        let now = Date()
+        if isTerminal {
+            // Redrawing faster than the eye reads only costs the workers time.
+            guard now.timeIntervalSince(lastDrawn) >= 0.2 else { return }
+            lastDrawn = now
+            statusLine = ProgressDisplay.describe(progress, width: ProgressDisplay.terminalWidth())
+            write("\r\u{1B}[2K" + statusLine)
+        } else if progress.batchesDone > lastBatchShown, now.timeIntervalSince(lastPlainLine) >= plainLineInterval {
+            lastBatchShown = progress.batchesDone
+            lastPlainLine = now
+            write("progress: " + ProgressDisplay.describe(progress, width: .max) + "\n")
+        }
+    }
+
+    /// The run is over: the status line is cleared so the summary starts on a clean line.
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if isTerminal && !statusLine.isEmpty { write("\r\u{1B}[2K") }
+        statusLine = ""
+    }
+
+    private func printAboveStatus(_ message: String) {
+        if isTerminal && !statusLine.isEmpty {
+            write("\r\u{1B}[2K" + message + "\n" + statusLine)
+        } else {
+            write(message + "\n")
+        }
+    }
+
+    /// `rows 1200 (written 800, unchanged 300, rejected 100) | 412 req, 205/s | 429s 3, retries 5 | 45% read, ETA 1:20 | 0:41`
+    static func describe(_ progress: RunProgress, width: Int) -> String {
+        var parts = [
+            "rows \(progress.rowsRead) (written \(progress.written), unchanged \(progress.unchanged), rejected \(progress.rejected))",
+            "\(progress.requests) req, \(String(format: "%.0f", progress.requestsPerSecond))/s",
+            "429s \(progress.rateLimited), retries \(progress.retries)",
+        ]
+        if let fraction = progress.fractionRead {
+            if fraction >= 1 {
+                parts.append("input read, finishing")
+            } else {
+                parts.append("\(Int((fraction * 100).rounded(.down)))% read" + (progress.estimatedSecondsLeft.map { ", ETA " + clock($0) } ?? ""))
+            }
+        }
+        parts.append(clock(progress.elapsedSeconds))
+        let line = parts.joined(separator: " | ")
+        return line.count <= width ? line : String(line.prefix(max(0, width - 1))) + "…"
+    }
+
+    /// `m:ss`, or `h:mm:ss` from an hour.
+    static func clock(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        return whole >= 3600 ? String(format: "%d:%02d:%02d", whole / 3600, whole / 60 % 60, whole % 60)
+            : String(format: "%d:%02d", whole / 60, whole % 60)
+    }
+
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        guard ioctl(2, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 120 }
+        return Int(size.ws_col) - 1
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+@testable import ScollectETL
+import ScollectTestSupport
+import Testing
+
+struct FailureCommandTests {
+    func pipeline(onFailure: String) -> String {
+        PipelineLoaderTests.valid + "\n" + onFailure
+    }
+
+    /// A notifier that writes what it was given (arguments, environment, stdin) into a file.
+    func recordingScript(in folder: String, exitStatus: Int = 0) throws -> String {
+        let path = folder + "/notify.sh"
+        try """
+        #!/bin/sh
+        out="$(dirname "$0")/received.txt"
+        echo "args=$*" > "$out"
+        echo "run=$SCOLLECT_RUN_ID exit=$SCOLLECT_EXIT_CODE file=$SCOLLECT_SUMMARY_FILE" >> "$out"
+        echo "apikey=${SCOLLECT_APIKEY:-unset}" >> "$out"
+        cat >> "$out"
+        exit \(exitStatus)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        return path
+    }
+
+    @Test func sectionIsParsedWithDefaultsAndProgramPathsRelativeToThePipeline() throws {
+        let config = try PipelineLoader.parse(pipeline(onFailure: """
+        on_failure:
+          command: [bin/notify, --channel, ops]
+        """), file: "/srv/p/nightly.yml")
+        #expect(config.onFailure == FailureCommand(arguments: ["/srv/p/bin/notify", "--channel", "ops"], exitCodes: [3, 4, 5, 6], timeoutSeconds: 60))
+        let custom = try PipelineLoader.parse(pipeline(onFailure: """
+        on_failure: { command: [notify], when: [1, 7], timeout_seconds: 5 }
+        """), file: "/srv/p/nightly.yml")
+        #expect(custom.onFailure == FailureCommand(arguments: ["notify"], exitCodes: [1, 7], timeoutSeconds: 5))
+        #expect(try PipelineLoader.parse(PipelineLoaderTests.valid, file: "/srv/p/nightly.yml").onFailure == nil)
+    }
+
+    @Test func aShellStringOrAnUnknownExitCodeIsRefused() {
+        #expect { try PipelineLoader.parse(pipeline(onFailure: "on_failure: { command: \"notify --channel ops\" }"), file: "/p.yml") } throws: {
+            "\($0)".contains("on_failure.command is a list") && "\($0)".contains("p.yml:20:")
+        }
+        #expect { try PipelineLoader.parse(pipeline(onFailure: "on_failure: { command: [notify], when: [9] }"), file: "/p.yml") } throws: {
+            "\($0)".contains("between 1 and 7")
+        }
+        #expect { try PipelineLoader.parse(pipeline(onFailure: "on_failure: { command: [notify], wehn: [3] }"), file: "/p.yml") } throws: {
+            "\($0)".contains("did you mean \"when\"")
+        }
+    }
+
+    @Test func theCommandGetsTheSummaryOnStdinAndTheRunInItsEnvironment() throws {
+        let folder = try makeTemporaryDirectory("on-failure")
+        let command = FailureCommand(arguments: [try recordingScript(in: folder), "--channel", "ops"])
+        var logged: [String] = []
+        let outcome = command.run(summaryJSON: "{\"exit_code\":6}", runId: "20261123T000000Z-00000001", exitCode: .apiUnavailable,
+                                  summaryFile: folder + "/summary.json", environment: ["PATH": "/usr/bin:/bin", "SCOLLECT_APIKEY": "secret-key"],
+                                  log: { logged.append($0) })
+        #expect(outcome == .exited(0))
+        let received = try String(contentsOfFile: folder + "/received.txt", encoding: .utf8)
+        #expect(received == """
+        args=--channel ops
+        run=20261123T000000Z-00000001 exit=6 file=\(folder)/summary.json
+        apikey=unset
+        {"exit_code":6}
+
+        """)
+        #expect(logged.count == 1 && !logged[0].hasPrefix("error"))
+    }
+
+    @Test func itsFailureIsLoggedAndItsTimeoutEnforced() throws {
+        let folder = try makeTemporaryDirectory("on-failure")
+        var logged: [String] = []
+        let failing = FailureCommand(arguments: [try recordingScript(in: folder, exitStatus: 3)])
+        #expect(failing.run(summaryJSON: "{}", runId: "r", exitCode: .rejectLimit, summaryFile: "", log: { logged.append($0) }) == .exited(3))
+        #expect(logged.last?.hasPrefix("error: on_failure:") == true && logged.last?.contains("stays 5") == true)
+
+        let started = Date()
+        let slow = FailureCommand(arguments: ["/bin/sh", "-c", "sleep 30"], timeoutSeconds: 1)
+        #expect(slow.run(summaryJSON: "{}", runId: "r", exitCode: .apiUnavailable, summaryFile: "", log: { logged.append($0) }) == .timedOut)
+        #expect(Date().timeIntervalSince(started) < 10)
+
+        let missing = FailureCommand(arguments: ["no-such-notifier-\(UUID().uuidString.prefix(6))"])
+        guard case .couldNotStart = missing.run(summaryJSON: "{}", runId: "r", exitCode: .apiUnavailable, summaryFile: "", log: { logged.append($0) }) else {
+            Issue.record("a missing program is reported, not thrown")
+            return
+        }
+    }
+}
