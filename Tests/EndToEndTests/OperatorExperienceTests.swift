@@ -35,7 +35,7 @@ extension CommandLineTests {
         #expect(quiet.stdout.contains("rejected") && quiet.stdout.contains("exit 1 (done with rejects)"))
         #expect(!quiet.stderr.contains("EMBEDDED SANDBOX") && !quiet.stderr.contains("reports:"), "quiet: errors only")
 
-        let verbose = try run(["run", pipeline, "--verbose"], environment: [:], in: folder)
+        let verbose = try run(["run", pipeline, "--verbose", "--force"], environment: [:], in: folder)
         #expect(verbose.status == 1)
         let calls = try #require(try summary(in: folder)["calls_by_endpoint"] as? [String: Int])
         // `  GET getaccount R1001 → 200 success 1.2 ms`: one line per request, by endpoint.
