@@ -60,7 +60,9 @@ public enum SandboxGenerator {
                 last = filenumber
                 let firstName = firstNames[Int(rng.next() % 10)], lastName = lastNames[Int(rng.next() % 10)]
                 let (city, state) = cities[Int(rng.next() % 5)]
-                let ssnArea = Int(rng.next() % 900)
+                // An SSN that could be issued: area 001–899 but 666, serial 0001–9999.
+                var ssnArea = Int(rng.next() % 899) + 1
+                if ssnArea == 666 { ssnArea = 667 }
                 let birth = Date(timeIntervalSince1970: -631_152_000 + Double(rng.next() % 15_000) * day) // 1950 on
                 let balance = Int(rng.next() % 500_000)
                 set("id", .null)
@@ -70,7 +72,7 @@ public enum SandboxGenerator {
                 set("firstname", firstName.databaseValue)
                 set("lastname", lastName.databaseValue)
                 set("fullname", "\(firstName) \(lastName)".databaseValue)
-                set("socialsecuritynumber", String(format: "%03d-%02d-%04d", ssnArea, Int(rng.next() % 99) + 1, Int(rng.next() % 10_000)).databaseValue)
+                set("socialsecuritynumber", String(format: "%03d-%02d-%04d", ssnArea, Int(rng.next() % 99) + 1, Int(rng.next() % 9_999) + 1).databaseValue)
                 set("birthdate", DateStyles.monthDayYear(birth, utc: true).databaseValue)
                 set("address", "\(Int(rng.next() % 9_999) + 1) MAIN ST".databaseValue)
                 set("city", city.databaseValue)

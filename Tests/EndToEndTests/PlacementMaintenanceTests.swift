@@ -292,6 +292,16 @@ struct PlacementMaintenanceTests {
         }
     }
 
+    /// The benchmark's own check, small: writes equal the values changed in the file, reading
+    /// each account or the portfolio listing; a second run writes nothing.
+    @Test func benchCallsWritesExactlyTheChangedValuesBothWaysOfReading() throws {
+        let outcome = try CommandLineTests().run(["bench", "calls", "--rows", "300"], environment: [:], in: try makeTemporaryDirectory())
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("writes equal the changes in the file: per account yes, listing yes; second run writes 0"), "\(outcome.stdout)")
+        let listingLine = try #require(outcome.stdout.split(separator: "\n").first { $0.hasPrefix("read-compare-write, listing") })
+        #expect(listingLine.split(separator: " ", omittingEmptySubsequences: true)[2] == "1", "one listing call reads every account: \(listingLine)")
+    }
+
     // MARK: operating the nightly job
 
     @Test func datedInputIsFoundLoadedArchivedAndRefusedTheNextTime() throws {

@@ -138,7 +138,7 @@ struct BenchCallsCommand: ParsableCommand {
     static func changedValue(of field: String, _ value: String, _ rng: inout SplitMix64) -> String {
         let n = Int(rng.next() % 9_000) + 1_000
         switch field {
-        case "socialsecuritynumber": return String(format: "%03d-%02d-%04d", 100 + n % 600, 10 + n % 80, n)
+        case "socialsecuritynumber": return String(format: "%03d-%02d-%04d", 100 + n % 600 == 666 ? 667 : 100 + n % 600, 10 + n % 80, n)
         case "birthdate": return String(format: "19%02d-%02d-%02d", 40 + n % 50, 1 + n % 12, 1 + n % 28)
         case "state": return value == "OK" ? "KS" : "OK"
         case "zip": return String(format: "%05d", n * 7 % 100_000)
