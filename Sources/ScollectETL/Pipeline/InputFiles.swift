@@ -32,4 +32,12 @@ public enum InputFiles {
             .filter { var isDirectory: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue }
             .sorted()
     }
+
+    /// The file a check of the pipeline should look at: today's match, else the newest file the
+    /// pattern could name on any date (`validate` and `preview` on a dated source).
+    public static func newest(_ pattern: String, date: Date = Date()) -> String? {
+        if let today = resolve(pattern, date: date).last { return today }
+        let anyDate = pattern.replacingOccurrences(of: #"\{[^}]*\}"#, with: "*", options: .regularExpression)
+        return resolve(anyDate, date: date).last
+    }
 }

@@ -45,7 +45,9 @@ struct PreviewCommand: ParsableCommand {
             if isPipeline {
                 config = try PipelineLoader.load(path: file)
                 var pipelineSource = config!.source
-                if let input { pipelineSource.path = input }
+                if let input { pipelineSource.path = input } else if InputFiles.isPattern(pipelineSource.path), let newest = InputFiles.newest(pipelineSource.path) {
+                    pipelineSource.path = newest
+                }
                 source = pipelineSource
             } else {
                 source = try fileOptions.source(for: file)

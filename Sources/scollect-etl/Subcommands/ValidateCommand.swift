@@ -42,7 +42,7 @@ struct ValidateCommand: ParsableCommand {
         var lines = problems.map(\.description)
         if let config {
             var source = config.source
-            if let input { source.path = input }
+            if let input { source.path = input } else if InputFiles.isPattern(source.path), let newest = InputFiles.newest(source.path) { source.path = newest }
             do {
                 let reader = try ReaderRegistry.open(source)
                 lines += RowMapper.missingColumns(config: config, header: reader.header, inputFile: source.path).map(\.description)

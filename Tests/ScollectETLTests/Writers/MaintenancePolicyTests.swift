@@ -105,6 +105,9 @@ struct MaintenancePolicyTests {
         #expect(InputFiles.resolve(folder + "/p_{yyyyMMdd}.csv", date: date) == [folder + "/p_20261122.csv"])
         #expect(InputFiles.resolve(folder + "/p_*.csv").map { URL(fileURLWithPath: $0).lastPathComponent } == ["p_20261121.csv", "p_20261122.csv", "p_20261123.csv"])
         #expect(InputFiles.resolve(folder + "/none_*.csv").isEmpty)
+        // validate/preview on a night with no file yet look at the newest one.
+        #expect(InputFiles.newest(folder + "/p_{yyyyMMdd}.csv", date: date.addingTimeInterval(3 * 86_400)) == folder + "/p_20261123.csv")
+        #expect(InputFiles.newest(folder + "/p_{yyyyMMdd}.csv", date: date) == folder + "/p_20261122.csv")
     }
 
     @Test func acknowledgementDescribesChangesByEndpoint() {
