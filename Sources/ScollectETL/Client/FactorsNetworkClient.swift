@@ -72,20 +72,7 @@ public final class FactorsNetworkClient: @unchecked Sendable {
             if case .authRejected = classification {
                 throw ClientError.credentialsRefused("the Factors Network refused the credentials (HTTP 401): check FACTORS_NETWORK_USER and FACTORS_NETWORK_PASSWORD")
             }
-            let retryable: Bool
-            switch classification {
-            case let .rateLimited(retryAfter):
-                retryable = true
-                limiter.slowDown()
-                if let retryAfter { limiter.pause(for: retryAfter) }
-            case let .transportError(_, maySent):
-                retryable = call.idempotent || !maySent
-            case let .httpError(status, _) where status >= 500:
-                retryable = call.idempotent
-            default:
-                retryable = false
-            }
-            if case .rateLimited = classification {} else if status != nil { limiter.speedUp() }
+            let retryable = ScollectClient.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter)
             if !retryable || attempt >= retryPolicy.maxAttempts {
                 return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
             }

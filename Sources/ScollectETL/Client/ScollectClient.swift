@@ -236,27 +236,36 @@ public final class ScollectClient: @unchecked Sendable {
         while true {
             attempt += 1
             let (classification, json, status) = sendOnce(call, using: http, authenticated: authenticated, attempt: attempt)
-            let retryable: Bool
-            switch classification {
-            case let .rateLimited(retryAfter):
-                retryable = true
-                counters.rateLimitedAnswer()
-                limiter.slowDown()
-                if let retryAfter { limiter.pause(for: retryAfter) }
-            case let .transportError(_, maySent):
-                retryable = call.idempotent || !maySent
-            case let .httpError(status, _) where status >= 500:
-                retryable = call.idempotent
-            default:
-                retryable = false
-            }
-            if case .rateLimited = classification {} else if status != nil { limiter.speedUp() }
+            if case .rateLimited = classification { counters.rateLimitedAnswer() }
+            let retryable = ScollectClient.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter)
             if !retryable || attempt >= retryPolicy.maxAttempts {
                 return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
             }
             counters.retry()
             sleepPrecisely(retryPolicy.delay(beforeAttempt: attempt + 1))
         }
+    }
+
+    /// How the pacing reacts to an answer, and whether the call may go again: a 429 slows the
+    /// limiter (and waits out Retry-After) and is retried; a lost answer or a 5xx only for a call
+    /// safe to repeat; any other answer lets the limiter speed back up. Shared with the Factors
+    /// Network client.
+    static func paceAndDecideRetry(_ classification: ResponseClass, status: Int?, call: APICall, limiter: RateLimiter) -> Bool {
+        let retryable: Bool
+        switch classification {
+        case let .rateLimited(retryAfter):
+            retryable = true
+            limiter.slowDown()
+            if let retryAfter { limiter.pause(for: retryAfter) }
+        case let .transportError(_, maySent):
+            retryable = call.idempotent || !maySent
+        case let .httpError(status, _) where status >= 500:
+            retryable = call.idempotent
+        default:
+            retryable = false
+        }
+        if case .rateLimited = classification {} else if status != nil { limiter.speedUp() }
+        return retryable
     }
 
     private func sendOnce(_ call: APICall, using http: CurlHTTPClient, authenticated: Bool, attempt: Int) -> (ResponseClass, JSONValue?, Int?) {

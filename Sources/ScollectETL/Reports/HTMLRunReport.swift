@@ -84,14 +84,18 @@ public enum HTMLRunReport {
             html += "<div class=\"card \(tone)\"><div class=\"number\">\(HTML.escape(value))</div><div class=\"what\">\(HTML.escape(label))</div></div>"
         }
         html += "</div>"
-        if !summary.callsByEndpoint.isEmpty {
-            html += "<table class=\"data narrow\"><thead><tr><th>Endpoint</th><th class=\"n\">Requests</th></tr></thead><tbody>"
-            for (endpoint, count) in summary.callsByEndpoint.sorted(by: { $0.key < $1.key }) {
-                html += "<tr><td>\(HTML.escape(endpoint))</td><td class=\"n\">\(count)</td></tr>"
-            }
-            html += "</tbody></table>"
-        }
+        html += countTable(summary.callsByEndpoint, heading: "Endpoint", countHeading: "Requests")
         return html + "</section>\n"
+    }
+
+    /// A two-column table of counts by name, sorted by name; nothing when there are none.
+    private static func countTable(_ counts: [String: Int], heading: String, countHeading: String) -> String {
+        guard !counts.isEmpty else { return "" }
+        var html = "<table class=\"data narrow\"><thead><tr><th>\(HTML.escape(heading))</th><th class=\"n\">\(HTML.escape(countHeading))</th></tr></thead><tbody>"
+        for (name, count) in counts.sorted(by: { $0.key < $1.key }) {
+            html += "<tr><td>\(HTML.escape(name))</td><td class=\"n\">\(count)</td></tr>"
+        }
+        return html + "</tbody></table>"
     }
 
     private static func rejects(_ summary: RunSummary) -> String {
@@ -100,13 +104,8 @@ public enum HTMLRunReport {
         let items = summary.rejectsByReason.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { (label: $0.key.rawValue, value: $0.value) }
         html += SVGChart.horizontalBars(items, title: "Rejected rows by reason")
         html += "<p class=\"note\">Every rejected row is in rejects.csv.gz with its reason, message and original columns: fix it and feed it back with <code>run --input</code>.</p>"
-        if !summary.warningsByReason.isEmpty {
-            html += "<table class=\"data narrow\"><thead><tr><th>Warning (row went on)</th><th class=\"n\">Rows</th></tr></thead><tbody>"
-            for (reason, count) in summary.warningsByReason.sorted(by: { $0.key < $1.key }) {
-                html += "<tr><td>\(HTML.escape(reason.rawValue))</td><td class=\"n\">\(count)</td></tr>"
-            }
-            html += "</tbody></table>"
-        }
+        html += countTable(Dictionary(uniqueKeysWithValues: summary.warningsByReason.map { ($0.key.rawValue, $0.value) }),
+                           heading: "Warning (row went on)", countHeading: "Rows")
         return html + "</section>\n"
     }
 

@@ -27,25 +27,9 @@ public struct UpdateDbaseWriter: APIWriter {
     public init(options: ConfigSection, context: WriterContext, otherWriterFields: Set<String>) throws {
         normalizers = context.normalizers
         protection = context.protection
-        if let list = options["fields"] {
-            var chosen: [String] = []
-            for (index, item) in try list.list().enumerated() {
-                let field = try item.string()
-                let here = ConfigNode(node: item.node, file: item.file, path: "\(list.path)[\(index)]")
-                guard DbaseFields.all.contains(field) else {
-                    let hint = closestMatch(to: field, in: Array(DbaseFields.all)).map { " — did you mean \"\($0)\"?" } ?? ""
-                    throw here.error("updatedbase: \"\(field)\" is not a dbase field\(hint)")
-                }
-                guard !DbaseFields.readOnly.contains(field) else { throw here.error("updatedbase: \"\(field)\" identifies the account and cannot be updated") }
-                guard context.mappedFields.contains(field) else { throw here.error("updatedbase: \"\(field)\" is not in the mapping; map it to a source column first") }
-                chosen.append(field)
-            }
-            fields = chosen
-        } else {
-            fields = context.mappedFields.filter {
-                DbaseFields.all.contains($0) && !DbaseFields.readOnly.contains($0) && !otherWriterFields.contains($0)
-            }
-        }
+        fields = try FieldListOption(writer: Self.name, known: DbaseFields.all.sorted(), kind: "a dbase field",
+                                     refusal: { DbaseFields.readOnly.contains($0) ? "identifies the account and cannot be updated" : nil })
+            .fields(options, context: context, otherWriterFields: otherWriterFields)
         var kept = Set<String>()
         if let list = options["keep"] {
             for (index, item) in try list.list().enumerated() {

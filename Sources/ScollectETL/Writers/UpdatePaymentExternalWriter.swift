@@ -28,22 +28,8 @@ public struct UpdatePaymentExternalWriter: APIWriter {
     public let fields: [String]
 
     public init(options: ConfigSection, context: WriterContext, otherWriterFields: Set<String>) throws {
-        if let list = options["fields"] {
-            var chosen: [String] = []
-            for (index, item) in try list.list().enumerated() {
-                let field = try item.string()
-                let here = ConfigNode(node: item.node, file: item.file, path: "\(list.path)[\(index)]")
-                guard Self.updatable.contains(field) else {
-                    let hint = closestMatch(to: field, in: Self.updatable).map { " — did you mean \"\($0)\"?" } ?? ""
-                    throw here.error("\(Self.name): \"\(field)\" is not a field it can update\(hint)")
-                }
-                guard context.mappedFields.contains(field) else { throw here.error("\(Self.name): \"\(field)\" is not in the mapping; map it to a source column first") }
-                chosen.append(field)
-            }
-            fields = chosen
-        } else {
-            fields = Self.updatable.filter { context.mappedFields.contains($0) && !otherWriterFields.contains($0) }
-        }
+        fields = try FieldListOption(writer: Self.name, known: Self.updatable, kind: "a field it can update")
+            .fields(options, context: context, otherWriterFields: otherWriterFields)
         guard !fields.isEmpty else { throw options.node.error("\(Self.name): no field it can update is mapped (\(Self.updatable.joined(separator: ", ")))") }
     }
 

@@ -16,22 +16,8 @@ public struct UpdatePermissionsWriter: APIWriter {
     public let fields: [String]
 
     public init(options: ConfigSection, context: WriterContext, otherWriterFields: Set<String>) throws {
-        if let list = options["fields"] {
-            var chosen: [String] = []
-            for (index, item) in try list.list().enumerated() {
-                let field = try item.string()
-                let here = ConfigNode(node: item.node, file: item.file, path: "\(list.path)[\(index)]")
-                guard PermissionFields.types[field] != nil else {
-                    let hint = closestMatch(to: field, in: PermissionFields.names).map { " — did you mean \"\($0)\"?" } ?? ""
-                    throw here.error("\(Self.name): \"\(field)\" is not one of the Valid Account Permission Fields\(hint)")
-                }
-                guard context.mappedFields.contains(field) else { throw here.error("\(Self.name): \"\(field)\" is not in the mapping; map it to a source column first") }
-                chosen.append(field)
-            }
-            fields = chosen
-        } else {
-            fields = context.mappedFields.filter { PermissionFields.types[$0] != nil && !otherWriterFields.contains($0) }
-        }
+        fields = try FieldListOption(writer: Self.name, known: PermissionFields.names, kind: "one of the Valid Account Permission Fields")
+            .fields(options, context: context, otherWriterFields: otherWriterFields)
         guard !fields.isEmpty else { throw options.node.error("\(Self.name): no permission field is mapped (valid: \(PermissionFields.names.joined(separator: ", ")))") }
     }
 
