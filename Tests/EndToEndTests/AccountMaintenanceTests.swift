@@ -262,6 +262,36 @@ struct AccountMaintenanceTests {
         #expect(try server.store.query("SELECT COUNT(*) AS n FROM fn_notes").first?["n"] == 1, "the note is there once")
     }
 
+    /// Notes, attempts, callbacks, permissions and Factors Network notes have nothing to compare
+    /// with: the journal makes them once per row of a file, so a forced or resumed run repeats none.
+    @Test func aSecondRunOfTheSameFileRepeatsNoInsert() throws {
+        let expected = try Expected()
+        let (server, folder) = try startSampleSandbox()
+        defer { server.stop() }
+        let api = try TestAPI(baseURL: server.baseURL)
+        for account in expected.pendingAccounts { try Self.bookPendingPayment(api, account) }
+        let journalTarget = { (server: SandboxServer) -> RunTarget in
+            let plain = Self.target(server)
+            return RunTarget(baseURL: plain.baseURL, credentials: plain.credentials, description: plain.description,
+                             journalPath: folder + "/journal.sqlite", factorsNetwork: plain.factorsNetwork)
+        }
+        let config = try Self.pipeline(reports: folder + "/reports")
+        let first = PipelineRunner(config: config, target: journalTarget(server)).run()
+        let inserts = ["InsertNoteline", "insertattempt", "createCallback", "factors_network_note", "updatepermissions", "update_payment_external"]
+        #expect(inserts.allSatisfy { (first.callsByEndpoint[$0] ?? 0) > 0 }, "\(first.callsByEndpoint)")
+        let stored = try ["notes", "attempts", "callbacks", "fn_notes"].map { try server.store.query("SELECT COUNT(*) AS n FROM \($0)").first?["n"]?.intValue ?? -1 }
+
+        var options = RunOptions()
+        options.force = true
+        let second = PipelineRunner(config: config, target: journalTarget(server), options: options).run()
+        // Only what the server refused the first time is tried again (and refused again).
+        let refusedFirst = Set(try Self.auditLines(first).filter { $0["outcome"]?.stringValue != "success" }.compactMap { $0["endpoint"]?.stringValue })
+        for endpoint in inserts where !refusedFirst.contains(endpoint) { #expect(second.callsByEndpoint[endpoint] == nil, "\(endpoint) sent again") }
+        #expect(try Self.auditLines(second).filter { inserts.contains($0["endpoint"]?.stringValue ?? "") }.allSatisfy { $0["outcome"]?.stringValue != "success" })
+        #expect(second.written == 0)
+        #expect(try ["notes", "attempts", "callbacks", "fn_notes"].map { try server.store.query("SELECT COUNT(*) AS n FROM \($0)").first?["n"]?.intValue ?? -1 } == stored)
+    }
+
     @Test func aFactorsNetworkWriterWithoutAFactorsNetworkTargetStopsBeforeAnyCall() throws {
         let (server, folder) = try startSampleSandbox()
         defer { server.stop() }

@@ -166,7 +166,7 @@ public final class PipelineRunner {
         } catch {
             return finish(.inputHeld, "\(error)")
         }
-        if let journal, !options.dryRun { changeLog = ChangeLog(journal: journal, runId: runId) }
+        if let journal { changeLog = ChangeLog(journal: journal, runId: runId, pipeline: config.name, inputDigest: digest) }
         options.log("run \(runId): \(config.name), input \(inputPath)")
         options.log("reports: \(folder)")
         for notice in reader.notices { options.log("notice: \(notice)") }
@@ -602,7 +602,11 @@ public final class PipelineRunner {
             var outcomes: [RowOutcome] = []
             var unsettled: String?
             for row in rows {
-                let planned = config.writers.reduce(into: [PlannedCall]()) { $0 += $1.plan(row, current: snapshot, earlier: $0) }
+                // An insert the journal shows made for this row of this file is not planned again,
+                // so a later writer summarising the row's changes (a note) does not count it.
+                let planned = try config.writers.reduce(into: [PlannedCall]()) { calls, writer in
+                    calls += try writer.plan(row, current: snapshot, earlier: calls).filter { try earlierInsert($0, sourceRow: row.row) != .made }
+                }
                 if let unsettled, planned.contains(where: { $0.ledger != nil }) {
                     // Counting this account's payments can no longer tell one write from another.
                     outcomes.append(.rejected(RowIssue(.accountUnsettled, field: nil, "not sent: \(unsettled)"), callsMade: []))
@@ -681,20 +685,28 @@ public final class PipelineRunner {
             var counted = 0
             for plannedCall in planned {
                 if let intent = plannedCall.ledger, let ledger, try ledger.isBooked(intent) { continue }
+                if try earlierInsert(plannedCall, sourceRow: sourceRow) == .made { continue }
                 state.plan(plannedCall.call.endpoint)
                 counted += 1
-                switch plannedCall.effect {
-                case let .setField(field, value): snapshot.fields[field] = value
-                case let .addPhone(digits): snapshot.phoneDigits.insert(digits)
-                case let .addPayments(items): snapshot.add(items)
-                case .setPhone, .none: snapshot.apply(plannedCall.effect)
-                }
+                snapshot.apply(plannedCall.effect)
             }
             return counted > 0 ? .written(planned.map(\.summary)) : .alreadyBooked
         }
         var made: [String] = []
         var booked = 0
         var skipped = 0
+        var planned = planned
+        for (index, plannedCall) in planned.enumerated().reversed() {
+            switch try earlierInsert(plannedCall, sourceRow: sourceRow) {
+            case .made?:
+                planned.remove(at: index)
+                skipped += 1
+            case .sent?:
+                return .rejected(RowIssue(.outcomeUnknown, field: nil, "\(plannedCall.summary): an earlier run of this file sent it and its answer was lost; not sent again, check the account by hand"), callsMade: [])
+            default:
+                break
+            }
+        }
         // What each change replaces goes to the journal before it is sent (for rollback).
         let recorded = try recordChanges(planned, snapshot: snapshot, sourceRow: sourceRow)
         var madeChangeIds: Set<Int64> = []
@@ -737,12 +749,7 @@ public final class PipelineRunner {
             }
             made.append(plannedCall.summary)
             if let id = recorded[callIndex] { madeChangeIds.insert(id) }
-            switch plannedCall.effect {
-            case let .setField(field, value): snapshot.fields[field] = value
-            case let .addPhone(digits): snapshot.phoneDigits.insert(digits)
-            case let .addPayments(items): snapshot.add(items)
-            case .setPhone, .none: snapshot.apply(plannedCall.effect)
-            }
+            snapshot.apply(plannedCall.effect)
         }
         if skipped > 0 && made.isEmpty { return .alreadyBooked }
         return .written(made)
@@ -785,6 +792,18 @@ public final class PipelineRunner {
     struct ChangeLog {
         let journal: RunJournal
         let runId: String
+        let pipeline: String
+        let inputDigest: String
+    }
+
+    /// An insert with nothing to compare it against (a note, an attempt, a callback, a Factors
+    /// Network note, a permission) is sent once per row of a file: a resumed or forced run
+    /// finds it in the journal. nil: send it; `.made`: skip it; `.sent`: its answer was lost.
+    func earlierInsert(_ plannedCall: PlannedCall, sourceRow: Int) throws -> ChangeRecord.State? {
+        guard let changeLog, plannedCall.ledger == nil, case .none = plannedCall.effect else { return nil }
+        return try changeLog.journal.earlierInsert(pipeline: changeLog.pipeline, inputDigest: changeLog.inputDigest, excludingRun: changeLog.runId,
+                                                   sourceRow: sourceRow, filenumber: plannedCall.call.filenumber ?? "",
+                                                   endpoint: plannedCall.call.endpoint, description: plannedCall.summary)
     }
 
     /// Records the row's non-ledger calls (payments have their own journal entries) with the

@@ -191,6 +191,21 @@ public final class RunJournal: @unchecked Sendable {
         }
     }
 
+    /// What an earlier run of the same pipeline and file did with this row's insert (a note, an
+    /// attempt, a callback…): `.made`, `.sent` (its answer was lost), or nil when never sent.
+    public func earlierInsert(pipeline: String, inputDigest: String, excludingRun runId: String, sourceRow: Int,
+                              filenumber: String, endpoint: String, description: String) throws -> ChangeRecord.State? {
+        let states = try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT c.state FROM changes c JOIN runs r ON r.run_id = c.run_id
+                WHERE r.pipeline = ? AND r.input_sha256 = ? AND c.run_id <> ? AND c.source_row = ? AND c.filenumber = ?
+                  AND c.endpoint = ? AND c.new_value = ? AND c.field IS NULL AND c.state IN ('made', 'sent')
+                """, arguments: [pipeline, inputDigest, runId, sourceRow, filenumber, endpoint, description])
+        }
+        if states.contains("made") { return .made }
+        return states.isEmpty ? nil : .sent
+    }
+
     /// The changes a run recorded, in the order it made them.
     public func changes(runId: String) throws -> [ChangeRecord] {
         try read { db in
