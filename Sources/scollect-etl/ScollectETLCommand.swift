@@ -9,11 +9,11 @@ struct ScollectETLCommand: ParsableCommand {
         A pipeline file (YAML) says what to read, how to map and clean it, which endpoints to \
         write and at what pace. A typical night:
 
-          scollect-etl validate Pipelines/nightly.yml   # the file, the input's header
-          scollect-etl plan Pipelines/nightly.yml       # what a run would send
-          scollect-etl run Pipelines/nightly.yml        # progress, summary, reports
-          scollect-etl runs                             # past runs of this target
-          scollect-etl rollback RUN                     # undo a run's dbase changes
+          scollect-etl validate Pipelines/nightly-placement.yml   # the file, the input's header
+          scollect-etl plan Pipelines/nightly-placement.yml       # what a run would send
+          scollect-etl run Pipelines/nightly-placement.yml        # progress, summary, reports
+          scollect-etl runs                                       # past runs of this target
+          scollect-etl rollback RUN                               # undo a run's dbase changes
 
         Try it on the embedded sandbox first: scollect-etl demo
 

@@ -20,7 +20,9 @@ struct RollbackCommand: ParsableCommand {
           scollect-etl runs
           scollect-etl rollback 20261123T221500Z-1a2b3c4d --dry-run
           scollect-etl rollback 20261123T221500Z-1a2b3c4d
-        \(ExitCodeHelp.table)
+
+        Exit 0: every field restored or already back; 1: some were left (changed since) or \
+        failed; 2: no such run. The exit codes are listed in scollect-etl --help.
         """
     )
 
