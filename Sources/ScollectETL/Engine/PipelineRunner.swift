@@ -233,7 +233,7 @@ public final class PipelineRunner {
         let ledger = journal.map { journal in
             LedgerExecutor(journal: journal, client: client, runId: runId, pipeline: config.name,
                            inputName: URL(fileURLWithPath: inputPath).lastPathComponent, inputDigest: digest,
-                           onFailedCall: { [self] result in state.callFailed(); self.noteUnavailability(result, state: state) },
+                           onFailedCall: { result in state.callFailed(); state.noteUnavailability(result) },
                            onLostAnswer: { state.callFailed() },
                            issueFor: PipelineRunner.issue)
         }
@@ -248,9 +248,10 @@ public final class PipelineRunner {
         var pendingLines: [RejectLine] = []
         var pendingAcknowledgements: [AcknowledgementReport.Line] = []
         func report(_ line: RejectLine) { pendingLines.append(line) }
+        let referenceColumn = mapper.sourceColumn(of: "accountnumber")
         func acknowledge(_ record: SourceRecord?, row: Int, accepted: Bool, reason: String, changes: [String], message: String) {
             guard acknowledgement != nil else { return }
-            let reference = record.flatMap { record in mapper.sourceColumn(of: "accountnumber").map { record.value(at: $0) } } ?? ""
+            let reference = record.flatMap { record in referenceColumn.map { record.value(at: $0) } } ?? ""
             pendingAcknowledgements.append(.init(row: row, filenumber: record.flatMap(mapper.account(of:)) ?? "", clientReference: reference,
                                                  accepted: accepted, reason: reason, changes: changes, message: message))
         }
@@ -506,6 +507,22 @@ public final class PipelineRunner {
             if fatal == nil { fatal = (code, reason) }
             lock.unlock()
         }
+        /// A call that still failed for lack of an answer after its retries means the API is
+        /// down: stop after this batch rather than reject the rest of the file one row at a time.
+        /// Only a call that was tried again and again tells that: a write that is never re-sent
+        /// blindly (an insert whose answer was lost) failed once, which says nothing of the API.
+        /// Load and export runs alike.
+        func noteUnavailability(_ result: APIResult) {
+            guard result.attempts > 1 || PipelineRunner.tooManyRequestsOrRefusedConnection(result) else { return }
+            switch result.classification {
+            case .transportError, .rateLimited:
+                stop(.apiUnavailable, "API unavailable after \(result.attempts) attempts: \(result.classification.message ?? "")")
+            case let .httpError(status, _) where status >= 500:
+                stop(.apiUnavailable, "API unavailable after \(result.attempts) attempts: \(result.classification.message ?? "")")
+            default:
+                break
+            }
+        }
     }
 
     func process(_ rows: [NormalizedRow], reads: Set<AccountRead>, client: ScollectClient, http: CurlHTTPClient, state: RunState,
@@ -554,7 +571,7 @@ public final class PipelineRunner {
                     return rejectAll(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (getaccount: \(message))"))
                 default:
                     state.callFailed()
-                    noteUnavailability(accountResult, state: state)
+                    state.noteUnavailability(accountResult)
                     return rejectAll(PipelineRunner.issue(for: accountResult, summary: "getaccount", idempotent: true))
                 }
             }
@@ -576,7 +593,7 @@ public final class PipelineRunner {
                     break // the documented answer for an account without phones
                 default:
                     state.callFailed()
-                    noteUnavailability(phonesResult, state: state)
+                    state.noteUnavailability(phonesResult)
                     return rejectAll(PipelineRunner.issue(for: phonesResult, summary: "getphones", idempotent: true))
                 }
             }
@@ -603,9 +620,22 @@ public final class PipelineRunner {
             var unsettled: String?
             for row in rows {
                 // An insert the journal shows made for this row of this file is not planned again,
-                // so a later writer summarising the row's changes (a note) does not count it.
+                // so a later writer summarising the row's changes (a note) does not count it; one
+                // whose answer was lost is not sent again.
+                var lostInsert: PlannedCall?
                 let planned = try config.writers.reduce(into: [PlannedCall]()) { calls, writer in
-                    calls += try writer.plan(row, current: snapshot, earlier: calls).filter { try earlierInsert($0, sourceRow: row.row) != .made }
+                    for call in writer.plan(row, current: snapshot, earlier: calls) {
+                        switch try earlierInsert(call, sourceRow: row.row) {
+                        case .made?: continue
+                        case .sent?: lostInsert = lostInsert ?? call
+                        default: break
+                        }
+                        calls.append(call)
+                    }
+                }
+                if let lostInsert {
+                    outcomes.append(.rejected(RowIssue(.outcomeUnknown, field: nil, "\(lostInsert.summary): an earlier run of this file sent it and its answer was lost; not sent again, check the account by hand"), callsMade: []))
+                    continue
                 }
                 if let unsettled, planned.contains(where: { $0.ledger != nil }) {
                     // Counting this account's payments can no longer tell one write from another.
@@ -685,7 +715,6 @@ public final class PipelineRunner {
             var counted = 0
             for plannedCall in planned {
                 if let intent = plannedCall.ledger, let ledger, try ledger.isBooked(intent) { continue }
-                if try earlierInsert(plannedCall, sourceRow: sourceRow) == .made { continue }
                 state.plan(plannedCall.call.endpoint)
                 counted += 1
                 snapshot.apply(plannedCall.effect)
@@ -695,18 +724,6 @@ public final class PipelineRunner {
         var made: [String] = []
         var booked = 0
         var skipped = 0
-        var planned = planned
-        for (index, plannedCall) in planned.enumerated().reversed() {
-            switch try earlierInsert(plannedCall, sourceRow: sourceRow) {
-            case .made?:
-                planned.remove(at: index)
-                skipped += 1
-            case .sent?:
-                return .rejected(RowIssue(.outcomeUnknown, field: nil, "\(plannedCall.summary): an earlier run of this file sent it and its answer was lost; not sent again, check the account by hand"), callsMade: [])
-            default:
-                break
-            }
-        }
         // What each change replaces goes to the journal before it is sent (for rollback).
         let recorded = try recordChanges(planned, snapshot: snapshot, sourceRow: sourceRow)
         var madeChangeIds: Set<Int64> = []
@@ -744,7 +761,7 @@ public final class PipelineRunner {
             }
             guard result.succeeded else {
                 state.callFailed()
-                noteUnavailability(result, state: state)
+                state.noteUnavailability(result)
                 return .rejected(PipelineRunner.issue(for: result, summary: plannedCall.summary, idempotent: plannedCall.call.idempotent), callsMade: made)
             }
             made.append(plannedCall.summary)
@@ -858,22 +875,6 @@ public final class PipelineRunner {
             return false
         default:
             return nil
-        }
-    }
-
-    /// A call that still failed for lack of an answer after its retries means the API is
-    /// down: stop after this batch rather than reject the rest of the file one row at a time.
-    /// Only a call that was tried again and again tells that: a write that is never re-sent
-    /// blindly (an insert whose answer was lost) failed once, which says nothing of the API.
-    func noteUnavailability(_ result: APIResult, state: RunState) {
-        guard result.attempts > 1 || PipelineRunner.tooManyRequestsOrRefusedConnection(result) else { return }
-        switch result.classification {
-        case .transportError, .rateLimited:
-            state.stop(.apiUnavailable, "API unavailable after \(result.attempts) attempts: \(result.classification.message ?? "")")
-        case let .httpError(status, _) where status >= 500:
-            state.stop(.apiUnavailable, "API unavailable after \(result.attempts) attempts: \(result.classification.message ?? "")")
-        default:
-            break
         }
     }
 

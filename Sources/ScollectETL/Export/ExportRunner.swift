@@ -301,7 +301,7 @@ public final class ExportRunner {
                     account.lists[include] = [] // "does not have associated phone numbers", "… any notes or may not exist"
                 default:
                     state.callFailed()
-                    noteUnavailability(result, state: state)
+                    state.noteUnavailability(result)
                     return .failure(PipelineRunner.issue(for: result, summary: "\(include.endpoint) \(filenumber)", idempotent: true))
                 }
             }
@@ -312,20 +312,6 @@ public final class ExportRunner {
         } catch {
             state.stop(.apiUnavailable, "\(error)")
             return .failure(RowIssue(.apiError, field: nil, "\(error)"))
-        }
-    }
-
-    /// As in a load run: a read that still failed for lack of an answer after its retries
-    /// means the API is down; stop after this batch rather than reject every account.
-    func noteUnavailability(_ result: APIResult, state: PipelineRunner.RunState) {
-        guard result.attempts > 1 || PipelineRunner.tooManyRequestsOrRefusedConnection(result) else { return }
-        switch result.classification {
-        case .transportError, .rateLimited:
-            state.stop(.apiUnavailable, "API unavailable after \(result.attempts) attempts: \(result.classification.message ?? "")")
-        case let .httpError(status, _) where status >= 500:
-            state.stop(.apiUnavailable, "API unavailable after \(result.attempts) attempts: \(result.classification.message ?? "")")
-        default:
-            break
         }
     }
 }

@@ -16,13 +16,12 @@ public final class ZipStreamWriter {
 
     private let output: ExportFileOutput
     private var entries: [Entry] = []
-    private var stream = z_stream()
+    private var deflater: Deflater?
     private var open = false
     private var crc: uLong = 0
     private var uncompressed: UInt64 = 0
     private var compressed: UInt64 = 0
     private var pending: [UInt8] = []
-    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     /// DOS time and date of every entry (the export's start).
     private let dosTime: UInt16
     private let dosDate: UInt16
@@ -54,10 +53,7 @@ public final class ZipStreamWriter {
         header.le16(0)
         header += nameBytes
         try output.write(header)
-        stream = z_stream()
-        // windowBits -15: raw deflate, as zip wants it.
-        let status = deflateInit2_(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        guard status == Z_OK else { throw ReportError.writeFailed(path: output.path, reason: "zlib deflateInit2 failed (\(status))") }
+        deflater = try Deflater(.raw, path: output.path)
         open = true
         crc = crc32(0, nil, 0)
         uncompressed = 0
@@ -72,7 +68,8 @@ public final class ZipStreamWriter {
 
     public func endEntry() throws {
         try deflatePending(finish: true)
-        deflateEnd(&stream)
+        deflater?.end()
+        deflater = nil
         open = false
         guard uncompressed < UInt64(UInt32.max), compressed < UInt64(UInt32.max) else {
             throw ReportError.writeFailed(path: output.path, reason: "a workbook part passes 4 GiB (no ZIP64)")
@@ -135,23 +132,10 @@ public final class ZipStreamWriter {
     private func deflatePending(finish: Bool) throws {
         crc = pending.withUnsafeBufferPointer { crc32(crc, $0.baseAddress, uInt($0.count)) }
         uncompressed += UInt64(pending.count)
-        try pending.withUnsafeMutableBufferPointer { input in
-            stream.next_in = input.baseAddress
-            stream.avail_in = uInt(input.count)
-            repeat {
-                let produced: Int = try buffer.withUnsafeMutableBufferPointer { out in
-                    stream.next_out = out.baseAddress
-                    stream.avail_out = uInt(out.count)
-                    guard deflate(&stream, finish ? Z_FINISH : Z_NO_FLUSH) != Z_STREAM_ERROR else {
-                        throw ReportError.writeFailed(path: output.path, reason: "zlib deflate error")
-                    }
-                    return out.count - Int(stream.avail_out)
-                }
-                compressed += UInt64(produced)
-                try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
-            } while stream.avail_out == 0
+        try deflater!.deflate(&pending, flush: finish ? Z_FINISH : Z_NO_FLUSH) { block in
+            compressed += UInt64(block.count)
+            try output.write(block)
         }
-        pending.removeAll(keepingCapacity: true)
     }
 }
 

@@ -198,13 +198,13 @@ enum XLSXCellText {
         }
         let (y, m, d): (Int, Int, Int)
         if date1904 {
-            (y, m, d) = civil(fromDays: days + days1904Epoch)
+            (y, m, d) = DateNormalizer.civil(fromDays: days + days1904Epoch)
         } else if days == 60 {
             (y, m, d) = (1900, 2, 29)
         } else if days < 60 {
-            (y, m, d) = civil(fromDays: days + days1900Epoch + 1)
+            (y, m, d) = DateNormalizer.civil(fromDays: days + days1900Epoch + 1)
         } else {
-            (y, m, d) = civil(fromDays: days + days1900Epoch)
+            (y, m, d) = DateNormalizer.civil(fromDays: days + days1900Epoch)
         }
         out.reserve(19)
         out.append2(y / 100)
@@ -230,19 +230,6 @@ enum XLSXCellText {
     /// Days from 1970-01-01 to Excel's day 0 of each system.
     static let days1900Epoch = -25569 // 1899-12-30
     static let days1904Epoch = -24107 // 1904-01-01
-
-    /// (year, month, day) of a day count from 1970-01-01 (proleptic Gregorian).
-    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
 
     /// A number from cell text: plain integers directly, anything else through `strtod`.
     static func parseDouble(_ text: UnsafePointer<UInt8>, _ length: Int) -> Double? {

@@ -96,22 +96,9 @@ final class XLSXPartReader {
 }
 
 extension XLSXPartReader {
-    // xmlTextReader node types.
-    static let element: Int32 = 1
-    static let text: Int32 = 3
-    static let cdata: Int32 = 4
-    static let whitespace: Int32 = 13
-    static let significantWhitespace: Int32 = 14
-    static let endElement: Int32 = 15
-
     /// Length of a NUL-terminated libxml2 string.
     @inline(__always) static func length(_ text: UnsafePointer<xmlChar>) -> Int {
         strlen(UnsafeRawPointer(text).assumingMemoryBound(to: CChar.self))
-    }
-
-    /// Text, CDATA or whitespace: the node types that carry a value's characters.
-    @inline(__always) static func isText(_ type: Int32) -> Bool {
-        type == text || type == cdata || type == whitespace || type == significantWhitespace
     }
 }
 

@@ -208,7 +208,7 @@ public final class XLSXReader: RecordReader {
                 }
                 throw part.failure()
             }
-            guard xmlTextReaderNodeType(reader) == XLSXPartReader.element, xmlTextReaderConstLocalName(reader) == rowName else {
+            guard xmlTextReaderNodeType(reader) == XMLNodeType.element, xmlTextReaderConstLocalName(reader) == rowName else {
                 continue
             }
             guard let row = xmlTextReaderExpand(reader) else { throw part.failure() }
@@ -515,7 +515,7 @@ struct XLSXWorkbook {
         let sheetName = part.intern("sheet")
         let propertiesName = part.intern("workbookPr")
         while try part.read() {
-            guard part.nodeType == XLSXPartReader.element, let name = part.localName else { continue }
+            guard part.nodeType == XMLNodeType.element, let name = part.localName else { continue }
             if name == propertiesName {
                 let value = part.attributes()["date1904"]
                 date1904 = value == "1" || value == "true"
@@ -571,7 +571,7 @@ struct XLSXWorkbook {
         let relationship = reader.intern("Relationship")
         var result: [String: Relation] = [:]
         while try reader.read() {
-            guard reader.nodeType == XLSXPartReader.element, reader.localName == relationship else { continue }
+            guard reader.nodeType == XMLNodeType.element, reader.localName == relationship else { continue }
             let attributes = reader.attributes()
             guard let id = attributes["Id"], let target = attributes["Target"] else { continue }
             if attributes["TargetMode"] == "External" { continue }

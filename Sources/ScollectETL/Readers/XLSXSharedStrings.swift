@@ -20,7 +20,7 @@ final class XLSXSharedStrings {
         var itemStart = 0
         while try part.read() {
             let type = part.nodeType
-            if type == XLSXPartReader.element {
+            if type == XMLNodeType.element {
                 let name = part.localName
                 let empty = part.isEmptyElement
                 if name == si {
@@ -33,7 +33,7 @@ final class XLSXSharedStrings {
                     let declared = part.attributes()["uniqueCount"].flatMap { Int($0) } ?? 0
                     ends.reserveCapacity(min(max(declared, 0), 1 << 22))
                 }
-            } else if type == XLSXPartReader.endElement {
+            } else if type == XMLNodeType.endElement {
                 let name = part.localName
                 if name == t {
                     inText = false
@@ -47,7 +47,7 @@ final class XLSXSharedStrings {
                     ends.append(UInt32(buffer.count))
                     inItem = false
                 }
-            } else if inText && XLSXPartReader.isText(type), let text = part.value {
+            } else if inText && XMLNodeType.carriesText(type), let text = part.value {
                 buffer.append(text, XLSXPartReader.length(text))
             }
         }

@@ -22,7 +22,7 @@ struct XLSXStyles {
         while try part.read() {
             let type = part.nodeType
             guard let name = part.localName else { continue }
-            if type == XLSXPartReader.element {
+            if type == XMLNodeType.element {
                 if name == numFmt {
                     let attributes = part.attributes()
                     if let id = attributes["numFmtId"].flatMap({ Int($0) }), let code = attributes["formatCode"] {
@@ -33,7 +33,7 @@ struct XLSXStyles {
                 } else if name == xf && inCellXfs {
                     formatIds.append(part.attributes()["numFmtId"].flatMap { Int($0) } ?? 0)
                 }
-            } else if type == XLSXPartReader.endElement && name == cellXfs {
+            } else if type == XMLNodeType.endElement && name == cellXfs {
                 inCellXfs = false
             }
         }

@@ -146,7 +146,7 @@ public final class XMLRecordReader: RecordReader {
         guard !finished, let reader else { return nil }
         while try read() {
             switch xmlTextReaderNodeType(reader) {
-            case nodeElement:
+            case XMLNodeType.element:
                 let tag = screen.popStartTag()
                 let name = localName()
                 if rootName == nil { rootName = name }
@@ -158,11 +158,11 @@ public final class XMLRecordReader: RecordReader {
                 }
                 if let tag { screen.dropInvalidBytes(before: tag.event) }
                 if empty { ancestry.removeLast() }
-            case nodeEndElement:
+            case XMLNodeType.endElement:
                 if !ancestry.isEmpty { ancestry.removeLast() }
-            case nodeEntityReference:
+            case XMLNodeType.entityReference:
                 throw refused(entityReference: currentName())
-            case nodeDocumentType:
+            case XMLNodeType.documentType:
                 try checkDocumentType()
             default:
                 continue
@@ -230,7 +230,7 @@ public final class XMLRecordReader: RecordReader {
             walk: while true {
                 guard try read() else { throw fail("the file ends inside record \(recordRow) (line \(recordLine))") }
                 switch xmlTextReaderNodeType(reader) {
-                case nodeElement:
+                case XMLNodeType.element:
                     _ = screen.popStartTag()
                     elements += 1
                     let name = localName()
@@ -246,7 +246,7 @@ public final class XMLRecordReader: RecordReader {
                     } else {
                         frames.append(Frame(path: elementPath, order: elementOrder, textStart: text.count))
                     }
-                case nodeEndElement:
+                case XMLNodeType.endElement:
                     let frame = frames.removeLast()
                     if frames.isEmpty { break walk }
                     if !frame.hasChildren || wanted.contains(frame.path) {
@@ -256,7 +256,7 @@ public final class XMLRecordReader: RecordReader {
                         }
                     }
                     text.removeSubrange(frame.textStart...)
-                case nodeText, nodeCDATA, nodeWhitespace, nodeSignificantWhitespace:
+                case XMLNodeType.text, XMLNodeType.cdata, XMLNodeType.whitespace, XMLNodeType.significantWhitespace:
                     guard !oversize, let value = xmlTextReaderConstValue(reader) else { continue }
                     let count = strlen(UnsafeRawPointer(value).assumingMemoryBound(to: CChar.self))
                     if text.count + count > maxBytes {
@@ -264,7 +264,7 @@ public final class XMLRecordReader: RecordReader {
                         continue
                     }
                     text.append(contentsOf: UnsafeBufferPointer(start: value, count: count))
-                case nodeEntityReference:
+                case XMLNodeType.entityReference:
                     throw refused(entityReference: currentName())
                 default:
                     continue
@@ -420,15 +420,6 @@ public final class XMLRecordReader: RecordReader {
     }
 }
 
-// xmlTextReader node types.
-private let nodeElement: Int32 = 1
-private let nodeText: Int32 = 3
-private let nodeCDATA: Int32 = 4
-private let nodeEntityReference: Int32 = 5
-private let nodeDocumentType: Int32 = 10
-private let nodeWhitespace: Int32 = 13
-private let nodeSignificantWhitespace: Int32 = 14
-private let nodeEndElement: Int32 = 15
 
 @inline(__always)
 private func isXMLBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }

@@ -6,9 +6,8 @@ import Foundation
 public final class GzipFileWriter {
     public let path: String
     private let fd: Int32
-    private var stream = z_stream()
+    private let deflater: Deflater
     private var pending: [UInt8] = []
-    private var output = [UInt8](repeating: 0, count: 64 * 1024)
     private var finished = false
 
     public init(path: String, level: Int32 = 6) throws {
@@ -18,9 +17,12 @@ public final class GzipFileWriter {
         // An existing file keeps its old mode through O_TRUNC: set it explicitly.
         fchmod(fd, 0o600)
         self.fd = fd
-        // windowBits 15 + 16 = a gzip wrapper instead of zlib's.
-        let status = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
-        guard status == Z_OK else { close(fd); throw ReportError.cannotCreate(path: path, reason: "zlib deflateInit2 failed (\(status))") }
+        do {
+            deflater = try Deflater(.gzip, level: level, path: path)
+        } catch {
+            close(fd)
+            throw error
+        }
         pending.reserveCapacity(64 * 1024)
     }
 
@@ -43,35 +45,13 @@ public final class GzipFileWriter {
         guard !finished else { return }
         finished = true
         try deflatePending(flush: Z_FINISH)
-        deflateEnd(&stream)
+        deflater.end()
         fsync(fd)
         close(fd)
     }
 
     private func deflatePending(flush: Int32) throws {
-        try pending.withUnsafeMutableBufferPointer { input in
-            stream.next_in = input.baseAddress
-            stream.avail_in = uInt(input.count)
-            repeat {
-                try output.withUnsafeMutableBufferPointer { out in
-                    stream.next_out = out.baseAddress
-                    stream.avail_out = uInt(out.count)
-                    let status = deflate(&stream, flush)
-                    guard status != Z_STREAM_ERROR else { throw ReportError.writeFailed(path: path, reason: "zlib deflate error") }
-                    let produced = out.count - Int(stream.avail_out)
-                    var offset = 0
-                    while offset < produced {
-                        let written = Foundation.write(fd, out.baseAddress! + offset, produced - offset)
-                        if written < 0 {
-                            if errno == EINTR { continue }
-                            throw ReportError.writeFailed(path: path, reason: String(cString: strerror(errno)))
-                        }
-                        offset += written
-                    }
-                }
-            } while stream.avail_out == 0
-        }
-        pending.removeAll(keepingCapacity: true)
+        try deflater.deflate(&pending, flush: flush) { try writeAll($0, to: fd, path: path) }
     }
 }
 

@@ -4,39 +4,13 @@ import ScollectTestSupport
 import Testing
 @testable import ScollectETL
 
-private struct Read {
-    var header: [String] = []
-    /// Each record as header name → value.
-    var records: [[String: String]] = []
-    var rows: [(row: Int, line: Int)] = []
-    var malformed: [(row: Int, line: Int, message: String, rawText: String)] = []
-}
-
-private func readAll(_ reader: any RecordReader) throws -> Read {
-    var result = Read(header: reader.header)
-    while let item = try reader.next() {
-        switch item {
-        case .record(let record):
-            #expect(record.count == reader.header.count)
-            var fields: [String: String] = [:]
-            for (index, name) in reader.header.enumerated() { fields[name] = record.value(at: index) }
-            result.records.append(fields)
-            result.rows.append((record.row, record.line))
-        case let .malformed(row, line, message, rawText):
-            result.malformed.append((row, line, message, rawText))
-        }
-    }
-    #expect(try reader.next() == nil)
-    return result
-}
-
 private func read(_ text: String, columns: [String] = [], limits: RecordReaderLimits = .init(), chunkSize: Int = 7,
-                  step: Int = .max) throws -> Read {
+                  step: Int = .max) throws -> ReadBack {
     try read(Array(text.utf8), columns: columns, limits: limits, chunkSize: chunkSize, step: step)
 }
 
 private func read(_ bytes: [UInt8], columns: [String] = [], limits: RecordReaderLimits = .init(), chunkSize: Int = 7,
-                  step: Int = .max) throws -> Read {
+                  step: Int = .max) throws -> ReadBack {
     try readAll(JSONRecordReader(source: MemoryByteSource(bytes, step: step), path: "test.json", columns: columns, limits: limits,
                                  chunkSize: chunkSize))
 }

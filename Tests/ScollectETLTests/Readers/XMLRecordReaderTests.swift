@@ -13,45 +13,18 @@ import Darwin
 
 private func fixture(_ name: String) -> String { repositoryPath("Tests/Fixtures/xml/" + name) }
 
-private struct Read {
-    var header: [String] = []
-    var notices: [String] = []
-    /// Each record as header name → value.
-    var records: [[String: String]] = []
-    var rows: [(row: Int, line: Int)] = []
-    var malformed: [(row: Int, line: Int, message: String, rawText: String)] = []
-}
-
-private func readAll(_ reader: any RecordReader) throws -> Read {
-    var result = Read(header: reader.header, notices: reader.notices)
-    while let item = try reader.next() {
-        switch item {
-        case .record(let record):
-            #expect(record.count == reader.header.count)
-            var fields: [String: String] = [:]
-            for (index, name) in reader.header.enumerated() { fields[name] = record.value(at: index) }
-            result.records.append(fields)
-            result.rows.append((record.row, record.line))
-        case let .malformed(row, line, message, rawText):
-            result.malformed.append((row, line, message, rawText))
-        }
-    }
-    #expect(try reader.next() == nil)
-    return result
-}
-
 private func read(_ bytes: [UInt8], record: String?, columns: [String] = [], limits: RecordReaderLimits = .init(),
-                  chunkSize: Int = 64 * 1024, step: Int = .max) throws -> Read {
+                  chunkSize: Int = 64 * 1024, step: Int = .max) throws -> ReadBack {
     try readAll(XMLRecordReader(source: MemoryByteSource(bytes, step: step), path: "test.xml", recordElement: record, columns: columns,
                                 limits: limits, chunkSize: chunkSize))
 }
 
 private func read(_ text: String, record: String?, columns: [String] = [], limits: RecordReaderLimits = .init(),
-                  chunkSize: Int = 64 * 1024) throws -> Read {
+                  chunkSize: Int = 64 * 1024) throws -> ReadBack {
     try read(Array(text.utf8), record: record, columns: columns, limits: limits, chunkSize: chunkSize)
 }
 
-private func readFile(_ path: String, record: String?, columns: [String] = [], limits: RecordReaderLimits = .init()) throws -> Read {
+private func readFile(_ path: String, record: String?, columns: [String] = [], limits: RecordReaderLimits = .init()) throws -> ReadBack {
     try readAll(XMLRecordReader(path: path, recordElement: record, columns: columns, limits: limits))
 }
 
