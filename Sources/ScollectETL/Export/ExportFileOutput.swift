@@ -19,9 +19,7 @@ public final class ExportFileOutput {
     public init(path: String, gzip: Bool) throws {
         self.path = path
         self.gzip = gzip
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ReportError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
-        fchmod(fd, 0o600)
+        let fd = try createPrivateFile(path)
         self.fd = fd
         do {
             deflater = gzip ? try Deflater(.gzip, path: path) : nil

@@ -12,10 +12,7 @@ public final class GzipFileWriter {
 
     public init(path: String, level: Int32 = 6) throws {
         self.path = path
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ReportError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
-        // An existing file keeps its old mode through O_TRUNC: set it explicitly.
-        fchmod(fd, 0o600)
+        let fd = try createPrivateFile(path)
         self.fd = fd
         do {
             deflater = try Deflater(.gzip, level: level, path: path)

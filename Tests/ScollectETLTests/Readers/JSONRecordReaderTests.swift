@@ -27,17 +27,6 @@ private func failure(_ text: String, limits: RecordReaderLimits = .init()) -> St
     }
 }
 
-private func temporaryFile(_ name: String, _ bytes: [UInt8], gzip: Bool = false) throws -> String {
-    let path = try makeTemporaryDirectory("json-reader") + "/" + name
-    if gzip {
-        let file = try #require(gzopen(path, "wb"))
-        _ = bytes.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
-        gzclose(file)
-    } else {
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-    }
-    return path
-}
 
 private let accounts = """
 [
@@ -220,7 +209,7 @@ struct JSONRecordReaderTests {
     @Test func gzipFilesAndRegistry() throws {
         let text = Array("{\"id\": \"R1\", \"n\": 1}\n{\"id\": \"R2\", \"n\": 2}\n".utf8)
         for (name, gzip) in [("accounts.ndjson.gz", true), ("accounts.jsonl", false), ("accounts.json", false)] {
-            let path = try temporaryFile(name, text, gzip: gzip)
+            let path = try temporaryReaderFile(name, text, gzip: gzip)
             #expect(ReaderRegistry.entry(forPath: path)?.name == "json")
             var source = PipelineConfig.Source(path: path, reader: "json")
             source.columns = ["id"]

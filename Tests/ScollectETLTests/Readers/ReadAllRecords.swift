@@ -1,4 +1,7 @@
+import CZlib
+import Foundation
 @testable import ScollectETL
+import ScollectTestSupport
 import Testing
 
 /// Everything a reader hands out, for the reader tests: the header, the records as header name
@@ -30,4 +33,17 @@ func readAll(_ reader: any RecordReader) throws -> ReadBack {
     }
     #expect(try reader.next() == nil)
     return result
+}
+
+/// `bytes` in a new temporary file, gzip-compressed when asked.
+func temporaryReaderFile(_ name: String, _ bytes: [UInt8], gzip: Bool = false) throws -> String {
+    let path = try makeTemporaryDirectory("reader") + "/" + name
+    if gzip {
+        let file = try #require(gzopen(path, "wb"))
+        _ = bytes.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
+        gzclose(file)
+    } else {
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+    return path
 }

@@ -45,17 +45,6 @@ private func failure(path: String, record: String = "Account", limits: RecordRea
     }
 }
 
-private func temporaryFile(_ name: String, _ bytes: [UInt8], gzip: Bool = false) throws -> String {
-    let path = try makeTemporaryDirectory("xml-reader") + "/" + name
-    if gzip {
-        let file = try #require(gzopen(path, "wb"))
-        _ = bytes.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
-        gzclose(file)
-    } else {
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-    }
-    return path
-}
 
 /// A TCP listener on 127.0.0.1 (a free port) that never accepts on its own: `connectionArrived`
 /// says whether anyone connected.
@@ -252,7 +241,7 @@ struct XMLRecordReaderTests {
         text += "<Account><n>&secret;</n></Account>\n</r>\n"
         var limits = RecordReaderLimits()
         limits.headerScanRecords = 1
-        let (error, records) = failure(path: try temporaryFile("late-entity.xml", Array(text.utf8)), limits: limits)
+        let (error, records) = failure(path: try temporaryReaderFile("late-entity.xml", Array(text.utf8)), limits: limits)
         #expect(error.contains(": read error: ") == false)
         #expect(error.contains("the file declares XML entities; \(refusal): entity reference &secret; at line 5002"))
         #expect(records.count > 100 && records.count < 5000)
@@ -264,14 +253,14 @@ struct XMLRecordReaderTests {
         let listener = try LoopbackListener()
         let url = "http://127.0.0.1:\(listener.port)/"
         let entity = "<?xml version=\"1.0\"?>\n<!DOCTYPE r [ <!ENTITY net SYSTEM \"\(url)\"> ]>\n<r><Account><a>&net;</a></Account></r>\n"
-        let (error, records) = failure(path: try temporaryFile("net.xml", Array(entity.utf8)))
+        let (error, records) = failure(path: try temporaryReaderFile("net.xml", Array(entity.utf8)))
         #expect(error.contains(refusal))
         #expect(records.isEmpty)
         #expect(!listener.connectionArrived())
 
         // An external DTD is never fetched either (no DTDLOAD, NONET): the records are read.
         let external = "<?xml version=\"1.0\"?>\n<!DOCTYPE r SYSTEM \"\(url)r.dtd\">\n<r><Account><a>1</a></Account></r>\n"
-        let result = try readFile(try temporaryFile("dtd.xml", Array(external.utf8)), record: "Account")
+        let result = try readFile(try temporaryReaderFile("dtd.xml", Array(external.utf8)), record: "Account")
         #expect(result.records == [["a": "1"]])
         #expect(!listener.connectionArrived())
     }
@@ -327,7 +316,7 @@ struct XMLRecordReaderTests {
 
     @Test func invalidUTF8InMarkupEndsTheFileNamingTheOffset() throws {
         let bytes = Array("<r><Account><a>1</a></Account><Acc".utf8) + [0xFF] + Array("ount><a>2</a></Acc".utf8) + [0xFF] + Array("ount></r>".utf8)
-        let path = try temporaryFile("bad-name.xml", bytes)
+        let path = try temporaryReaderFile("bad-name.xml", bytes)
         let (error, _) = failure(path: path)
         #expect(error.hasPrefix("\(path): cannot open: not well-formed XML (line 1: "))
         #expect(error.hasSuffix("; the file has invalid UTF-8 at byte offset 34"))
@@ -345,14 +334,14 @@ struct XMLRecordReaderTests {
     }
 
     @Test func notWellFormedXMLNamesTheLine() throws {
-        let small = try temporaryFile("broken.xml", Array("<r>\n<Account><a>1</a></Account>\n<Account><a>2</b></Account>\n</r>\n".utf8))
+        let small = try temporaryReaderFile("broken.xml", Array("<r>\n<Account><a>1</a></Account>\n<Account><a>2</b></Account>\n</r>\n".utf8))
         #expect(failure(path: small).error == "\(small): cannot open: not well-formed XML (line 3: Opening and ending tag mismatch: a line 3 and b)")
 
         // Past the header scan: the records before the error come through, then a read error.
         var text = "<r>\n"
         for index in 1...3000 { text += "<Account><a>\(index)</a></Account>\n" }
         text += "<Account><a>x</b></Account>\n</r>\n"
-        let large = try temporaryFile("broken-late.xml", Array(text.utf8))
+        let large = try temporaryReaderFile("broken-late.xml", Array(text.utf8))
         var limits = RecordReaderLimits()
         limits.headerScanRecords = 1
         let (error, records) = failure(path: large, limits: limits)
@@ -365,7 +354,7 @@ struct XMLRecordReaderTests {
     @Test func gzipFilesAndRegistry() throws {
         let text = Array("<r><Account id=\"1\"><a>x</a></Account></r>".utf8)
         for (name, gzip) in [("accounts.xml.gz", true), ("accounts.xml", false), ("gzip-named-plain.xml", true)] {
-            let path = try temporaryFile(name, text, gzip: gzip)
+            let path = try temporaryReaderFile(name, text, gzip: gzip)
             #expect(ReaderRegistry.entry(forPath: path)?.name == "xml")
             var source = PipelineConfig.Source(path: path, reader: "xml")
             source.recordElement = "Account"

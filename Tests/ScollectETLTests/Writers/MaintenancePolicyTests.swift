@@ -95,7 +95,7 @@ struct MaintenancePolicyTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         for name in ["p_20261122.csv", "p_20261123.csv", "p_20261121.csv", "other.txt"] {
-            FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("x".utf8))
+            _ = FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("x".utf8))
         }
         var components = DateComponents()
         (components.year, components.month, components.day, components.hour) = (2026, 11, 22, 12)
