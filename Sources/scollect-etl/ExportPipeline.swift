@@ -2,11 +2,9 @@ import ArgumentParser
 import Foundation
 import ScollectETL
 
-/// `run` on an export pipeline (`source: { scollect: … }`): load it, resolve the target as a
-/// load run does (SCOLLECT_URL, the pipeline's URL, or the embedded sandbox), export, print
-/// the summary.
-func runExportPipeline(at path: String, quiet: Bool) throws -> RunSummary {
-    let config = try loadPipeline { try ExportPipelineLoader.load(path: path) }
+/// `run` on an export pipeline (`source: { scollect: … }`): resolve the target as a load run
+/// does (SCOLLECT_URL, the pipeline's URL, or the embedded sandbox), export, print the summary.
+func runExportPipeline(_ config: ExportPipelineConfig, quiet: Bool) throws -> RunSummary {
     let resolved = try TargetResolver.resolve(config.target, log: { printError($0) })
     defer { resolved.sandbox?.stop() }
     let options = commandLineRunOptions(display: ProgressDisplay(level: quiet ? .quiet : .normal))

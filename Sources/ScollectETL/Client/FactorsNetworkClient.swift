@@ -51,33 +51,36 @@ public struct FactorsNetworkTarget: Sendable {
 public final class FactorsNetworkClient: @unchecked Sendable {
     public let target: FactorsNetworkTarget
     private let limiter: RateLimiter
-    private let audit: AuditSink?
-    public var retryPolicy: RetryPolicy
-    private let authorization: String
+    /// Its own send path, for calls made to it directly; calls handed over by the Scollect
+    /// client go through that client's (one audit, one set of counters, one `--verbose`).
+    private let sender: CallSender
+    public var retryPolicy: RetryPolicy {
+        get { sender.retryPolicy }
+        set { sender.retryPolicy = newValue }
+    }
+    private let encoding: CallSender.Encoding
 
     public init(target: FactorsNetworkTarget, limiter: RateLimiter, audit: AuditSink?, retryPolicy: RetryPolicy = RetryPolicy()) {
         self.target = target
         self.limiter = limiter
-        self.audit = audit
-        self.retryPolicy = retryPolicy
-        self.authorization = "Basic " + Data("\(target.user):\(target.password)".utf8).base64EncodedString()
+        self.sender = CallSender(audit: audit, retryPolicy: retryPolicy)
+        let authorization = "Basic " + Data("\(target.user):\(target.password)".utf8).base64EncodedString()
+        let baseURL = target.baseURL
+        encoding = CallSender.Encoding(request: { call in
+            let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"), ("Authorization", authorization)]
+            return HTTPRequest(method: call.method, url: baseURL + call.path, headers: headers,
+                               body: call.body == nil ? nil : FactorsNetworkClient.formEncoded(call.body))
+        }, classify: { response, _ in FactorsNetworkClient.classify(response) })
     }
 
-    /// Sends a call. Throws `credentialsRefused` on HTTP 401: every later call would fail too.
-    public func perform(_ call: APICall, using http: CurlHTTPClient) throws -> APIResult {
-        var attempt = 0
-        while true {
-            attempt += 1
-            let (classification, json, status) = sendOnce(call, using: http, attempt: attempt)
-            if case .authRejected = classification {
-                throw ClientError.credentialsRefused("the Factors Network refused the credentials (HTTP 401): check FACTORS_NETWORK_USER and FACTORS_NETWORK_PASSWORD")
-            }
-            let retryable = ScollectClient.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter)
-            if !retryable || attempt >= retryPolicy.maxAttempts {
-                return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
-            }
-            sleepPrecisely(retryPolicy.delay(beforeAttempt: attempt + 1))
+    /// Sends a call, through `sender` when given (the Scollect client's), else its own. Throws
+    /// `credentialsRefused` on HTTP 401: every later call would fail too.
+    public func perform(_ call: APICall, using http: any HTTPTransport, through sender: CallSender? = nil) throws -> APIResult {
+        let result = (sender ?? self.sender).send(call, using: http, encoding: encoding, limiter: limiter)
+        if case .authRejected = result.classification {
+            throw ClientError.credentialsRefused("the Factors Network refused the credentials (HTTP 401): check FACTORS_NETWORK_USER and FACTORS_NETWORK_PASSWORD")
         }
+        return result
     }
 
     /// `a=1&b=x%20y`: the body's string pairs, in order.
@@ -101,30 +104,5 @@ public final class FactorsNetworkClient: @unchecked Sendable {
         if let notes = json["notes"]?.arrayValue, !notes.isEmpty { return (.success, json) }
         if let error = json["error"]?.stringValue { return (.errorInBody(message: error, code: nil), json) }
         return (.unreadable(message: "no \"notes\" in the Factors Network answer"), json)
-    }
-
-    private func sendOnce(_ call: APICall, using http: CurlHTTPClient, attempt: Int) -> (ResponseClass, JSONValue?, Int?) {
-        let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"), ("Authorization", authorization)]
-        let request = HTTPRequest(method: call.method, url: target.baseURL + call.path, headers: headers,
-                                  body: call.body == nil ? nil : FactorsNetworkClient.formEncoded(call.body))
-        limiter.acquire()
-        let started = Date()
-        let startedClock = monotonicSeconds()
-        var classification: ResponseClass
-        var json: JSONValue?
-        var status: Int?
-        do {
-            let response = try http.perform(request)
-            status = response.status
-            (classification, json) = FactorsNetworkClient.classify(response)
-        } catch let error as TransportError {
-            classification = .transportError(message: error.message, requestMayHaveBeenSent: error.requestMayHaveBeenSent)
-        } catch {
-            classification = .transportError(message: "\(error)", requestMayHaveBeenSent: true)
-        }
-        audit?.record(AuditEntry(time: started, method: call.method, endpoint: call.endpoint, filenumber: call.filenumber,
-                                 body: call.body, httpStatus: status, outcome: classification.label,
-                                 message: classification.message, latencyMs: (monotonicSeconds() - startedClock) * 1000, attempt: attempt))
-        return (classification, json, status)
     }
 }

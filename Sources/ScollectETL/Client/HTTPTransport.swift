@@ -1,4 +1,3 @@
-import CCurl
 import Foundation
 
 public struct HTTPRequest: Sendable {
@@ -20,6 +19,11 @@ public struct HTTPResponse: Sendable {
     /// Header names lower-cased.
     public var headers: [String: String]
     public var body: Data
+    public init(status: Int, headers: [String: String], body: Data) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// A failure below HTTP. `requestMayHaveBeenSent` decides whether a call that is not
@@ -29,138 +33,20 @@ public struct TransportError: Error, CustomStringConvertible, Sendable {
     public let requestMayHaveBeenSent: Bool
     public let timedOut: Bool
     public var description: String { message }
+    public init(message: String, requestMayHaveBeenSent: Bool, timedOut: Bool) {
+        self.message = message
+        self.requestMayHaveBeenSent = requestMayHaveBeenSent
+        self.timedOut = timedOut
+    }
 }
 
-/// HTTP over libcurl. One instance per thread: the easy handle keeps its connection open, so
-/// consecutive calls from the same worker reuse it. TLS verification is libcurl's default
-/// (on) and there is deliberately no switch to turn it off.
-public final class CurlHTTPClient {
-    private let handle: UnsafeMutableRawPointer
-    public var timeoutSeconds: Double
-    public var connectTimeoutSeconds: Double
-    /// A PEM bundle of the CAs to trust instead of the system's (`SCOLLECT_CA_BUNDLE`), for a
-    /// server behind a private CA. Verification itself stays on.
-    public static let caBundle: String? = ProcessInfo.processInfo.environment["SCOLLECT_CA_BUNDLE"].flatMap { $0.isEmpty ? nil : $0 }
-
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
-
-    public init(timeoutSeconds: Double = 30, connectTimeoutSeconds: Double = 10) {
-        _ = CurlHTTPClient.globalInit
-        guard let handle = curl_easy_init() else { fatalError("libcurl: curl_easy_init failed (out of memory)") }
-        self.handle = handle
-        self.timeoutSeconds = timeoutSeconds
-        self.connectTimeoutSeconds = connectTimeoutSeconds
-    }
-
-    deinit { curl_easy_cleanup(handle) }
-
-    private final class Sink {
-        var body = Data()
-        var headers: [String: String] = [:]
-        /// When set, the body goes to this file instead of memory (a listing of a whole portfolio).
-        var spool: Int32 = -1
-        var spoolFailed = false
-    }
-
-    /// Like `perform(_:)`, with the body written to `path` instead of memory; the response's
-    /// `body` is empty.
-    public func perform(_ request: HTTPRequest, spoolingBodyTo path: String) throws -> HTTPResponse {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw TransportError(message: "cannot write \(path): \(String(cString: strerror(errno)))", requestMayHaveBeenSent: false, timedOut: false) }
-        defer { close(fd) }
-        return try perform(request, spool: fd)
-    }
-
-    public func perform(_ request: HTTPRequest) throws -> HTTPResponse {
-        try perform(request, spool: -1)
-    }
-
-    private func perform(_ request: HTTPRequest, spool: Int32) throws -> HTTPResponse {
-        // Reset per-request options but keep the connection cache of this handle.
-        curl_easy_reset(handle)
-        let sink = Sink()
-        sink.spool = spool
-        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
-        var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
-
-        _ = request.url.withCString { scurl_setopt_ptr(handle, CURLOPT_URL, $0) }
-        if let bundle = CurlHTTPClient.caBundle { _ = bundle.withCString { scurl_setopt_ptr(handle, CURLOPT_CAINFO, $0) } }
-        _ = scurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-        _ = scurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeoutSeconds * 1000))
-        _ = scurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeoutSeconds * 1000))
-        _ = scurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
-        _ = scurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
-        _ = scurl_setopt_ptr(handle, CURLOPT_WRITEDATA, sinkPointer)
-        _ = scurl_setopt_write(handle, CURLOPT_WRITEFUNCTION) { data, size, count, userdata in
-            let sink = Unmanaged<Sink>.fromOpaque(userdata!).takeUnretainedValue()
-            let length = size * count
-            guard let data else { return length }
-            if sink.spool >= 0 {
-                var written = 0
-                while written < length {
-                    let n = write(sink.spool, data + written, length - written)
-                    if n <= 0 { sink.spoolFailed = true; return 0 } // makes curl stop with a write error
-                    written += n
-                }
-            } else {
-                sink.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length)
-            }
-            return length
-        }
-        _ = scurl_setopt_ptr(handle, CURLOPT_HEADERDATA, sinkPointer)
-        _ = scurl_setopt_write(handle, CURLOPT_HEADERFUNCTION) { data, size, count, userdata in
-            let sink = Unmanaged<Sink>.fromOpaque(userdata!).takeUnretainedValue()
-            let length = size * count
-            if let data {
-                let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-                if let colon = line.firstIndex(of: ":") {
-                    let name = line[..<colon].lowercased()
-                    let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-                    sink.headers[name] = value
-                } else if line.hasPrefix("HTTP/") {
-                    sink.headers.removeAll() // a new response (after a 100 Continue): forget the old headers
-                }
-            }
-            return length
-        }
-
-        for (name, value) in request.headers {
-            headerList = curl_slist_append(headerList, "\(name): \(value)")
-        }
-        // No "Expect: 100-continue" round trip for our small bodies.
-        headerList = curl_slist_append(headerList, "Expect:")
-        _ = scurl_setopt_ptr(handle, CURLOPT_HTTPHEADER, headerList)
-
-        let body = request.body ?? []
-        let code: CURLcode = body.withUnsafeBufferPointer { bodyBuffer in
-            switch request.method {
-            case "GET":
-                _ = scurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
-            default:
-                _ = scurl_setopt_long(handle, CURLOPT_POST, 1)
-                _ = scurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, bodyBuffer.count)
-                _ = scurl_setopt_ptr(handle, CURLOPT_POSTFIELDS, bodyBuffer.baseAddress ?? UnsafePointer<UInt8>(bitPattern: 1))
-                if request.method != "POST" {
-                    _ = request.method.withCString { scurl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, $0) }
-                }
-            }
-            return curl_easy_perform(handle)
-        }
-
-        guard code == CURLE_OK else {
-            var requestSize = 0
-            _ = scurl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &requestSize)
-            let neverSent: Set<UInt32> = [CURLE_COULDNT_RESOLVE_HOST.rawValue, CURLE_COULDNT_CONNECT.rawValue,
-                                          CURLE_URL_MALFORMAT.rawValue, CURLE_UNSUPPORTED_PROTOCOL.rawValue,
-                                          CURLE_SSL_CONNECT_ERROR.rawValue, CURLE_PEER_FAILED_VERIFICATION.rawValue]
-            let maySent = !neverSent.contains(code.rawValue) && requestSize > 0
-            let message = String(cString: curl_easy_strerror(code))
-            throw TransportError(message: "\(message) (curl \(code.rawValue))", requestMayHaveBeenSent: maySent,
-                                 timedOut: code == CURLE_OPERATION_TIMEDOUT)
-        }
-        var status = 0
-        _ = scurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
-    }
+/// How a client talks HTTP: libcurl (`CurlHTTPClient`) in a run, a scripted transport in
+/// tests. One instance per thread: it may keep its connection open between calls.
+public protocol HTTPTransport: AnyObject {
+    /// Sends the request and returns the whole answer; throws `TransportError` when there is no
+    /// HTTP answer (and says whether the request may have reached the server).
+    func perform(_ request: HTTPRequest) throws -> HTTPResponse
+    /// The same, with the answer's body written to `path` instead of memory (a listing of a
+    /// whole portfolio); the response's `body` is empty.
+    func perform(_ request: HTTPRequest, spoolingBodyTo path: String) throws -> HTTPResponse
 }

@@ -101,22 +101,30 @@ public struct RetryPolicy: Sendable {
 /// The Scollect API client: logs in with apikey + pin, attaches the JWT to every call, logs in
 /// again before the token expires or when the server says it has, paces every request through
 /// the shared rate limiter, classifies every response and reports every request to the audit.
-/// Thread-safe; each thread passes its own `CurlHTTPClient` so connections are reused per worker.
+/// Thread-safe; each thread passes its own transport so connections are reused per worker.
 public final class ScollectClient: @unchecked Sendable {
     public let baseURL: String
     private let credentials: Credentials
     private let limiter: RateLimiter
-    private let audit: AuditSink?
-    public var retryPolicy = RetryPolicy()
+    /// The send path every call takes (audit, counters, `--verbose`, retries), shared with the
+    /// Factors Network client.
+    public let sender: CallSender
+    public var retryPolicy: RetryPolicy {
+        get { sender.retryPolicy }
+        set { sender.retryPolicy = newValue }
+    }
     /// Where calls for the Factors Network go (`APICall.service`): every caller keeps sending
     /// through this one client, and a row's calls to both services stay in one ordered plan.
     /// Set once, before any call.
     public var factorsNetwork: FactorsNetworkClient?
-    /// Requests, 429s and retries so far, for progress displays.
-    public let counters = RequestCounters()
+    /// Requests, 429s and retries so far (both services), for progress displays.
+    public var counters: RequestCounters { sender.counters }
     /// Told of every request as it is answered (a verbose display); called on the calling
     /// worker's thread. The entry's body is not masked.
-    public var onRequest: (@Sendable (AuditEntry) -> Void)?
+    public var onRequest: (@Sendable (AuditEntry) -> Void)? {
+        get { sender.onRequest }
+        set { sender.onRequest = newValue }
+    }
 
     private let tokenLock = NSLock()
     private var token: String?
@@ -129,13 +137,13 @@ public final class ScollectClient: @unchecked Sendable {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.credentials = credentials
         self.limiter = limiter
-        self.audit = audit
+        self.sender = CallSender(audit: audit)
     }
 
     // MARK: login
 
     /// Logs in if there is no valid token. Throws `credentialsRefused` or `apiUnavailable`.
-    public func ensureLoggedIn(using http: CurlHTTPClient) throws {
+    public func ensureLoggedIn(using http: any HTTPTransport) throws {
         let (current, generation) = currentToken()
         if current != nil { return }
         try login(using: http, replacingGeneration: generation)
@@ -148,7 +156,7 @@ public final class ScollectClient: @unchecked Sendable {
         return (token, tokenGeneration)
     }
 
-    private func login(using http: CurlHTTPClient, replacingGeneration generation: Int) throws {
+    private func login(using http: any HTTPTransport, replacingGeneration generation: Int) throws {
         loginLock.lock()
         defer { loginLock.unlock() }
         tokenLock.lock()
@@ -209,10 +217,10 @@ public final class ScollectClient: @unchecked Sendable {
     /// Sends a call, with retries where they are safe. Never throws for a per-call failure: the
     /// result's classification says what happened. Throws only when the credentials are refused
     /// on re-login.
-    public func perform(_ call: APICall, using http: CurlHTTPClient) throws -> APIResult {
+    public func perform(_ call: APICall, using http: any HTTPTransport) throws -> APIResult {
         if call.service == .factorsNetwork {
             guard let factorsNetwork else { throw ClientError.apiUnavailable("a Factors Network call but no Factors Network target (FACTORS_NETWORK_URL)") }
-            return try factorsNetwork.perform(call, using: http)
+            return try factorsNetwork.perform(call, using: http, through: sender)
         }
         try ensureLoggedIn(using: http)
         var reloggedIn = false
@@ -229,84 +237,23 @@ public final class ScollectClient: @unchecked Sendable {
         }
     }
 
-    /// The retry loop for one call. Retries 429s (nothing was done), and transport errors and
-    /// 5xx only when the call is idempotent or the request never left this machine.
-    private func send(_ call: APICall, using http: CurlHTTPClient, authenticated: Bool) -> APIResult {
-        var attempt = 0
-        while true {
-            attempt += 1
-            let (classification, json, status) = sendOnce(call, using: http, authenticated: authenticated, attempt: attempt)
-            if case .rateLimited = classification { counters.rateLimitedAnswer() }
-            let retryable = ScollectClient.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter)
-            if !retryable || attempt >= retryPolicy.maxAttempts {
-                return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
-            }
-            counters.retry()
-            sleepPrecisely(retryPolicy.delay(beforeAttempt: attempt + 1))
-        }
+    /// One call through the shared send path, with this client's JWT and pace.
+    private func send(_ call: APICall, using http: any HTTPTransport, authenticated: Bool) -> APIResult {
+        sender.send(call, using: http, encoding: encoding(authenticated: authenticated), limiter: limiter)
     }
 
-    /// How the pacing reacts to an answer, and whether the call may go again: a 429 slows the
-    /// limiter (and waits out Retry-After) and is retried; a lost answer or a 5xx only for a call
-    /// safe to repeat; any other answer lets the limiter speed back up. Shared with the Factors
-    /// Network client.
-    static func paceAndDecideRetry(_ classification: ResponseClass, status: Int?, call: APICall, limiter: RateLimiter) -> Bool {
-        let retryable: Bool
-        switch classification {
-        case let .rateLimited(retryAfter):
-            retryable = true
-            limiter.slowDown()
-            if let retryAfter { limiter.pause(for: retryAfter) }
-        case let .transportError(_, maySent):
-            retryable = call.idempotent || !maySent
-        case let .httpError(status, _) where status >= 500:
-            retryable = call.idempotent
-        default:
-            retryable = false
-        }
-        if case .rateLimited = classification {} else if status != nil { limiter.speedUp() }
-        return retryable
-    }
-
-    private func sendOnce(_ call: APICall, using http: CurlHTTPClient, authenticated: Bool, attempt: Int) -> (ResponseClass, JSONValue?, Int?) {
-        var headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
-        if authenticated, let token = currentToken().0 { headers.append(("Authorization", "Bearer \(token)")) }
-        let request = HTTPRequest(method: call.method, url: baseURL + call.path, headers: headers,
-                                  body: call.body.map { Array($0.serialized.utf8) })
-        limiter.acquire()
-        let started = Date()
-        let startedClock = monotonicSeconds()
-        let classification: ResponseClass
-        var json: JSONValue?
-        var status: Int?
-        do {
-            if let spool = call.spoolAnswerTo {
-                var response = try http.perform(request, spoolingBodyTo: spool)
-                status = response.status
-                if response.status == 200, ScollectClient.startsAsSuccessList(spool) {
-                    (classification, json) = (.success, nil)
-                } else {
-                    response = HTTPResponse(status: response.status, headers: response.headers,
-                                            body: (try? Data(contentsOf: URL(fileURLWithPath: spool))) ?? Data())
-                    (classification, json) = ResponseClassifier.classify(response)
-                }
-            } else {
-                let response = try http.perform(request)
-                status = response.status
-                (classification, json) = ResponseClassifier.classify(response)
-            }
-        } catch let error as TransportError {
-            classification = .transportError(message: error.message, requestMayHaveBeenSent: error.requestMayHaveBeenSent)
-        } catch {
-            classification = .transportError(message: "\(error)", requestMayHaveBeenSent: true)
-        }
-        let latency = (monotonicSeconds() - startedClock) * 1000
-        let entry = AuditEntry(time: started, method: call.method, endpoint: call.endpoint, filenumber: call.filenumber,
-                               body: call.body, httpStatus: status, outcome: classification.label,
-                               message: classification.message, latencyMs: latency, attempt: attempt)
-        audit?.record(entry)
-        counters.requestSent()
-        onRequest?(entry)
-        return (classification, json, status)
+    /// JSON bodies, the bearer token, and answers read as Scollect envelopes. A spooled answer
+    /// that starts as the documented success list is left in its file, unparsed.
+    private func encoding(authenticated: Bool) -> CallSender.Encoding {
+        CallSender.Encoding(request: { [self] call in
+            var headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
+            if authenticated, let token = currentToken().0 { headers.append(("Authorization", "Bearer \(token)")) }
+            return HTTPRequest(method: call.method, url: baseURL + call.path, headers: headers, body: call.body.map { Array($0.serialized.utf8) })
+        }, classify: { response, spool in
+            guard let spool else { return ResponseClassifier.classify(response) }
+            if response.status == 200, ScollectClient.startsAsSuccessList(spool) { return (.success, nil) }
+            return ResponseClassifier.classify(HTTPResponse(status: response.status, headers: response.headers,
+                                                            body: (try? Data(contentsOf: URL(fileURLWithPath: spool))) ?? Data()))
+        })
     }
 }

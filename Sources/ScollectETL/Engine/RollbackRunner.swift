@@ -108,18 +108,16 @@ public final class RollbackRunner {
         report.notUndone = records.filter { $0.field == nil && $0.state != .failed }.map { "\($0.filenumber) \($0.newValue)" + ($0.state == .sent ? " (answer not received)" : "") }
             + payments.filter { $0.state != .refused }.map { "\($0.filenumber) \($0.endpoint) row \($0.sourceRow) (\($0.state.rawValue))" }
 
-        let rollbackId = "rollback-" + PipelineRunner.makeRunId()
+        let rollbackId = "rollback-" + RunReports.makeRunId()
         report.rollbackId = rollbackId
-        let folder = reportFolder + "/" + rollbackId
-        let audit: AuditReport
+        let reports: RunReports
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            audit = try AuditReport(path: folder + "/audit.jsonl.gz", header: [
+            reports = try RunReports(reportsFolder: reportFolder, runId: rollbackId, auditHeader: [
                 ("tool", .string("scollect-etl")), ("rollback_id", .string(rollbackId)), ("rolls_back", .string(runId)),
                 ("target", .string(target.description)), ("started", .string(AuditReport.timestamp(Date()))),
                 ("dry_run", .bool(options.dryRun)),
-            ])
-            report.auditPath = folder + "/audit.jsonl.gz"
+            ], rejectHeader: nil)
+            report.auditPath = reports.folder + "/audit.jsonl.gz"
             if !options.dryRun {
                 try journal.beginRun(id: rollbackId, pipeline: "rollback", inputName: runId, inputDigest: "rollback:" + runId, target: target.description)
             }
@@ -130,9 +128,9 @@ public final class RollbackRunner {
         }
 
         let client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials,
-                                    limiter: RateLimiter(ratePerSecond: options.requestsPerSecond), audit: audit)
+                                    limiter: RateLimiter(ratePerSecond: options.requestsPerSecond), audit: reports.audit)
         do {
-            try client.ensureLoggedIn(using: CurlHTTPClient(timeoutSeconds: 30))
+            try client.ensureLoggedIn(using: target.makeTransport(30))
         } catch let error as ClientError {
             if case .credentialsRefused = error { report.exitCode = .credentialsRefused } else { report.exitCode = .apiUnavailable }
             report.abortReason = error.description
@@ -152,7 +150,7 @@ public final class RollbackRunner {
             var outcomesByAccount = [[(FieldChange, FieldOutcome)]](repeating: [], count: accounts.count)
             var missing = [Bool](repeating: false, count: accounts.count)
             let lock = NSLock()
-            let pool = WorkerPool(size: options.maxInFlight, timeoutSeconds: 30)
+            let pool = WorkerPool(size: options.maxInFlight, timeoutSeconds: 30, makeTransport: target.makeTransport)
             pool.run(tasks: accounts.count) { [self] index, http in
                 let result = restore(fieldsOf[accounts[index]]!, rollbackId: rollbackId, client: client, http: http)
                 lock.lock()
@@ -171,7 +169,7 @@ public final class RollbackRunner {
                 report.exitCode = .doneWithRejects
             }
         }
-        do { try audit.finish() } catch { options.log("error: \(error)") }
+        _ = reports.close(log: options.log)
         if !options.dryRun {
             try? journal.finishRun(id: rollbackId, exitCode: report.exitCode.rawValue, summary: JSONValue.object([
                 ("rolls_back", .string(runId)), ("restored", .number(Double(report.restoredCount))),
@@ -182,15 +180,14 @@ public final class RollbackRunner {
     }
 
     /// Reads one account and puts back each field the run changed that still holds the run's value.
-    func restore(_ changes: [FieldChange], rollbackId: String, client: ScollectClient, http: CurlHTTPClient) -> (outcomes: [(FieldChange, FieldOutcome)], missing: Bool) {
+    func restore(_ changes: [FieldChange], rollbackId: String, client: ScollectClient, http: any HTTPTransport) -> (outcomes: [(FieldChange, FieldOutcome)], missing: Bool) {
         let filenumber = changes[0].filenumber
         func failAll(_ message: String) -> [(FieldChange, FieldOutcome)] { changes.map { ($0, .failed(message)) } }
         let current: [String: String?]
         do {
-            let result = try client.perform(APICall(method: "GET", endpoint: "getaccount", path: "/getaccount/\(PipelineRunner.pathComponent(filenumber))",
-                                                    filenumber: filenumber, idempotent: true), using: http)
+            let result = try client.perform(APIPath.accountRead("getaccount", filenumber), using: http)
             guard result.succeeded, let record = result.json?["result"]?.arrayValue?.first?.objectValue else {
-                if case let .errorInBody(message, _) = result.classification, PipelineRunner.meansNotFound(message) { return ([], true) }
+                if case let .errorInBody(message, _) = result.classification, ResponseClass.meansNotFound(message) { return ([], true) }
                 return (failAll("getaccount: \(result.classification.message ?? result.classification.label)"), false)
             }
             current = Dictionary(record.map { ($0.0, $0.1.stringValue) }, uniquingKeysWith: { first, _ in first })

@@ -40,46 +40,39 @@ public final class ExportRunner {
             return summary
         }
 
-        let runId = PipelineRunner.makeRunId()
+        let runId = RunReports.makeRunId()
         summary.runId = runId
-        let folder = URL(fileURLWithPath: config.reportsFolder).appendingPathComponent(runId).path
-        summary.reportFolder = folder
-        let rejects: RejectReport
-        let audit: AuditReport
-        let counter: CallCounter
+        let reports: RunReports
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: config.sink.path).deletingLastPathComponent().path,
-                                                    withIntermediateDirectories: true)
-            rejects = try RejectReport(path: folder + "/rejects.csv.gz", header: ExportRunner.rejectColumns)
-            audit = try AuditReport(path: folder + "/audit.jsonl.gz", header: [
+            reports = try RunReports(reportsFolder: config.reportsFolder, runId: runId, auditHeader: [
                 ("tool", .string("scollect-etl")), ("version", .string(options.toolVersion)), ("run_id", .string(runId)),
                 ("pipeline", .string(config.file)), ("kind", .string("export")), ("output", .string(config.sink.path)),
                 ("target", .string(target.description)), ("started", .string(AuditReport.timestamp(Date()))),
-            ])
-            counter = CallCounter(forwardingTo: audit)
+            ], rejectHeader: ExportRunner.rejectColumns)
+            summary.reportFolder = reports.folder
+            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: config.sink.path).deletingLastPathComponent().path,
+                                                    withIntermediateDirectories: true)
         } catch {
+            summary.reportFolder = URL(fileURLWithPath: config.reportsFolder).appendingPathComponent(runId).path
             return finish(.inputHeld, "\(error)")
         }
+        let folder = reports.folder
+        let counter = reports.counter
         options.log("run \(runId): export \(config.name) to \(config.sink.path)")
         options.log("reports: \(folder)")
 
-        let limiter = RateLimiter(ratePerSecond: config.target.requestsPerSecond)
-        let client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials, limiter: limiter, audit: counter)
-        client.retryPolicy = config.target.retry
-        let pool = WorkerPool(size: config.target.maxInFlight, timeoutSeconds: config.target.timeoutSeconds)
-        defer { pool.shutdown() }
-        let state = PipelineRunner.RunState()
-        let http = CurlHTTPClient(timeoutSeconds: config.target.timeoutSeconds)
+        let session = APISession(settings: config.target, target: target, audit: counter)
+        defer { session.shutdown() }
+        let client = session.client
+        let pool = session.pool
+        let state = RunState()
+        let http = session.transport()
 
-        var reportFailure: Error?
         func reject(_ portfolio: String, _ filenumber: String, _ issue: RowIssue, row: Int) {
             summary.rejected += 1
             summary.rejectsByReason[issue.reason, default: 0] += 1
-            do {
-                try rejects.add(RejectLine(row: row, line: 0, kind: .reject, reason: issue.reason, field: issue.field, message: issue.message,
-                                           callsMade: [], values: [portfolio, filenumber], rawText: nil))
-            } catch { reportFailure = reportFailure ?? error }
+            reports.add(RejectLine(row: row, line: 0, kind: .reject, reason: issue.reason, field: issue.field, message: issue.message,
+                                   callsMade: [], values: [portfolio, filenumber], rawText: nil))
         }
 
         var exitCode: ExitCode?
@@ -133,7 +126,7 @@ public final class ExportRunner {
                     filenumbers = []
                 case .errorInBody, .timeoutState, .unreadable:
                     state.callFailed()
-                    reject(portfolio, "", PipelineRunner.issue(for: answer, summary: "get_accounts_in_portfolio \(portfolio)", idempotent: true), row: summary.rowsRead)
+                    reject(portfolio, "", answer.rowIssue(summary: "get_accounts_in_portfolio \(portfolio)", idempotent: true), row: summary.rowsRead)
                     continue portfolioLoop
                 default:
                     state.callFailed()
@@ -204,13 +197,13 @@ public final class ExportRunner {
 
         summary.callsByEndpoint = counter.byEndpoint
         summary.callsFailed = state.failedCalls
-        if let failure = PipelineRunner.closeReports(rejects, audit, earlierFailure: reportFailure, log: options.log) {
+        if let failure = reports.close(log: options.log) {
             abortReason = abortReason ?? failure
             exitCode = exitCode ?? .inputHeld
         }
         if exitCode == nil { exitCode = summary.rejected > 0 ? .doneWithRejects : .done }
         let result = finish(exitCode!, abortReason)
-        PipelineRunner.writeSummary(result, folder: folder, reportsFolder: config.reportsFolder)
+        reports.writeSummary(result)
         return result
     }
 
@@ -267,17 +260,15 @@ public final class ExportRunner {
     }
 
     /// Reads one account: its record and the included lists.
-    func read(portfolio: String, filenumber: String, client: ScollectClient, http: CurlHTTPClient,
-              state: PipelineRunner.RunState) -> Result<ExportAccount, RowIssue> {
+    func read(portfolio: String, filenumber: String, client: ScollectClient, http: any HTTPTransport,
+              state: RunState) -> Result<ExportAccount, RowIssue> {
         if let fatal = state.fatal {
             return .failure(RowIssue(.notAttempted, field: nil, "not read: the run was stopping (\(fatal.1))"))
         }
         var account = ExportAccount(portfolio: portfolio, filenumber: filenumber)
         do {
             for include in config.includes {
-                let call = APICall(method: "GET", endpoint: include.endpoint, path: "/\(include.endpoint)/\(PipelineRunner.pathComponent(filenumber))",
-                                   filenumber: filenumber, idempotent: true)
-                let result = try client.perform(call, using: http)
+                let result = try client.perform(APIPath.accountRead(include.endpoint, filenumber), using: http)
                 switch result.classification {
                 case .success:
                     let payload = result.json?["result"]
@@ -295,14 +286,13 @@ public final class ExportRunner {
                         return .failure(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (getaccount: empty result)"))
                     }
                     account.lists[include] = []
-                case let .errorInBody(message, _) where PipelineRunner.meansNotFound(message):
+                case let .errorInBody(message, _) where ResponseClass.meansNotFound(message):
                     return .failure(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (\(include.endpoint): \(message))"))
                 case let .errorInBody(message, _) where include != .account && message.lowercased().contains("does not have"):
                     account.lists[include] = [] // "does not have associated phone numbers", "… any notes or may not exist"
                 default:
-                    state.callFailed()
-                    state.noteUnavailability(result)
-                    return .failure(PipelineRunner.issue(for: result, summary: "\(include.endpoint) \(filenumber)", idempotent: true))
+                    state.failed(result)
+                    return .failure(result.rowIssue(summary: "\(include.endpoint) \(filenumber)", idempotent: true))
                 }
             }
             return .success(account)

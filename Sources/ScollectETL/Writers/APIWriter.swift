@@ -137,6 +137,9 @@ public protocol APIWriter: Sendable {
     init(options: ConfigSection, context: WriterContext, otherWriterFields: Set<String>) throws
     /// Mapped fields this writer consumes (so that `updatedbase` does not also send them).
     var consumedFields: Set<String> { get }
+    /// The account's fields it compares the row against (what a portfolio listing must hold
+    /// for it); none by default.
+    var comparedFields: Set<String> { get }
     var reads: Set<AccountRead> { get }
     func plan(_ row: NormalizedRow, current: AccountSnapshot) -> [PlannedCall]
     /// The same, seeing the calls the writers before it in the pipeline planned for this row
@@ -160,6 +163,7 @@ extension APIWriter {
     }
     public var service: APIService { .scollect }
     public func check(_ row: NormalizedRow) -> RowIssue? { nil }
+    public var comparedFields: Set<String> { [] }
     public var plansWholeAccount: Bool { false }
     public func planAccount(_ rows: [NormalizedRow], current: AccountSnapshot) -> Result<[PlannedCall], RowIssue> {
         .success(rows.flatMap { plan($0, current: current) })

@@ -47,6 +47,7 @@ public struct UpdateDbaseWriter: APIWriter {
     }
 
     public var consumedFields: Set<String> { Set(fields) }
+    public var comparedFields: Set<String> { Set(fields) }
     /// Phones are read too when a phone field could hold a protected number.
     public var reads: Set<AccountRead> {
         phoneFields.isEmpty || protection.phoneStatuses.isEmpty ? [.account] : [.account, .phones]

@@ -30,7 +30,7 @@ struct PlanCommand: ParsableCommand {
     var quiet = false
 
     mutating func run() throws {
-        if ExportPipelineLoader.isExportPipeline(path: pipeline) {
+        if PipelineFile.kind(path: pipeline) == .export {
             printError("error: \(pipeline) is an export pipeline: it only reads from Scollect, there is nothing to plan (run it)")
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
         }

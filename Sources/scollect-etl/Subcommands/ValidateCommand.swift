@@ -27,7 +27,7 @@ struct ValidateCommand: ParsableCommand {
     var input: String?
 
     func run() throws {
-        if ExportPipelineLoader.isExportPipeline(path: pipeline) {
+        if PipelineFile.kind(path: pipeline) == .export {
             // An export reads from Scollect: there is no input header to check.
             let (export, problems) = ConfigProblems.collecting { try ExportPipelineLoader.load(path: pipeline) }
             if export != nil && problems.isEmpty {

@@ -1,0 +1,69 @@
+import Foundation
+
+/// What an answer means for the row that asked, read the same way by load, export and
+/// rollback runs and by the payment ledger.
+extension APIResult {
+    /// The request may have reached the server and no answer says what it did.
+    public var answerLost: Bool {
+        switch classification {
+        case let .transportError(_, requestMayHaveBeenSent): return requestMayHaveBeenSent
+        case let .httpError(status, _): return status >= 500
+        default: return false
+        }
+    }
+
+    /// A 429, or a connection that never carried the request: the server did nothing.
+    var tooManyRequestsOrRefusedConnection: Bool {
+        switch classification {
+        case .rateLimited: return true
+        case let .transportError(_, requestMayHaveBeenSent): return !requestMayHaveBeenSent
+        default: return false
+        }
+    }
+
+    /// The reject a failed call gives its row. `summary` names the call (`updatedbase city`).
+    func rowIssue(summary: String, idempotent: Bool) -> RowIssue {
+        let message = "\(summary): \(classification.message ?? classification.label)"
+        switch classification {
+        case let .errorInBody(text, _):
+            return RowIssue(ResponseClass.meansNotFound(text) ? .accountNotFound : .apiError, field: nil, message)
+        case .timeoutState: return RowIssue(.apiTimeout, field: nil, message)
+        case let .httpError(status, _) where status >= 500 && !idempotent:
+            return RowIssue(.outcomeUnknown, field: nil, message + " — the server may have acted on it; not re-sent, check the account by hand")
+        case .httpError, .rateLimited, .authRejected: return RowIssue(.httpError, field: nil, message)
+        case let .transportError(_, maySent):
+            if maySent && !idempotent {
+                return RowIssue(.outcomeUnknown, field: nil, message + " — the request may have reached the server; not re-sent, check the account by hand")
+            }
+            return RowIssue(.transportError, field: nil, message)
+        case .emptyResult: return RowIssue(.apiError, field: nil, "\(summary): empty result")
+        case .unreadable, .success: return RowIssue(.apiError, field: nil, message)
+        }
+    }
+}
+
+extension ResponseClass {
+    /// The API's words for "no such account" (`getaccount`, `getpayments`, …).
+    static func meansNotFound(_ message: String) -> Bool {
+        let lower = message.lowercased()
+        return lower.contains("data not found for this filenumber") || (lower.contains("file number") && lower.contains("does not exist"))
+    }
+
+    /// The documented answer of `getphones` for an account without phones.
+    static func meansNoPhones(_ message: String) -> Bool {
+        message.lowercased().contains("does not have associated phone")
+    }
+}
+
+/// Paths of the API's calls.
+enum APIPath {
+    /// A file number as one path segment (`/getaccount/<filenumber>`).
+    static func component(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? value
+    }
+
+    /// `GET /<endpoint>/<filenumber>`: the per-account reads.
+    static func accountRead(_ endpoint: String, _ filenumber: String) -> APICall {
+        APICall(method: "GET", endpoint: endpoint, path: "/\(endpoint)/\(component(filenumber))", filenumber: filenumber, idempotent: true)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// The one send path of both clients (Scollect, Factors Network). Every request goes through
+/// it: paced by the service's limiter, timed, its answer classified by the service's encoding,
+/// recorded in the audit, counted (requests, 429s, retries) and shown (`--verbose`). A failed
+/// call is tried again only where `paceAndDecideRetry` says that is safe.
+public final class CallSender: @unchecked Sendable {
+    /// How one service turns a call into a request, and an answer into what it means.
+    public struct Encoding: Sendable {
+        public let request: @Sendable (APICall) -> HTTPRequest
+        /// The answer; for a spooled call (`APICall.spoolAnswerTo`) the body stays in the file
+        /// and the path is passed along.
+        public let classify: @Sendable (HTTPResponse, _ spooledTo: String?) -> (ResponseClass, JSONValue?)
+        public init(request: @escaping @Sendable (APICall) -> HTTPRequest,
+                    classify: @escaping @Sendable (HTTPResponse, String?) -> (ResponseClass, JSONValue?)) {
+            self.request = request
+            self.classify = classify
+        }
+    }
+
+    let audit: AuditSink?
+    /// Requests, 429s and retries so far, for progress displays.
+    public let counters = RequestCounters()
+    public var retryPolicy = RetryPolicy()
+    /// Told of every request as it is answered (a verbose display); called on the calling
+    /// worker's thread. The entry's body is not masked.
+    public var onRequest: (@Sendable (AuditEntry) -> Void)?
+
+    public init(audit: AuditSink?, retryPolicy: RetryPolicy = RetryPolicy()) {
+        self.audit = audit
+        self.retryPolicy = retryPolicy
+    }
+
+    /// Sends a call, with retries where they are safe. Never throws: the result's
+    /// classification says what happened.
+    public func send(_ call: APICall, using transport: any HTTPTransport, encoding: Encoding, limiter: RateLimiter) -> APIResult {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (classification, json, status) = sendOnce(call, using: transport, encoding: encoding, limiter: limiter, attempt: attempt)
+            if case .rateLimited = classification { counters.rateLimitedAnswer() }
+            let retryable = CallSender.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter)
+            if !retryable || attempt >= retryPolicy.maxAttempts {
+                return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
+            }
+            counters.retry()
+            sleepPrecisely(retryPolicy.delay(beforeAttempt: attempt + 1))
+        }
+    }
+
+    /// How the pacing reacts to an answer, and whether the call may go again: a 429 slows the
+    /// limiter (and waits out Retry-After) and is retried; a lost answer or a 5xx only for a call
+    /// safe to repeat; any other answer lets the limiter speed back up.
+    static func paceAndDecideRetry(_ classification: ResponseClass, status: Int?, call: APICall, limiter: RateLimiter) -> Bool {
+        let retryable: Bool
+        switch classification {
+        case let .rateLimited(retryAfter):
+            retryable = true
+            limiter.slowDown()
+            if let retryAfter { limiter.pause(for: retryAfter) }
+        case let .transportError(_, maySent):
+            retryable = call.idempotent || !maySent
+        case let .httpError(status, _) where status >= 500:
+            retryable = call.idempotent
+        default:
+            retryable = false
+        }
+        if case .rateLimited = classification {} else if status != nil { limiter.speedUp() }
+        return retryable
+    }
+
+    private func sendOnce(_ call: APICall, using transport: any HTTPTransport, encoding: Encoding, limiter: RateLimiter,
+                          attempt: Int) -> (ResponseClass, JSONValue?, Int?) {
+        let request = encoding.request(call)
+        limiter.acquire()
+        let started = Date()
+        let startedClock = monotonicSeconds()
+        let classification: ResponseClass
+        var json: JSONValue?
+        var status: Int?
+        do {
+            let response = try call.spoolAnswerTo.map { try transport.perform(request, spoolingBodyTo: $0) } ?? transport.perform(request)
+            status = response.status
+            (classification, json) = encoding.classify(response, call.spoolAnswerTo)
+        } catch let error as TransportError {
+            classification = .transportError(message: error.message, requestMayHaveBeenSent: error.requestMayHaveBeenSent)
+        } catch {
+            classification = .transportError(message: "\(error)", requestMayHaveBeenSent: true)
+        }
+        let entry = AuditEntry(time: started, method: call.method, endpoint: call.endpoint, filenumber: call.filenumber,
+                               body: call.body, httpStatus: status, outcome: classification.label,
+                               message: classification.message, latencyMs: (monotonicSeconds() - startedClock) * 1000, attempt: attempt)
+        audit?.record(entry)
+        counters.requestSent()
+        onRequest?(entry)
+        return (classification, json, status)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// The API side of a run, load or export: one Scollect client (and the Factors Network's when
+/// the target has one) paced by the pipeline's rate, a worker pool of `max_in_flight` threads
+/// each owning a transport, and the login.
+final class APISession {
+    let client: ScollectClient
+    let pool: WorkerPool
+    private let settings: PipelineConfig.Target
+    private let target: RunTarget
+
+    init(settings: PipelineConfig.Target, target: RunTarget, audit: AuditSink) {
+        self.settings = settings
+        self.target = target
+        client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials,
+                                limiter: RateLimiter(ratePerSecond: settings.requestsPerSecond), audit: audit)
+        client.retryPolicy = settings.retry
+        client.factorsNetwork = target.factorsNetwork.map {
+            FactorsNetworkClient(target: $0, limiter: RateLimiter(ratePerSecond: settings.requestsPerSecond), audit: audit, retryPolicy: settings.retry)
+        }
+        pool = WorkerPool(size: settings.maxInFlight, timeoutSeconds: settings.timeoutSeconds, makeTransport: target.makeTransport)
+    }
+
+    /// A transport for the run's own thread (the login, listing reads).
+    func transport(timeoutSeconds: Double? = nil) -> any HTTPTransport {
+        target.makeTransport(timeoutSeconds ?? settings.timeoutSeconds)
+    }
+
+    /// Logs in; the exit code and reason when that stops the run.
+    func logIn() -> (ExitCode, String)? {
+        do {
+            try client.ensureLoggedIn(using: transport())
+            return nil
+        } catch let error as ClientError {
+            if case .credentialsRefused = error { return (.credentialsRefused, error.description) }
+            return (.apiUnavailable, error.description)
+        } catch {
+            return (.apiUnavailable, "\(error)")
+        }
+    }
+
+    func shutdown() { pool.shutdown() }
+}

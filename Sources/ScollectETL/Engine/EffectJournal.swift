@@ -1,0 +1,100 @@
+import Foundation
+
+/// Every call of a load run that changes the server goes through here, recorded in the run
+/// journal before it is sent and settled after:
+/// - payments and payment plans as **ledger entries** (exactly once: an entry booked by any
+///   run is never sent again, a lost answer is reconciled before anything is re-sent —
+///   `LedgerExecutor` drives them);
+/// - every other write as a **change record**, with the value it replaces (for `rollback`);
+///   an insert with nothing to compare it against (a note, an attempt, a callback) is made
+///   once per row of a file: a resumed or forced run finds it here.
+final class EffectJournal: @unchecked Sendable {
+    let journal: RunJournal
+    let runId: String
+    let pipeline: String
+    let inputName: String
+    let inputDigest: String
+    /// The name of a field's normaliser, kept with its change records so rollback compares
+    /// values as the run did.
+    private let normalizerName: (String) -> String?
+
+    init(journal: RunJournal, runId: String, pipeline: String, inputName: String, inputDigest: String,
+         normalizerName: @escaping (String) -> String?) {
+        self.journal = journal
+        self.runId = runId
+        self.pipeline = pipeline
+        self.inputName = inputName
+        self.inputDigest = inputDigest
+        self.normalizerName = normalizerName
+    }
+
+    // MARK: change records
+
+    /// What an earlier run of this file did with an insert of this row: nil: send it;
+    /// `.made`: skip it; `.sent`: its answer was lost.
+    func earlierInsert(_ plannedCall: PlannedCall, sourceRow: Int) throws -> ChangeRecord.State? {
+        guard plannedCall.ledger == nil, case .none = plannedCall.effect else { return nil }
+        return try journal.earlierInsert(pipeline: pipeline, inputDigest: inputDigest, excludingRun: runId,
+                                         sourceRow: sourceRow, filenumber: plannedCall.call.filenumber ?? "",
+                                         endpoint: plannedCall.call.endpoint, description: plannedCall.summary)
+    }
+
+    /// Records the row's calls that are not ledger entries, with the values they replace; the
+    /// record ids by index in `planned`.
+    func recordChanges(_ planned: [PlannedCall], snapshot: AccountSnapshot, sourceRow: Int) throws -> [Int: Int64] {
+        var indices: [Int] = []
+        var records: [ChangeRecord] = []
+        for (index, plannedCall) in planned.enumerated() where plannedCall.ledger == nil {
+            let filenumber = plannedCall.call.filenumber ?? ""
+            if case let .setField(field, value) = plannedCall.effect {
+                records.append(ChangeRecord(runId: runId, filenumber: filenumber, endpoint: plannedCall.call.endpoint, field: field,
+                                            previous: snapshot.fields[field] ?? nil, newValue: value, normalizer: normalizerName(field),
+                                            sourceRow: sourceRow))
+            } else {
+                records.append(ChangeRecord(runId: runId, filenumber: filenumber, endpoint: plannedCall.call.endpoint, field: nil,
+                                            previous: nil, newValue: plannedCall.summary, normalizer: nil, sourceRow: sourceRow))
+            }
+            indices.append(index)
+        }
+        let saved = try journal.recordChanges(records)
+        return Dictionary(uniqueKeysWithValues: zip(indices, saved.map(\.id)))
+    }
+
+    /// The row's change records, once its calls are over: made or failed.
+    func settleChanges(made: [Int64], failed: [Int64]) {
+        try? journal.settleChanges(made, as: .made)
+        try? journal.settleChanges(failed, as: .failed)
+    }
+
+    // MARK: ledger entries
+
+    func key(_ intent: LedgerIntent) -> LedgerKey {
+        LedgerKey(pipeline: pipeline, inputDigest: inputDigest, key: intent.key)
+    }
+
+    func isBooked(_ intent: LedgerIntent) throws -> Bool {
+        try journal.entry(key(intent))?.state == .booked
+    }
+
+    func entry(_ intent: LedgerIntent) throws -> LedgerEntry? {
+        try journal.entry(key(intent))
+    }
+
+    /// An earlier write of the same account with the same client reference, by any run.
+    func earlierBooking(filenumber: String, reference: String, excluding intent: LedgerIntent) throws -> LedgerEntry? {
+        try journal.earlierBooking(filenumber: filenumber, reference: reference, excluding: key(intent))
+    }
+
+    /// Records the intent to send a ledger entry, committed before the call is sent.
+    func recordIntent(_ planned: PlannedCall, _ intent: LedgerIntent, baseline: [PaymentKey: Int]?) throws -> LedgerEntry {
+        try journal.recordIntent(key(intent), runId: runId, inputName: inputName, sourceRow: intent.sourceRow,
+                                 filenumber: planned.call.filenumber ?? "", endpoint: planned.call.endpoint, reference: intent.reference,
+                                 items: intent.items, baseline: baseline, maskedBody: planned.call.body.map { Masking.mask($0).serialized } ?? "")
+    }
+
+    func settle(_ entry: LedgerEntry, as state: LedgerState, message: String?) throws {
+        try journal.settle(entry, as: state, message: message)
+    }
+
+    func describe(_ entry: LedgerEntry) -> String { journal.describe(entry) }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// What becomes of the input file and the run once it has stopped: the exit code of a run that
+/// nothing stopped early, how to resume one that was stopped, and where the file goes.
+enum InputDisposition {
+    /// Done, with or without rejects, unless something stopped the run.
+    static func exitCode(stoppedWith stop: ExitCode?, rejected: Int) -> ExitCode {
+        stop ?? (rejected > 0 ? .doneWithRejects : .done)
+    }
+
+    /// The abort reason of an interrupted run or one the API stopped, with how to resume it.
+    static func resumeHint(_ code: ExitCode, reason: String?, hasJournal: Bool) -> String? {
+        guard code == .interrupted || code == .apiUnavailable else { return reason }
+        return (reason ?? "stopped") + ". To resume, run the same command again: rows already written are skipped"
+            + (hasJournal ? ", payments whose answer was lost are checked on the server before anything is re-sent" : "")
+    }
+
+    /// A loaded file goes to the archive folder, a held or aborted one to the error folder
+    /// (when the pipeline names them); a file to run again (exit 2, 3, 6, 7) stays where it is.
+    static func move(_ path: String, exitCode: ExitCode, operations: PipelineConfig.Operations, log: (String) -> Void) {
+        let destination: String?
+        switch exitCode {
+        case .done, .doneWithRejects: destination = operations.archiveFolder
+        case .inputHeld, .rejectLimit: destination = operations.errorFolder
+        default: destination = nil
+        }
+        guard let destination else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+            var target = URL(fileURLWithPath: destination).appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent).path
+            if FileManager.default.fileExists(atPath: target) { target += "." + RunReports.makeRunId() }
+            try FileManager.default.moveItem(atPath: path, toPath: target)
+            log("moved \(path) to \(target)")
+        } catch {
+            log("error: could not move \(path) to \(destination): \(error)")
+        }
+    }
+}

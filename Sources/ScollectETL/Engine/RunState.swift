@@ -1,0 +1,44 @@
+import Foundation
+
+/// Shared between the worker threads of a run (load and export alike): the failure that
+/// stops the run, and counts of failed and planned calls.
+final class RunState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopReason: (ExitCode, String)?
+    private var failed = 0
+    private var planned: [String: Int] = [:]
+
+    /// The exit code and reason the run stops with, once something has stopped it.
+    var fatal: (ExitCode, String)? { lock.lock(); defer { lock.unlock() }; return stopReason }
+    var failedCalls: Int { lock.lock(); defer { lock.unlock() }; return failed }
+    var plannedWrites: [String: Int] { lock.lock(); defer { lock.unlock() }; return planned }
+    func plan(_ endpoint: String) { lock.lock(); planned[endpoint, default: 0] += 1; lock.unlock() }
+    func callFailed() { lock.lock(); failed += 1; lock.unlock() }
+    func stop(_ code: ExitCode, _ reason: String) {
+        lock.lock()
+        if stopReason == nil { stopReason = (code, reason) }
+        lock.unlock()
+    }
+
+    /// A call that still failed for lack of an answer after its retries means the API is
+    /// down: stop after this batch rather than reject the rest of the file one row at a time.
+    /// Only a call that was tried again and again tells that: a write that is never re-sent
+    /// blindly (an insert whose answer was lost) failed once, which says nothing of the API.
+    func noteUnavailability(_ result: APIResult) {
+        guard result.attempts > 1 || result.tooManyRequestsOrRefusedConnection else { return }
+        switch result.classification {
+        case .transportError, .rateLimited:
+            stop(.apiUnavailable, "API unavailable after \(result.attempts) attempts: \(result.classification.message ?? "")")
+        case let .httpError(status, _) where status >= 500:
+            stop(.apiUnavailable, "API unavailable after \(result.attempts) attempts: \(result.classification.message ?? "")")
+        default:
+            break
+        }
+    }
+
+    /// A call failed: counted, and judged for whether the API is down.
+    func failed(_ result: APIResult) {
+        callFailed()
+        noteUnavailability(result)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// Where a pipeline's calls go, decided from its `target:` section and the environment:
+/// `SCOLLECT_URL` wins; else a `sandbox` target means the embedded sandbox (started by the
+/// caller); a real URL in the pipeline never falls back to the sandbox. Credentials come only
+/// from the environment (`SCOLLECT_APIKEY` + `SCOLLECT_PIN`, or the owner-only file
+/// `SCOLLECT_CREDENTIALS_FILE` names). Load and export pipelines alike.
+public enum TargetResolution {
+    public enum Decision {
+        /// A real API: the run target is complete.
+        case remote(RunTarget)
+        /// The embedded sandbox, to be started by the caller on its database.
+        case embeddedSandbox(EmbeddedSandbox)
+    }
+
+    /// What the embedded sandbox needs; credentials and journal from the environment when set.
+    public struct EmbeddedSandbox {
+        public let database: String
+        public let seedFiles: [String]
+        /// From the environment when set; else the sandbox's own.
+        public let apikey: String?
+        public let pin: String?
+        public let journalPath: String?
+        public let factorsNetwork: FactorsNetworkTarget?
+
+        /// The run target once the sandbox is up at `baseURL`.
+        public func target(baseURL: String, instanceID: String, defaultCredentials: Credentials,
+                           defaultFactorsNetwork: FactorsNetworkTarget) -> RunTarget {
+            RunTarget(baseURL: baseURL, credentials: Credentials(apikey: apikey ?? defaultCredentials.apikey, pin: pin ?? defaultCredentials.pin),
+                      description: "embedded sandbox \(baseURL) (\(database))",
+                      journalPath: journalPath ?? TargetResolution.sandboxJournal(instanceID: instanceID),
+                      // The sandbox's Factors Network emulation unless FACTORS_NETWORK_URL names one.
+                      factorsNetwork: factorsNetwork ?? defaultFactorsNetwork)
+        }
+    }
+
+    /// A problem with the environment: the command exits 2 before anything is sent.
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static let sandboxDatabase = ".scollect/sandbox.sqlite"
+
+    public static func decide(_ target: PipelineConfig.Target, env: [String: String]) throws -> Decision {
+        let url = value(env, "SCOLLECT_URL")
+        let factorsNetwork: FactorsNetworkTarget?
+        do {
+            factorsNetwork = try FactorsNetworkTarget.fromEnvironment(env)
+        } catch {
+            throw Problem(description: "\(error)")
+        }
+        if url != nil || !target.isSandbox {
+            let baseURL = url ?? target.url
+            guard let credentials = try credentials(env) else {
+                throw Problem(description: "target \(baseURL) needs credentials: set SCOLLECT_APIKEY and SCOLLECT_PIN in the environment, or SCOLLECT_CREDENTIALS_FILE to a file of mode 0600 holding them (never in the pipeline file)")
+            }
+            return .remote(RunTarget(baseURL: baseURL, credentials: credentials, description: baseURL,
+                                     journalPath: journalPath(forURL: baseURL, env: env), factorsNetwork: factorsNetwork))
+        }
+        return .embeddedSandbox(EmbeddedSandbox(database: embeddedDatabase(env: env), seedFiles: target.sandboxSeedFiles,
+                                                apikey: value(env, "SCOLLECT_APIKEY"), pin: value(env, "SCOLLECT_PIN"),
+                                                journalPath: value(env, "SCOLLECT_JOURNAL"), factorsNetwork: factorsNetwork))
+    }
+
+    /// `SCOLLECT_APIKEY` + `SCOLLECT_PIN`, else the file `SCOLLECT_CREDENTIALS_FILE` names:
+    /// `SCOLLECT_APIKEY=…` and `SCOLLECT_PIN=…` lines, readable by its owner only. A file that
+    /// others can read is refused: a credential is only as secret as its least careful copy.
+    public static func credentials(_ env: [String: String]) throws -> Credentials? {
+        if let apikey = value(env, "SCOLLECT_APIKEY"), let pin = value(env, "SCOLLECT_PIN") { return Credentials(apikey: apikey, pin: pin) }
+        guard let path = value(env, "SCOLLECT_CREDENTIALS_FILE") else { return nil }
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw Problem(description: "SCOLLECT_CREDENTIALS_FILE \(path): \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw Problem(description: "SCOLLECT_CREDENTIALS_FILE \(path) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))): run chmod 600 \(path)")
+        }
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        var values: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { values[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        guard let apikey = values["SCOLLECT_APIKEY"], !apikey.isEmpty, let pin = values["SCOLLECT_PIN"], !pin.isEmpty else {
+            throw Problem(description: "SCOLLECT_CREDENTIALS_FILE \(path) must hold SCOLLECT_APIKEY=… and SCOLLECT_PIN=… lines")
+        }
+        return Credentials(apikey: apikey, pin: pin)
+    }
+
+    /// The embedded sandbox's database: `SCOLLECT_SANDBOX_DB` (benchmarks and scripts point it
+    /// at a seeded file), else `.scollect/sandbox.sqlite`.
+    public static func embeddedDatabase(env: [String: String]) -> String {
+        value(env, "SCOLLECT_SANDBOX_DB") ?? sandboxDatabase
+    }
+
+    /// One journal per target: `SCOLLECT_JOURNAL`, else `.scollect/journals/<host_port_path>.sqlite`.
+    public static func journalPath(forURL url: String, env: [String: String]) -> String {
+        if let path = value(env, "SCOLLECT_JOURNAL") { return path }
+        let components = URLComponents(string: url)
+        let name = [components?.host, components?.port.map(String.init), components?.path]
+            .compactMap { $0 }.joined(separator: "_")
+            .map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
+        return ".scollect/journals/\(String(name).trimmingCharacters(in: CharacterSet(charactersIn: "_"))).sqlite"
+    }
+
+    /// The embedded sandbox's journal is keyed by its database's identity, so a reset sandbox
+    /// starts a new journal.
+    public static func sandboxJournal(instanceID: String) -> String {
+        ".scollect/journals/sandbox-\(instanceID).sqlite"
+    }
+
+    private static func value(_ env: [String: String], _ key: String) -> String? {
+        env[key].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}

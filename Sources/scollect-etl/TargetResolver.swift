@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import ScollectETL
+import ScollectSandbox
+
+/// The command line's side of `TargetResolution`: a problem with the environment exits 2, and
+/// an embedded sandbox target starts the sandbox (with a banner saying so).
+enum TargetResolver {
+    struct Resolved {
+        let target: RunTarget
+        let sandbox: SandboxServer?
+    }
+
+    static var sandboxDatabase: String { TargetResolution.sandboxDatabase }
+
+    static func resolve(_ target: PipelineConfig.Target, log: (String) -> Void) throws -> Resolved {
+        let decision: TargetResolution.Decision
+        do {
+            decision = try TargetResolution.decide(target, env: ProcessInfo.processInfo.environment)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+        }
+        switch decision {
+        case let .remote(runTarget):
+            return Resolved(target: runTarget, sandbox: nil)
+        case let .embeddedSandbox(sandbox):
+            return try start(sandbox, log: log)
+        }
+    }
+
+    private static func start(_ sandbox: TargetResolution.EmbeddedSandbox, log: (String) -> Void) throws -> Resolved {
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: sandbox.database).deletingLastPathComponent().path,
+                                                withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var sandboxConfig = SandboxConfiguration(databasePath: sandbox.database, port: 0, seedFiles: sandbox.seedFiles)
+        sandboxConfig.host = "127.0.0.1"
+        let server: SandboxServer
+        do {
+            server = try SandboxServer.start(sandboxConfig)
+        } catch {
+            printError("error: cannot start the embedded sandbox: \(error)")
+            throw ExitCode(ScollectETL.ExitCode.apiUnavailable.rawValue)
+        }
+        log("""
+        ************************************************************************
+        *  EMBEDDED SANDBOX: SCOLLECT_URL is not set and the pipeline's target  *
+        *  is "sandbox". Working on a local sandbox, not a real Scollect:      *
+        *    \(server.baseURL.padding(toLength: 66, withPad: " ", startingAt: 0))*
+        *    database \(sandbox.database.padding(toLength: 57, withPad: " ", startingAt: 0))*
+        ************************************************************************
+        """)
+        let target = sandbox.target(baseURL: server.baseURL, instanceID: server.store.instanceID,
+                                    defaultCredentials: Credentials(apikey: sandboxConfig.apikey, pin: sandboxConfig.pin),
+                                    defaultFactorsNetwork: FactorsNetworkTarget(baseURL: server.factorsNetworkURL,
+                                        user: sandboxConfig.factorsNetworkUser, password: sandboxConfig.factorsNetworkPassword))
+        return Resolved(target: target, sandbox: server)
+    }
+
+    /// The journal of the target a command without a pipeline means: `SCOLLECT_JOURNAL`, else
+    /// SCOLLECT_URL's server's, else the embedded sandbox's (nil when it has no database yet).
+    static func defaultJournalPath() throws -> String? {
+        let env = ProcessInfo.processInfo.environment
+        if let path = env["SCOLLECT_JOURNAL"], !path.isEmpty { return path }
+        if let url = env["SCOLLECT_URL"], !url.isEmpty { return TargetResolution.journalPath(forURL: url, env: env) }
+        let database = TargetResolution.embeddedDatabase(env: env)
+        guard FileManager.default.fileExists(atPath: database) else { return nil }
+        let store = try SandboxStore.open(path: database)
+        defer { store.close() }
+        return TargetResolution.sandboxJournal(instanceID: store.instanceID)
+    }
+}
