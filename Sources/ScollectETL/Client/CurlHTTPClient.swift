@@ -103,6 +103,7 @@ public final class CurlHTTPClient: HTTPTransport {
         _ = scurl_setopt_ptr(handle, CURLOPT_HTTPHEADER, headerList)
 
         let body = request.body ?? []
+        let source = OneShotBody(body)
         let code: CURLcode = body.withUnsafeBufferPointer { bodyBuffer in
             switch request.method {
             case "GET":
@@ -110,12 +111,16 @@ public final class CurlHTTPClient: HTTPTransport {
             default:
                 _ = scurl_setopt_long(handle, CURLOPT_POST, 1)
                 _ = scurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, bodyBuffer.count)
-                _ = scurl_setopt_ptr(handle, CURLOPT_POSTFIELDS, bodyBuffer.baseAddress ?? UnsafePointer<UInt8>(bitPattern: 1))
+                if request.mayRepeat {
+                    _ = scurl_setopt_ptr(handle, CURLOPT_POSTFIELDS, bodyBuffer.baseAddress ?? UnsafePointer<UInt8>(bitPattern: 1))
+                } else {
+                    source.attach(to: handle)
+                }
                 if request.method != "POST" {
                     _ = request.method.withCString { scurl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, $0) }
                 }
             }
-            return curl_easy_perform(handle)
+            return withExtendedLifetime(source) { curl_easy_perform(handle) }
         }
 
         guard code == CURLE_OK else {
@@ -124,7 +129,9 @@ public final class CurlHTTPClient: HTTPTransport {
             let neverSent: Set<UInt32> = [CURLE_COULDNT_RESOLVE_HOST.rawValue, CURLE_COULDNT_CONNECT.rawValue,
                                           CURLE_URL_MALFORMAT.rawValue, CURLE_UNSUPPORTED_PROTOCOL.rawValue,
                                           CURLE_SSL_CONNECT_ERROR.rawValue, CURLE_PEER_FAILED_VERIFICATION.rawValue]
-            let maySent = !neverSent.contains(code.rawValue) && requestSize > 0
+            // A body that could not be rewound: the request left on a kept-alive connection that
+            // then closed without an answer, and libcurl wanted to send it again. It may have acted.
+            let maySent = code == CURLE_SEND_FAIL_REWIND || (!neverSent.contains(code.rawValue) && requestSize > 0)
             let message = String(cString: curl_easy_strerror(code))
             throw TransportError(message: "\(message) (curl \(code.rawValue))", requestMayHaveBeenSent: maySent,
                                  timedOut: code == CURLE_OPERATION_TIMEDOUT)
@@ -132,5 +139,35 @@ public final class CurlHTTPClient: HTTPTransport {
         var status = 0
         _ = scurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+}
+
+/// A request body libcurl reads once and cannot rewind. libcurl silently sends a request again
+/// when a kept-alive connection closes before any byte of the answer; it must rewind the body
+/// to do so, and this body refuses (`CURL_SEEKFUNC_FAIL`), so the transfer fails with
+/// `CURLE_SEND_FAIL_REWIND` instead of writing twice. The connection is still reused for the
+/// requests that follow: an insert costs no extra handshake.
+final class OneShotBody {
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func attach(to handle: UnsafeMutableRawPointer) {
+        let pointer = Unmanaged.passUnretained(self).toOpaque()
+        _ = scurl_setopt_ptr(handle, CURLOPT_READDATA, pointer)
+        _ = scurl_setopt_write(handle, CURLOPT_READFUNCTION) { buffer, size, count, userdata in
+            let body = Unmanaged<OneShotBody>.fromOpaque(userdata!).takeUnretainedValue()
+            let n = min(size * count, body.bytes.count - body.offset)
+            if n > 0, let buffer {
+                body.bytes.withUnsafeBufferPointer { source in
+                    UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + body.offset, byteCount: n)
+                }
+                body.offset += n
+            }
+            return n
+        }
+        _ = scurl_setopt_ptr(handle, CURLOPT_SEEKDATA, pointer)
+        _ = scurl_setopt_seek(handle, CURLOPT_SEEKFUNCTION) { _, _, _ in 1 } // CURL_SEEKFUNC_FAIL: never rewound
     }
 }

@@ -69,7 +69,7 @@ public final class FactorsNetworkClient: @unchecked Sendable {
         encoding = CallSender.Encoding(request: { call in
             let headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"), ("Authorization", authorization)]
             return HTTPRequest(method: call.method, url: baseURL + call.path, headers: headers,
-                               body: call.body == nil ? nil : FactorsNetworkClient.formEncoded(call.body))
+                               body: call.body == nil ? nil : FactorsNetworkClient.formEncoded(call.body), mayRepeat: call.idempotent)
         }, classify: { response, _ in FactorsNetworkClient.classify(response) })
     }
 

@@ -5,12 +5,17 @@ public struct HTTPRequest: Sendable {
     public var url: String
     public var headers: [(String, String)]
     public var body: [UInt8]?
+    /// False for a request that must never leave twice (an insert): a transport may not send it
+    /// again on its own, not even when a kept-alive connection closed before any byte of the
+    /// answer (libcurl does that silently unless the body cannot be rewound).
+    public var mayRepeat: Bool
 
-    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) {
+    public init(method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, mayRepeat: Bool = true) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.mayRepeat = mayRepeat
     }
 }
 

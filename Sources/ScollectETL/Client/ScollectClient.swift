@@ -248,7 +248,8 @@ public final class ScollectClient: @unchecked Sendable {
         CallSender.Encoding(request: { [self] call in
             var headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
             if authenticated, let token = currentToken().0 { headers.append(("Authorization", "Bearer \(token)")) }
-            return HTTPRequest(method: call.method, url: baseURL + call.path, headers: headers, body: call.body.map { Array($0.serialized.utf8) })
+            return HTTPRequest(method: call.method, url: baseURL + call.path, headers: headers, body: call.body.map { Array($0.serialized.utf8) },
+                               mayRepeat: call.idempotent)
         }, classify: { response, spool in
             guard let spool else { return ResponseClassifier.classify(response) }
             if response.status == 200, ScollectClient.startsAsSuccessList(spool) { return (.success, nil) }
