@@ -86,6 +86,8 @@ def live_account(account, rng):
     for phone in account.get("phones", []):
         phone = dict(phone)
         phone["phonetype"] = phone.get("phonetype", "HOME").title()
+        if rng.random() < 0.3:
+            phone["lastchange"] = "0000-00-00 00:00:00"
         phone["phonestatus"] = rng.choice(["Good Number", "Unknown", "Good Number", "Do Not Call", "Wrong Number"]) \
             if rng.random() < 0.6 else phone.get("phonestatus", "UNKNOWN")
         phones.append(phone)
@@ -116,7 +118,8 @@ CASES = [
         "dateaccountopened": "1/1/1900", "statuteoflimdate": "12/31/1899", "city": "null"}},
     # Phones as the API shows them: mixed-case types and statuses, one without a type.
     {"filenumber": "R5004", "portfolio": LIVE, "fields": {"firstname": "DALE", "lastname": "OKAFOR"},
-     "phones": [{"phonenumber": "205-555-0101", "phonetype": "Home", "phonestatus": "Good Number", "source": "LOAD"}]},
+     "phones": [{"phonenumber": "205-555-0101", "phonetype": "Home", "phonestatus": "Good Number", "source": "LOAD",
+                 "lastchange": "0000-00-00 00:00:00"}]},
     {"filenumber": "R5005", "portfolio": LIVE, "fields": {"firstname": "ERIN", "lastname": "PRICE"},
      "phones": [{"phonenumber": "205-555-0102", "phonetype": "Home", "phonestatus": "Good Number", "source": "LOAD"}]},
     {"filenumber": "R5006", "portfolio": LIVE, "fields": {"firstname": "FRANK", "lastname": "QUINN"},

@@ -184,7 +184,7 @@ struct ServerStylesTests {
         try """
             name: live-export
             source:
-              scollect: { portfolios: ["ACME LIVE 2026-12"], include: [account] }
+              scollect: { portfolios: ["ACME LIVE 2026-12"], include: [account, phones] }
             sink: { file: export.csv, format: csv }
             columns:
               - { name: Account, from: filenumber }
@@ -195,6 +195,7 @@ struct ServerStylesTests {
               - { name: SOL, from: statuteoflimdate, format: date }
               - { name: City, from: city }
               - { name: Balance, from: currentbalance, format: money }
+              - { name: Phone Changed, from: phones.first.lastchange, format: date }
             target: { url: sandbox, requests_per_second: 2000 }
             reports: { folder: reports }
             """.write(toFile: path, atomically: true, encoding: .utf8)
@@ -210,6 +211,9 @@ struct ServerStylesTests {
         }
         let r5001 = try #require(rows.first { $0["Account"] == "R5001" })
         #expect(r5001["DOB"] == "2013-03-06" && r5001["Opened"] == "2013-03-06" && r5001["Balance"] == "4000.00")
+        // getphones' zero date on a phone never changed; a real one is written.
+        #expect(rows.first { $0["Account"] == "R5004" }?["Phone Changed"] == "")
+        #expect(rows.first { $0["Account"] == "R5005" }?["Phone Changed"]?.count == 10)
     }
 
     // Case 4: updatephone compares ignoring case, sends as configured, and sends the other half as the phone has it.
