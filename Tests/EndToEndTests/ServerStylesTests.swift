@@ -142,6 +142,7 @@ struct ServerStylesTests {
         #expect(summary.exitCode == .doneWithRejects, "\(summary.table)")
         let rejected = try rejects(summary).map { "\($0["_reject_reason"]!) \($0["_reject_field"]!)" }.sorted()
         #expect(rejected == ["MISSING_FIELD paymentamount", "MISSING_FIELD paymentdate"])
+        #expect(try rejects(summary).allSatisfy { $0["_reject_message"]?.contains("no-news value") == true })
         #expect(try writes(summary).count == 1)
         #expect(try setup.api.paymentCounts("R5009").values.reduce(0, +) == 1)
     }
