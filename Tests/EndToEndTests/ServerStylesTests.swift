@@ -86,6 +86,16 @@ struct ServerStylesTests {
         // 3 June in the file against the server's 6 March (`2013-03-06`): sent.
         #expect(try writes(summary) == ["updatedbase R5001 fieldname=datechargedoff fieldvalue=2013-06-03"])
         #expect(try setup.api.account("R5001")["datechargedoff"] == "2013-06-03")
+
+        // Rollback reads the server the same way: the same day rewritten in the server's M/D/YYYY
+        // (`6/3/2013` = 3 June) still holds the run's value and is restored; a real change is left.
+        _ = try setup.api.post("/updatedbase", ["filenumber": "R5001", "fieldname": "datechargedoff", "fieldvalue": "6/3/2013"], method: "PUT")
+        var options = RollbackRunner.Options()
+        options.requestsPerSecond = 2000
+        let journal = try RunJournal(path: setup.target.journalPath!)
+        let rollback = RollbackRunner(journal: journal, runId: summary.runId, target: setup.target, options: options).run(reportFolder: setup.folder + "/rollbacks")
+        #expect(rollback.exitCode == .done && rollback.restoredCount == 1, "\(rollback.changedSince)")
+        #expect(try setup.api.account("R5001")["datechargedoff"] == "2013-03-06")
     }
 
     // Case 2: the file's "nothing" values never overwrite; only the clear marker clears.
