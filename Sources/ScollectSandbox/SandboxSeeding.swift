@@ -8,7 +8,8 @@ import GRDB
 /// {"portfolios": [{"id": 801, "portfolio": "ACME 2026-11", "client": "ACME BANK", "dateplaced": "2026-11-01"}],
 ///  "accounts": [{"filenumber": "R3001", "portfolio": "ACME 2026-11",
 ///                "fields": {"firstname": "JOHN", "birthdate": "1965-10-18", "currentbalance": "809.00"},
-///                "phones": [{"phonenumber": "205-555-0134", "phonetype": "HOME", "phonestatus": "UNKNOWN", "source": "LOAD"}]}]}
+///                "phones": [{"phonenumber": "205-555-0134", "phonetype": "HOME", "phonestatus": "UNKNOWN", "source": "LOAD",
+///                            "lastchange": "0000-00-00 00:00:00"}]}]}
 /// ```
 /// `fields` are dbase column names (a name that is not one is an error naming it); absent fields
 /// get the defaults of a fresh account. A portfolio an account names but the file does not list is
@@ -27,6 +28,9 @@ public struct SandboxSeedFile: Decodable, Sendable {
         public var phonetype: String?
         public var phonestatus: String?
         public var source: String?
+        /// As the API shows it; absent: the seeding time (RFC 1123). Production holds the zero
+        /// date `0000-00-00 00:00:00` on phones never changed.
+        public var lastchange: String?
     }
 
     public struct Account: Decodable, Sendable {
@@ -154,7 +158,7 @@ enum Seeder {
             for phone in account.phones ?? [] {
                 try insertPhone(db, accountID: id, owner: owner, number: phone.phonenumber,
                                 type: phone.phonetype ?? "UNKNOWN", status: phone.phonestatus ?? "UNKNOWN",
-                                source: phone.source ?? "", at: now)
+                                source: phone.source ?? "", at: now, lastchange: phone.lastchange)
             }
         }
     }
@@ -248,14 +252,14 @@ enum Seeder {
     /// Inserts a phone (and nothing else; `insertphone` adds the note).
     @discardableResult
     static func insertPhone(_ db: Database, accountID: Int64, owner: PhoneOwner, number: String, type: String,
-                            status: String, source: String, at date: Date) throws -> Int64 {
+                            status: String, source: String, at date: Date, lastchange: String? = nil) throws -> Int64 {
         try insertChild(db, .phones, accountID: accountID, values: [
             "assignedto": .null,
             "balance": .null,
             "filenumber": owner.filenumber,
             "firstname": owner.firstname,
             "isagoodnumber": .null,
-            "lastchange": DateStyles.rfc1123(date).databaseValue,
+            "lastchange": (lastchange ?? DateStyles.rfc1123(date)).databaseValue,
             "lastname": owner.lastname,
             "phonenumber": number.databaseValue,
             "phonestatus": status.databaseValue,

@@ -127,8 +127,9 @@ struct AccountMaintenanceTests {
             }
             if let phone = given("Phone") {
                 let record = phones.first { $0["phonenumber"]?.stringValue == phone }
-                if let status = given("Phone Status") { #expect(record?["phonestatus"]?.stringValue == status.uppercased(), "\(account) \(phone) status") }
-                if let type = given("Phone Type") { #expect(record?["phonetype"]?.stringValue == type.uppercased(), "\(account) \(phone) type") }
+                // Compared ignoring case; sent as the file spells them (issue 18).
+                if let status = given("Phone Status") { #expect(record?["phonestatus"]?.stringValue?.uppercased() == status.uppercased(), "\(account) \(phone) status") }
+                if let type = given("Phone Type") { #expect(record?["phonetype"]?.stringValue?.uppercased() == type.uppercased(), "\(account) \(phone) type") }
                 scollectChanges.insert(account)
             }
             if let dispo = given("Attempt Result") {

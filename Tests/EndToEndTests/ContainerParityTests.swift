@@ -5,7 +5,9 @@ import ScollectTestSupport
 import Testing
 
 /// The same placement content, sent as CSV, XLSX, XML or JSON, makes the same API calls and
-/// the same rejects. (The CSV's two rows that are broken CSV have no equivalent in the other
+/// the same rejects, against accounts that hold data as production's do (`liveSeed`: set
+/// creditors that `keep` must leave, protected statuses, placeholders, dates and amounts in the
+/// server's styles), so that the variants' inherited keep/protect/checks are exercised. (The CSV's two rows that are broken CSV have no equivalent in the other
 /// containers: `Scripts/make_placement_formats.py` leaves them out, and so does the comparison.)
 @Suite(.serialized)
 struct ContainerParityTests {
@@ -19,7 +21,7 @@ struct ContainerParityTests {
 
     static func load(_ pipeline: String) throws -> Outcome {
         var config = try PipelineLoader.load(path: repositoryPath("Pipelines/\(pipeline).yml"))
-        let (server, folder) = try startSampleSandbox()
+        let (server, folder) = try startSampleSandbox(seed: liveSeed)
         defer { server.stop() }
         config.reportsFolder = folder + "/reports"
         config.target.requestsPerSecond = 2000
@@ -44,6 +46,9 @@ struct ContainerParityTests {
     func sameContentSameCallsSameRejects(pipeline: String) throws {
         let csv = try Self.load("nightly-placement")
         let other = try Self.load(pipeline)
+        // The live accounts make the keep, protect and checks sections matter.
+        #expect((csv.summary.rejectsByReason[.accountProtected] ?? 0) > 0)
+        #expect(csv.calls.contains { $0.contains("updatedbase") })
         #expect(csv.summary.rowsRead - (csv.summary.rejectsByReason[.malformedRow] ?? 0) == other.summary.rowsRead)
         #expect(other.summary.written == csv.summary.written)
         #expect(other.calls.count == csv.calls.count)

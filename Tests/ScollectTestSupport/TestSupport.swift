@@ -42,12 +42,18 @@ public func fileMode(_ path: String) -> Int {
     return Int(info.st_mode & 0o777)
 }
 
-/// A sandbox on a free port with a fresh database seeded with the sample accounts.
+/// The seed whose accounts hold data as production's do (`Scripts/make_live_seed.py`): the
+/// sample's file numbers with values in the document's styles, and the R5xxx case accounts.
+public let liveSeed = "SampleData/sandbox-accounts-live.json"
+
+/// A sandbox on a free port with a fresh database seeded with the sample accounts (`seed`:
+/// another seed file of the repository, such as `liveSeed`).
 public func startSampleSandbox(rateLimit: Int? = nil, tokenTTL: Double? = nil, dropAfterCommit: Double = 0,
-                               faultSeed: UInt64 = 0, serverErrorShare: Double = 0, dropShare: Double = 0) throws -> (SandboxServer, String) {
+                               faultSeed: UInt64 = 0, serverErrorShare: Double = 0, dropShare: Double = 0,
+                               seed: String = "SampleData/sandbox-accounts.json") throws -> (SandboxServer, String) {
     let folder = try makeTemporaryDirectory("sandbox")
     var configuration = SandboxConfiguration(databasePath: folder + "/sandbox.sqlite", port: 0,
-                                             seedFiles: [repositoryPath("SampleData/sandbox-accounts.json")])
+                                             seedFiles: [repositoryPath(seed)])
     configuration.rateLimit = rateLimit
     configuration.dropAfterCommit = dropAfterCommit
     configuration.faultSeed = faultSeed

@@ -229,8 +229,11 @@ public struct ExportColumn: Sendable {
         }
     }
 
-    /// Applies the column's format to a raw API value.
+    /// Applies the column's format to a raw API value. Scollect's placeholders for "nothing"
+    /// (`null`, `000-00-0000`, `0000-00-00 00:00:00`, the 1900 / 1899 sentinel dates) are
+    /// written empty: a client reading `1900-01-01` as a birthdate would be misled.
     public func render(_ raw: String) -> ExportValue {
+        if ServerValues.isEmpty(raw) { return .empty }
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         switch format {
         case .text:
@@ -264,7 +267,7 @@ public struct ExportColumn: Sendable {
         }
     }
 
-    static let dates = DateNormalizer()
+    static let dates = DateNormalizer.serverStyles
 
     /// `-?digits[.digits]` without leading zeros: a number every writer (JSON included) can
     /// write as it is.

@@ -137,6 +137,9 @@ public struct PipelineConfig {
     public var normalizations: [String: FieldNormalization]
     /// A cell holding exactly this clears the field in Scollect; a blank cell never does.
     public var clearMarker: String?
+    /// `options.no_news_values`: cells meaning "nothing" (`NULL`, `N/A`, sentinel dates…) are
+    /// no news, like a blank cell: they never overwrite a field.
+    public var noNewsValues = NoNewsValues(NoNewsValues.defaults)
     /// `options.max_rejects`: more rejected rows than this aborts the run (exit 5).
     public var maxRejects: Int?
     /// `options.max_reject_ratio`: from the 1,000th row on, a larger share of rejected rows

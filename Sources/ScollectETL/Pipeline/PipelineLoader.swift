@@ -4,7 +4,7 @@ import Yams
 /// Reads a pipeline file. Every mistake is reported with file, line and column; unknown keys
 /// are errors (with a "did you mean"), never ignored.
 public enum PipelineLoader {
-    static let topLevelKeys = ["name", "source", "mapping", "normalize", "options", "protect", "checks", "writers", "target", "reports", "acknowledgement", "operations", "on_failure"]
+    static let topLevelKeys = ["extends", "name", "source", "mapping", "normalize", "options", "protect", "checks", "writers", "target", "reports", "acknowledgement", "operations", "on_failure"]
 
     public static func load(path: String) throws -> PipelineConfig {
         try parse(try readText(path: path), file: path)
@@ -39,16 +39,16 @@ public enum PipelineLoader {
     }
 
     public static func parse(_ text: String, file: String) throws -> PipelineConfig {
-        let root = try compose(text, file: file)
-        let resolve = pathResolver(for: file)
-
-        let top = try ConfigNode(node: root, file: file, path: "").section(allowedKeys: topLevelKeys)
+        let top = try topLevel(try compose(text, file: file), file: file, chain: [])
+        // A section's relative paths are relative to the file it is written in (an inherited
+        // section's to its parent's folder); its errors name that file too.
+        func resolver(_ key: String) -> (String) -> String { pathResolver(for: top[key]?.file ?? file) }
         let name = try top["name"]?.string() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
 
         // source
         let allSourceKeys = ["file", "reader"] + ReaderRegistry.all.flatMap(\.optionKeys).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let sourceSection = try top.required("source").section(allowedKeys: allSourceKeys)
-        let sourceFile = resolve(try sourceSection.required("file").string())
+        let sourceFile = resolver("source")(try sourceSection.required("file").string())
         // The reader named, else the one the file's extension calls for, else CSV.
         let reader = try sourceSection["reader"]?.oneOf(ReaderRegistry.names) ?? ReaderRegistry.entry(forPath: sourceFile)?.name ?? "csv"
         let readerEntry = ReaderRegistry.entry(named: reader)!
@@ -98,8 +98,11 @@ public enum PipelineLoader {
         var maxRejectRatio: Double?
         var readFromPortfolios: [String] = []
         var readFromPortfoliosNode: ConfigNode?
+        var noNewsValues = NoNewsValues(NoNewsValues.defaults)
         if let optionsNode = top["options"] {
-            let options = try optionsNode.section(allowedKeys: ["clear_marker", "day_first", "excel_date_system", "max_rejects", "max_reject_ratio", "read_from_portfolios"])
+            let options = try optionsNode.section(allowedKeys: ["clear_marker", "day_first", "excel_date_system", "max_rejects", "max_reject_ratio", "read_from_portfolios", "no_news_values"])
+            // `no_news_values: []` turns the list off; absent, the defaults apply.
+            if let node = options["no_news_values"] { noNewsValues = NoNewsValues(try node.stringList()) }
             readFromPortfolios = try options["read_from_portfolios"]?.stringList() ?? []
             readFromPortfoliosNode = options["read_from_portfolios"]
             maxRejects = try options["max_rejects"]?.int(in: 0...Int.max)
@@ -172,17 +175,18 @@ public enum PipelineLoader {
         }
 
         // target
-        let target = try targetSettings(try top.required("target"), resolve: resolve, defaultBatchSize: 500)
+        let target = try targetSettings(try top.required("target"), resolve: resolver("target"), defaultBatchSize: 500)
 
         // reports
         let reportsSection = try top.required("reports").section(allowedKeys: ["folder"])
-        let reportsFolder = resolve(try reportsSection.required("folder").string())
+        let reportsFolder = resolver("reports")(try reportsSection.required("folder").string())
 
         var config = PipelineConfig(file: file, name: name,
                                     source: source,
                                     mapping: mapping, normalizations: normalizations, clearMarker: clearMarker,
                                     maxRejects: maxRejects, maxRejectRatio: maxRejectRatio,
                                     writers: writers, protection: protection, target: target, reportsFolder: reportsFolder)
+        config.noNewsValues = noNewsValues
         if let node = readFromPortfoliosNode, !readFromPortfolios.isEmpty {
             // The listing stands in for getaccount/getphones only when it shows every field compared.
             for writer in writers {
@@ -198,22 +202,42 @@ public enum PipelineLoader {
             }
             config.readFromPortfolios = readFromPortfolios
         }
-        config.onFailure = try FailureCommand.parse(top["on_failure"], resolve: resolve)
+        config.onFailure = try FailureCommand.parse(top["on_failure"], resolve: resolver("on_failure"))
         if let node = top["checks"] { config.checks = try fileChecks(node, mappedFields: mappedFields, normalizations: normalizations) }
         if let node = top["acknowledgement"] {
             let section = try node.section(allowedKeys: ["format", "folder"])
             var acknowledgement = PipelineConfig.Acknowledgement()
             if let format = section["format"] { acknowledgement.format = .init(rawValue: try format.oneOf(PipelineConfig.Acknowledgement.Format.allCases.map(\.rawValue)))! }
-            acknowledgement.folder = try section["folder"].map { resolve(try $0.string()) }
+            acknowledgement.folder = try section["folder"].map { resolver("acknowledgement")(try $0.string()) }
             config.acknowledgement = acknowledgement
         }
         if let node = top["operations"] {
             let section = try node.section(allowedKeys: ["refuse_reloaded_input", "archive_folder", "error_folder"])
             config.operations.refuseReloadedInput = try section["refuse_reloaded_input"]?.bool() ?? true
-            config.operations.archiveFolder = try section["archive_folder"].map { resolve(try $0.string()) }
-            config.operations.errorFolder = try section["error_folder"].map { resolve(try $0.string()) }
+            config.operations.archiveFolder = try section["archive_folder"].map { resolver("operations")(try $0.string()) }
+            config.operations.errorFolder = try section["error_folder"].map { resolver("operations")(try $0.string()) }
         }
         return config
+    }
+
+    /// The top-level sections of a pipeline file, its `extends:` chain resolved: the parent's
+    /// sections (its `name` excepted), each replaced whole by the child's section of the same
+    /// name (`source`, `mapping`, `checks`…: a child's `mapping` is the whole mapping).
+    static func topLevel(_ root: Node, file: String, chain: [String]) throws -> ConfigSection {
+        let top = try ConfigNode(node: root, file: file, path: "").section(allowedKeys: topLevelKeys)
+        guard let extendsNode = top["extends"] else { return top }
+        let parentPath = pathResolver(for: file)(try extendsNode.string())
+        guard !chain.contains(parentPath), parentPath != file else {
+            throw extendsNode.error("extends: \(parentPath) extends this file again (a loop)")
+        }
+        guard FileManager.default.fileExists(atPath: parentPath) else {
+            throw extendsNode.error("extends: no pipeline file \(parentPath)")
+        }
+        let parent = try topLevel(try compose(try readText(path: parentPath), file: parentPath), file: parentPath, chain: chain + [file])
+        let own = top.entries.filter { $0.key != "extends" }
+        var entries = parent.entries.filter { $0.key != "name" }.map { inherited in own.first { $0.key == inherited.key } ?? inherited }
+        entries += own.filter { entry in !entries.contains { $0.key == entry.key } }
+        return ConfigSection(node: top.node, entries: entries)
     }
 
     /// `checks:` (see `FileChecks`). Every field named must be mapped, with the right normaliser.

@@ -28,14 +28,22 @@ public struct DateNormalizer: Normalizer {
     public let dayFirst: Bool
     public let excelDateSystem: ExcelDateSystem
     public let currentYear: Int
+    /// False for values read from Scollect, which never holds Excel serial numbers.
+    public let acceptsSerials: Bool
 
     public init(dayFirst: Bool = false,
                 excelDateSystem: ExcelDateSystem = .system1900,
-                currentYear: Int = DateNormalizer.currentUTCYear()) {
+                currentYear: Int = DateNormalizer.currentUTCYear(),
+                acceptsSerials: Bool = true) {
         self.dayFirst = dayFirst
         self.excelDateSystem = excelDateSystem
         self.currentYear = currentYear
+        self.acceptsSerials = acceptsSerials
     }
+
+    /// How Scollect's own dates are read (`M/D/YYYY`, `yyyy-mm-dd`, RFC 1123): month first
+    /// and no Excel serials, whatever the pipeline's options say about the file.
+    public static let serverStyles = DateNormalizer(dayFirst: false, acceptsSerials: false)
 
     /// This year by the system clock, in UTC.
     public static func currentUTCYear() -> Int {
@@ -137,12 +145,12 @@ public struct DateNormalizer: Normalizer {
                 // A bare year is far likelier than a serial date before 1927: never guess.
                 return invalid("\(Self.number(p, s, 4)) looks like a year alone, not a full date")
             }
-            if n <= 5 { return serial(Self.number(p, s, n)) }
+            if n <= 5 { return acceptsSerials ? serial(Self.number(p, s, n)) : unrecognised() }
             return invalid("\(n)-digit number is neither an Excel serial date (1–5 digits) nor YYYYMMDD")
         }
 
         let sep = p[j]
-        if sep == UInt8(ascii: "."), n <= 5 {
+        if sep == UInt8(ascii: "."), n <= 5, acceptsSerials {
             // Excel serial with a time fraction: `44896.5`.
             let f = Self.digitRun(p, j + 1, e, limit: 20)
             if f > 0 && j + 1 + f == e { return serial(Self.number(p, s, n)) }

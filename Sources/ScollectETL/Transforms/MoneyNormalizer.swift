@@ -6,10 +6,13 @@
 /// digits with correctly placed `,` thousands separators (groups of 3); a `.` and any number of
 /// decimals as long as those after the second are zeros (`12.500` → `12.50`). `-0.00` → `0.00`.
 ///
+/// US-dollar codes are read as dollars: `USD 809.00`, `809.00 USD`, `US$809` (any case).
+///
 /// Rejected (`INVALID_MONEY`), never rounded or guessed: more than 2 significant decimals,
-/// European `1.234,50`, misplaced thousands separators (`1,23,4`, `12,50`), currency words and
-/// other symbols (`USD 12`, `€12`), more than one sign, unbalanced or empty parentheses, more
-/// than 15 integer digits, letters (including Excel's `1.5E+06`).
+/// European `1.234,50`, misplaced thousands separators (`1,23,4`, `12,50`), other currency codes
+/// (`EUR 12` — "EUR is not US dollars", `C$12`), currency words and other symbols (`€12`), more
+/// than one sign, unbalanced or empty parentheses, more than 15 integer digits, letters
+/// (including Excel's `1.5E+06`).
 public struct MoneyNormalizer: Normalizer {
     public static let name = "money"
 
@@ -39,9 +42,48 @@ public struct MoneyNormalizer: Normalizer {
 
     public func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Normalized { normalize(bytes: bytes) }
 
+    /// Drops a leading `USD` / `US$` (the `$` stays for the parser) or a trailing `USD` from
+    /// `s..<e`; another code (`EUR 12`, `12 GBP`, `C$12`) is refused, naming it. Letters that do
+    /// not look like a code are left for the parser to refuse.
+    private func currencyCode(_ p: UnsafeBufferPointer<UInt8>, _ s: inout Int, _ e: inout Int) -> Normalized? {
+        func letters(_ from: Int, _ to: Int) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: p[from..<to]), as: UTF8.self).uppercased()
+        }
+        /// Three letters are a code when written in capitals or set apart by whitespace (`12abc` is not).
+        func isCode(_ from: Int, _ to: Int, apart: Bool) -> Bool {
+            to - from == 3 && (apart || (from..<to).allSatisfy { p[$0] >= 65 && p[$0] <= 90 })
+        }
+        var i = s
+        while i < e, TextNormalizer.isASCIILetter(p[i]) { i += 1 }
+        if i > s {
+            let code = letters(s, i)
+            if i < e, p[i] == UInt8(ascii: "$"), i - s <= 3 {
+                guard code == "US" else { return invalid("\(code)$ is not US dollars") }
+                s = i
+            } else if isCode(s, i, apart: i < e && TextNormalizer.whitespaceLength(p, i, e) > 0) {
+                guard code == "USD" else { return invalid("\(code) is not US dollars") }
+                s = i
+                while s < e, TextNormalizer.whitespaceLength(p, s, e) > 0 { s += TextNormalizer.whitespaceLength(p, s, e) }
+            }
+        }
+        guard s < e else { return invalid("amount has no digits") }
+        var j = e
+        while j > s, TextNormalizer.isASCIILetter(p[j - 1]) { j -= 1 }
+        if j > s, isCode(j, e, apart: TextNormalizer.whitespaceLengthBefore(p, j, s) > 0) {
+            let code = letters(j, e)
+            guard code == "USD" else { return invalid("\(code) is not US dollars") }
+            e = j
+            while e > s, TextNormalizer.whitespaceLengthBefore(p, e, s) > 0 { e -= TextNormalizer.whitespaceLengthBefore(p, e, s) }
+        }
+        return nil
+    }
+
     private func normalize(bytes p: UnsafeBufferPointer<UInt8>) -> Normalized {
-        let (s, e) = TextNormalizer.trimmed(p)
+        var (s, e) = TextNormalizer.trimmed(p)
         if s == e { return .blank }
+        if TextNormalizer.isASCIILetter(p[s]) || TextNormalizer.isASCIILetter(p[e - 1]) {
+            if let refused = currencyCode(p, &s, &e) { return refused }
+        }
 
         var i = s
         var negative = false

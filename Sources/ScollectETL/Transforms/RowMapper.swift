@@ -26,6 +26,10 @@ public struct RowMapper: Sendable {
     let dropOnError: [Bool]
     let filenumberPosition: Int
     let clearMarkerBytes: [UInt8]?
+    /// `options.no_news_values`: cells that mean "nothing", read as blank.
+    let noNews: NoNewsValues
+    /// By field position: the field is normalised as a date (its no-news days apply).
+    let isDate: [Bool]
 
     /// Resolves every mapped column against the header: exact first, then ignoring case, spaces
     /// and punctuation (`Social Security #` = `social_security`).
@@ -49,6 +53,8 @@ public struct RowMapper: Sendable {
         self.dropOnError = dropOnError
         self.filenumberPosition = index.position(of: "filenumber")!
         self.clearMarkerBytes = config.clearMarker.map { Array($0.utf8) }
+        self.noNews = config.noNewsValues
+        self.isDate = normalizers.map { $0 is DateNormalizer }
     }
 
     /// The header position of a mapped column: its name or an alias, exactly, else ignoring case,
@@ -117,9 +123,13 @@ public struct RowMapper: Sendable {
         var warnings: [RowIssue] = []
         for position in 0..<columns.count {
             let column = columnIndices[position]
+            // The clear marker first (it wins over the no-news list), then "nothing" values.
             let outcome: Normalized? = record.withValueBytes(at: column) { bytes in
                 if let clearMarkerBytes, RowMapper.isMarker(bytes, clearMarkerBytes) { return nil }
-                return normalizers[position].normalize(utf8: bytes)
+                if noNews.matches(bytes) { return .blank }
+                let normalized = normalizers[position].normalize(utf8: bytes)
+                if isDate[position], case let .value(day, _) = normalized, noNews.isNoNewsDay(day) { return .blank }
+                return normalized
             }
             guard let outcome else {
                 slots[position] = .clear

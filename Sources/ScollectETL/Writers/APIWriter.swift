@@ -19,19 +19,10 @@ public struct AccountSnapshot: Sendable {
         self.paymentCounts = paymentCounts
     }
 
-    /// Empty in the API's many spellings: null, blank, the string "null", and the sentinel
-    /// dates Scollect stores for "no date" (`1/1/1900`, `Mon, 01 Jan 1900 00:00:00 GMT`,
-    /// `Sun, 31 Dec 1899 …`).
-    public static func isEmptyValue(_ value: String?) -> Bool {
-        guard let value else { return true }
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if trimmed.isEmpty || trimmed.lowercased() == "null" { return true }
-        guard trimmed.contains("1900") || trimmed.contains("1899") else { return false }
-        if case let .value(date, _) = sentinelDateReader.normalize(trimmed) { return date == "1900-01-01" || date == "1899-12-31" }
-        return false
-    }
-
-    private static let sentinelDateReader = DateNormalizer()
+    /// Empty in the API's many spellings (see `ServerValues.isEmpty`): null, blank, "null",
+    /// `000-00-0000`, `0000-00-00 00:00:00`, and the sentinel dates (`1/1/1900`,
+    /// `Mon, 01 Jan 1900 00:00:00 GMT`, `Sun, 31 Dec 1899 …`).
+    public static func isEmptyValue(_ value: String?) -> Bool { ServerValues.isEmpty(value) }
 
     /// The account's status as a load's protection sees it: `statusname`, or `DECEASED` when
     /// the deceased flag is set.

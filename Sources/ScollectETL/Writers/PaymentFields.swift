@@ -62,7 +62,7 @@ public struct PaymentFields: Sendable {
         for field in PaymentFields.all { values[field] = value(field, in: row).trimmingCharacters(in: .whitespaces) }
         values["filenumber"] = row.filenumber
         for field in PaymentFields.required where values[field]!.isEmpty {
-            return .failure(RowIssue(.missingField, field: field, "\(field) is required: map a column to it or set \(writerName).defaults.\(field)"))
+            return .failure(RowIssue(.missingField, field: field, "\(field) is required but the row has none (a blank cell, or a no-news value such as N/A or NULL): map a column to it or set \(writerName).defaults.\(field)"))
         }
         if let issue = PaymentFields.checkDate(values["paymentdate"]!, field: "paymentdate") { return .failure(issue) }
         if let issue = PaymentFields.checkAmount(values["paymentamount"]!, field: "paymentamount") { return .failure(issue) }

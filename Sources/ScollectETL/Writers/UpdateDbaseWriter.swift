@@ -1,9 +1,12 @@
 /// `PUT /updatedbase`: one field per call, as documented. Sends a field only when its
-/// normalised value differs from what the account holds (compared through the same
-/// normaliser, so `10/18/1965` in Scollect equals `1965-10-18` from the file).
+/// normalised value differs from what the account holds. The file's value went through the
+/// field's normaliser with the file's options; the account's is read in the server's styles
+/// (`ServerValues.reader`: `3/6/2013` is 6 March even when the file is `day_first`), so
+/// `10/18/1965` in Scollect equals `1965-10-18` from the file.
 ///
 /// Per field, `overwrite` (the default) or `keep`: a kept field is only filled when the account
-/// has no value (null, blank, "null", a 1900 sentinel date), never changed once set. A phone
+/// has no value (null, blank, "null", `000-00-0000`, `0000-00-00 00:00:00`, a 1900 / 1899
+/// sentinel date), never changed once set. A phone
 /// field (`cellphone`, `workphone`…) whose current number has a protected status is left alone.
 ///
 /// ```yaml
@@ -19,13 +22,14 @@ public struct UpdateDbaseWriter: APIWriter {
     public let fields: [String]
     /// Fields filled only when the account has no value.
     public let keptFields: Set<String>
-    let normalizers: [String: any Normalizer]
+    /// How the account's value of each normalised field is read (the server's styles).
+    let serverReaders: [String: any Normalizer]
     let protection: PipelineConfig.Protection
     /// Fields holding a phone number, checked against the phones' statuses.
     let phoneFields: Set<String>
 
     public init(options: ConfigSection, context: WriterContext, otherWriterFields: Set<String>) throws {
-        normalizers = context.normalizers
+        serverReaders = context.normalizers.mapValues { ServerValues.reader(for: $0) }
         protection = context.protection
         fields = try FieldListOption(writer: Self.name, known: DbaseFields.all.sorted(), kind: "a dbase field",
                                      refusal: { DbaseFields.readOnly.contains($0) ? "identifies the account and cannot be updated" : nil })
@@ -79,8 +83,8 @@ public struct UpdateDbaseWriter: APIWriter {
         return calls
     }
 
-    /// Same value once the current one is put through the field's normaliser.
+    /// Same value once the current one is read in the server's styles.
     func isSame(_ newValue: String, _ currentValue: String?, field: String) -> Bool {
-        FieldComparison.same(newValue, currentValue, normalizer: normalizers[field])
+        FieldComparison.same(newValue, currentValue, serverReader: serverReaders[field])
     }
 }

@@ -1,6 +1,9 @@
 /// `PUT /updatephone`: changes the type and/or status of phones the account has. Never touches
 /// a phone whose current status the pipeline protects (`protect: phone_statuses:`), and sends
-/// nothing for a phone that already has the type and status asked. A row is checked before any
+/// nothing for a phone that already has the type and status asked (compared ignoring case:
+/// the API shows `Good Number`, `Disconnected`). Values are sent as configured; when only one
+/// of type and status is given, the other is sent as the phone has it now (`UNKNOWN` when it
+/// has none), which serves both readings of the document (absent = keep, absent = reset). A row is checked before any
 /// call: the number `###-###-####`, and at least one of type and status (the document's error
 /// "You need to provide at least one field to update").
 ///
@@ -71,23 +74,38 @@ public struct UpdatePhoneWriter: APIWriter {
         var calls: [PlannedCall] = []
         for phone in phones {
             guard case let .value(number)? = row[phone.field], ValueFormats.isPhone(number) else { continue }
-            let type = phone.type.value(in: row)?.uppercased(), status = phone.status.value(in: row)?.uppercased()
+            let type = phone.type.value(in: row), status = phone.status.value(in: row)
             guard type != nil || status != nil else { continue }
             let digits = number.filter(\.isNumber)
             // A protected phone (do-not-call, revoked consent…) is never changed by a load.
             if protection.protectsPhone(status: current.phoneStatus[digits]) { continue }
-            let typeChanges = type.map { $0 != current.phoneType[digits]?.uppercased() } ?? false
-            let statusChanges = status.map { $0 != current.phoneStatus[digits]?.uppercased() } ?? false
+            let currentType = Self.label(current.phoneType[digits]), currentStatus = Self.label(current.phoneStatus[digits])
+            let typeChanges = type.map { !Self.sameLabel($0, currentType) } ?? false
+            let statusChanges = status.map { !Self.sameLabel($0, currentStatus) } ?? false
             guard typeChanges || statusChanges else { continue }
-            var pairs = [("filenumber", row.filenumber), ("phonenumber", number)]
-            if let type { pairs.append(("phonetype", type)) }
-            if let status { pairs.append(("phonestatus", status)) }
+            // Both are sent: the one not asked for as the phone has it now (UNKNOWN when it has none),
+            // so a server that resets an absent one and a server that keeps it end the same.
+            let sentType = type ?? currentType ?? "UNKNOWN", sentStatus = status ?? currentStatus ?? "UNKNOWN"
+            let pairs = [("filenumber", row.filenumber), ("phonenumber", number), ("phonetype", sentType), ("phonestatus", sentStatus)]
             let call = APICall(method: "PUT", endpoint: Self.name, path: "/updatephone", body: .strings(pairs),
                                filenumber: row.filenumber, idempotent: true)
             let what = [type.map { "type \($0)" }, status.map { "status \($0)" }].compactMap { $0 }.joined(separator: ", ")
-            calls.append(PlannedCall(call: call, effect: .setPhone(digits: digits, type: type, status: status),
+            calls.append(PlannedCall(call: call, effect: .setPhone(digits: digits, type: sentType, status: sentStatus),
                                      summary: "\(Self.name) \(number) \(what)"))
         }
         return calls
+    }
+
+    /// A phone's type or status as the account holds it, nil when it has none.
+    static func label(_ value: String?) -> String? {
+        guard let value else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty || trimmed.lowercased() == "null" ? nil : trimmed
+    }
+
+    /// `Good Number` = `GOOD NUMBER` = `good-number`: the API shows them in mixed case.
+    static func sameLabel(_ asked: String, _ current: String?) -> Bool {
+        guard let current else { return false }
+        return PipelineConfig.Protection.canonical(asked) == PipelineConfig.Protection.canonical(current)
     }
 }

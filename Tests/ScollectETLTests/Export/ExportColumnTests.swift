@@ -18,6 +18,13 @@ import Testing
         #expect(column.render(raw).text == expected)
     }
 
+    @Test(arguments: ["1/1/1900", "Sun, 31 Dec 1899 00:00:00 GMT", "0000-00-00 00:00:00", "000-00-0000", "null"])
+    func serverPlaceholdersAreWrittenEmpty(raw: String) {
+        for format in [ExportColumn.Format.date(.iso), .text, .ssn, .ssnLast4, .ssnMasked, .money] {
+            #expect(ExportColumn(name: "X", source: .field("x"), format: format).render(raw) == .empty, "\(format)")
+        }
+    }
+
     @Test func dateInTheClientsPattern() {
         let column = ExportColumn(name: "D", source: .field("d"), format: .date(ExportDatePattern("MM/dd/yyyy")!))
         #expect(column.render("Thu, 01 Dec 2022 00:00:00 GMT") == .date(year: 2022, month: 12, day: 1, text: "12/01/2022"))

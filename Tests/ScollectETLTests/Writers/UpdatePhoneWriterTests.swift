@@ -21,15 +21,27 @@ struct UpdatePhoneWriterTests {
         let row = WriterFixture.row(["phone": "407-253-7828", "s": "wrong number"])
         let calls = writer.plan(row, current: snapshot(type: "HOME", status: "UNKNOWN"))
         #expect(calls.count == 1)
-        #expect(calls[0].call.body == .strings([("filenumber", "R1"), ("phonenumber", "407-253-7828"), ("phonestatus", "WRONG NUMBER")]))
+        // Sent as the file spells it; the type not asked for as the phone has it now.
+        #expect(calls[0].call.body == .strings([("filenumber", "R1"), ("phonenumber", "407-253-7828"), ("phonetype", "HOME"), ("phonestatus", "wrong number")]))
         #expect(calls[0].call.method == "PUT" && calls[0].call.idempotent)
-        // Already so (compared upper-cased): nothing to send.
+        // Already so (compared ignoring case): nothing to send.
         #expect(writer.plan(row, current: snapshot(type: "HOME", status: "Wrong Number")).isEmpty)
         #expect(writer.plan(WriterFixture.row(["phone": "407-253-7828", "t": "home", "s": "UNKNOWN"]), current: snapshot(type: "HOME", status: "UNKNOWN")).isEmpty)
         // Once changed, the snapshot holds it: a later row of the account compares against it.
         var after = snapshot(type: "HOME", status: "UNKNOWN")
         after.apply(calls[0].effect)
         #expect(writer.plan(row, current: after).isEmpty)
+    }
+
+    @Test func theHalfNotAskedIsSentAsThePhoneHasItOrUnknown() throws {
+        let writer = try writer()
+        let status = writer.plan(WriterFixture.row(["phone": "407-253-7828", "s": "Disconnected"]), current: snapshot(type: "Home", status: "Good Number"))
+        #expect(status.map(\.call.body) == [.strings([("filenumber", "R1"), ("phonenumber", "407-253-7828"), ("phonetype", "Home"), ("phonestatus", "Disconnected")])])
+        let type = writer.plan(WriterFixture.row(["phone": "407-253-7828", "t": "Cell"]), current: snapshot(type: "", status: "Good Number"))
+        #expect(type.map(\.call.body) == [.strings([("filenumber", "R1"), ("phonenumber", "407-253-7828"), ("phonetype", "Cell"), ("phonestatus", "Good Number")])])
+        let none = writer.plan(WriterFixture.row(["phone": "407-253-7828", "s": "Good Number"]), current: AccountSnapshot(phoneDigits: ["4072537828"]))
+        #expect(none.map(\.call.body) == [.strings([("filenumber", "R1"), ("phonenumber", "407-253-7828"), ("phonetype", "UNKNOWN"), ("phonestatus", "Good Number")])])
+        #expect(writer.plan(WriterFixture.row(["phone": "407-253-7828", "s": "GOOD NUMBER", "t": "home"]), current: snapshot(type: "Home", status: "Good Number")).isEmpty)
     }
 
     @Test func neverChangesAProtectedPhone() throws {
