@@ -3,11 +3,16 @@ import Foundation
 /// What an answer means for the row that asked, read the same way by load, export and
 /// rollback runs and by the payment ledger.
 extension APIResult {
-    /// The request may have reached the server and no answer says what it did.
+    /// For a write that is not safe to send twice: the request may have reached the server and
+    /// no answer given in full proves that nothing was written. The connection closed or reset
+    /// after the request left, a timeout, a 5xx or 408, `"state": "TIMEOUT"`, an empty or
+    /// unparseable 200. Such an outcome is unknown until a read settles it; only an answer
+    /// that proves nothing was written (an error inside a 200, a 4xx) is a refusal.
     public var answerLost: Bool {
         switch classification {
         case let .transportError(_, requestMayHaveBeenSent): return requestMayHaveBeenSent
-        case let .httpError(status, _): return status >= 500
+        case let .httpError(status, _): return status >= 500 || status == 408
+        case .timeoutState, .unreadable: return true
         default: return false
         }
     }
@@ -27,9 +32,9 @@ extension APIResult {
         switch classification {
         case let .errorInBody(text, _):
             return RowIssue(ResponseClass.meansNotFound(text) ? .accountNotFound : .apiError, field: nil, message)
-        case .timeoutState: return RowIssue(.apiTimeout, field: nil, message)
-        case let .httpError(status, _) where status >= 500 && !idempotent:
+        case .timeoutState where !idempotent, .unreadable where !idempotent, .httpError where !idempotent && answerLost:
             return RowIssue(.outcomeUnknown, field: nil, message + " — the server may have acted on it; not re-sent, check the account by hand")
+        case .timeoutState: return RowIssue(.apiTimeout, field: nil, message)
         case .httpError, .rateLimited, .authRejected: return RowIssue(.httpError, field: nil, message)
         case let .transportError(_, maySent):
             if maySent && !idempotent {

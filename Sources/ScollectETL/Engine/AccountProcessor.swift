@@ -157,7 +157,7 @@ final class AccountProcessor: @unchecked Sendable {
         }
         if reads.contains(.payments), let ledger {
             // The baseline a lost answer is reconciled against; also the existence check.
-            switch try ledger.serverCounts(filenumber: filenumber, http: http) {
+            switch try ledger.serverCounts(filenumber: filenumber, http: http, accountKnown: readAccount || listedAccounts[filenumber] != nil) {
             case let .success(counts): snapshot.paymentCounts = counts
             case let .failure(issue): return .failure(issue)
             }
@@ -228,7 +228,12 @@ final class AccountProcessor: @unchecked Sendable {
         var skipped = 0
         let recorded = try effects?.recordChanges(planned, snapshot: snapshot, sourceRow: sourceRow) ?? [:]
         var madeChangeIds: Set<Int64> = []
-        defer { effects?.settleChanges(made: Array(madeChangeIds), failed: recorded.values.filter { !madeChangeIds.contains($0) }) }
+        // A write whose answer was lost stays `sent`: a later run of the file does not send it again.
+        var unknownChangeIds: Set<Int64> = []
+        defer {
+            effects?.settleChanges(made: Array(madeChangeIds),
+                                   failed: recorded.values.filter { !madeChangeIds.contains($0) && !unknownChangeIds.contains($0) })
+        }
         for (callIndex, plannedCall) in planned.enumerated() {
             if let intent = plannedCall.ledger {
                 guard let ledger else { throw JournalError("\(plannedCall.summary) needs the run journal") }
@@ -242,6 +247,7 @@ final class AccountProcessor: @unchecked Sendable {
             let result = try send(plannedCall, http: http)
             guard result.succeeded else {
                 state.failed(result)
+                if !plannedCall.call.idempotent, result.answerLost, let id = recorded[callIndex] { unknownChangeIds.insert(id) }
                 return .rejected(result.rowIssue(summary: plannedCall.summary, idempotent: plannedCall.call.idempotent), callsMade: made)
             }
             made.append(plannedCall.summary)

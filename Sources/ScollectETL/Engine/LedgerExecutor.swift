@@ -103,7 +103,7 @@ final class LedgerExecutor: @unchecked Sendable {
 
     /// Reads the account's payments now and decides on the entry; refreshes the snapshot's counts.
     func reconcile(_ entry: LedgerEntry, snapshot: inout AccountSnapshot, http: any HTTPTransport) throws -> PaymentReconciler.Verdict {
-        switch try serverCounts(filenumber: entry.filenumber, http: http) {
+        switch try serverCounts(filenumber: entry.filenumber, http: http, accountKnown: true) {
         case let .failure(issue):
             return .unsettled("could not read the account's payments: \(issue.message)")
         case let .success(counts):
@@ -117,8 +117,10 @@ final class LedgerExecutor: @unchecked Sendable {
     }
 
     /// `getpayments`, counted by date and amount. An account without payments counts nothing;
-    /// an unknown account is a reject.
-    func serverCounts(filenumber: String, http: any HTTPTransport) throws -> Result<[PaymentKey: Int], RowIssue> {
+    /// an unknown account is a reject. The API may answer an account without payments with its
+    /// "does not exist" error: once the account is known to exist (read before, or confirmed
+    /// with `getaccount` now), that means no payments.
+    func serverCounts(filenumber: String, http: any HTTPTransport, accountKnown: Bool) throws -> Result<[PaymentKey: Int], RowIssue> {
         let result = try client.perform(APIPath.accountRead("getpayments", filenumber), using: http)
         switch result.classification {
         case .success:
@@ -130,7 +132,19 @@ final class LedgerExecutor: @unchecked Sendable {
         case .emptyResult:
             return .success([:])
         case let .errorInBody(message, _) where ResponseClass.meansNotFound(message):
-            return .failure(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (getpayments: \(message))"))
+            if accountKnown { return .success([:]) }
+            let account = try client.perform(APIPath.accountRead("getaccount", filenumber), using: http)
+            switch account.classification {
+            case .success where account.json?["result"]?.arrayValue?.first?.objectValue != nil:
+                return .success([:])
+            case .success, .emptyResult:
+                return .failure(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (getpayments: \(message))"))
+            case let .errorInBody(text, _) where ResponseClass.meansNotFound(text):
+                return .failure(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (getpayments: \(message))"))
+            default:
+                state.failed(account)
+                return .failure(account.rowIssue(summary: "getaccount", idempotent: true))
+            }
         default:
             state.failed(result)
             return .failure(result.rowIssue(summary: "getpayments", idempotent: true))

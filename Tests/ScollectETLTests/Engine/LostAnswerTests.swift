@@ -1,0 +1,109 @@
+import Foundation
+import ScollectTestSupport
+import Testing
+@testable import ScollectETL
+
+/// Answers that do not prove a write absent leave its outcome unknown: never refused, never
+/// re-sent blindly, and a later run of the file finds it in the journal.
+@Suite struct LostAnswerTests {
+    static let notePipeline = """
+    name: notes
+    source:
+      file: input.csv
+    mapping:
+      filenumber: Account
+      note: Note
+    writers:
+      - InsertNoteline:
+          collectorname: LOADER
+          logmessage: { field: note }
+    target:
+      url: sandbox
+      requests_per_second: 1000
+    reports:
+      folder: out
+    """
+
+    struct Setup {
+        let processor: AccountProcessor
+        let rows: [NormalizedRow]
+        let journal: RunJournal
+        let effects: EffectJournal
+    }
+
+    func setUp(_ transport: ScriptedTransport, pipeline: String, header: [String], rows values: [[String]]) throws -> Setup {
+        let config = try PipelineLoader.parse(pipeline, file: "/tmp/unit/unit.yml")
+        transport.queue("POST", "/login", .json(AccountProcessorTests.login))
+        let client = ScollectClient(baseURL: "http://127.0.0.1:9", credentials: Credentials(apikey: "k", pin: "1"),
+                                    limiter: RateLimiter(ratePerSecond: 1000), audit: nil)
+        client.retryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 0, maxDelay: 0)
+        let journal = try RunJournal(path: try makeTemporaryDirectory("journal") + "/journal.sqlite")
+        try journal.beginRun(id: "run-1", pipeline: config.name, inputName: "input.csv", inputDigest: "d1", target: "scripted")
+        let effects = EffectJournal(journal: journal, runId: "run-1", pipeline: config.name, inputName: "input.csv", inputDigest: "d1",
+                                    normalizerName: { _ in nil })
+        let processor = AccountProcessor(config: config, client: client, state: RunState(), effects: effects, listedAccounts: [:], options: RunOptions())
+        let mapper = try RowMapper(config: config, header: header, inputFile: "input.csv")
+        let rows = values.enumerated().map { index, cells -> NormalizedRow in
+            var bytes: [UInt8] = []
+            var ends: [Int32] = []
+            for cell in cells {
+                bytes += Array(cell.utf8)
+                ends.append(Int32(bytes.count))
+            }
+            guard case let .row(row) = mapper.map(SourceRecord(row: index + 1, line: index + 2, bytes: bytes, fieldEnds: ends)) else {
+                fatalError("row \(index + 1) did not map")
+            }
+            return row
+        }
+        return Setup(processor: processor, rows: rows, journal: journal, effects: effects)
+    }
+
+    @Test(arguments: [
+        ScriptedTransport.Answer.json(#"{"state": "TIMEOUT", "status": "Request timed out"}"#),
+        .json(""),
+        .json("<html>502 Bad Gateway</html>"),
+        .json("{}", status: 502),
+        .closedBeforeAnswer,
+    ])
+    func aNoteWhoseAnswerIsLostIsUnknownAndStaysSent(answer: ScriptedTransport.Answer) throws {
+        let transport = ScriptedTransport()
+        transport.queue("GET", "/getaccount/R1001", .json(AccountProcessorTests.account("R1001", city: "Mobile")))
+        let setup = try setUp(transport, pipeline: Self.notePipeline, header: ["Account", "Note"], rows: [["R1001", "promised to pay"]])
+        transport.queue("POST", "/InsertNoteline", answer)
+        let outcomes = setup.processor.process(setup.rows, http: transport)
+        guard case let .rejected(issue, _) = outcomes[0] else { Issue.record("\(outcomes[0])"); return }
+        #expect(issue.reason == .outcomeUnknown)
+        #expect(transport.requestLines.filter { $0 == "POST /InsertNoteline" }.count == 1)
+        let records = try setup.journal.changes(runId: "run-1")
+        #expect(records.count == 1)
+        #expect(records.first?.state == .sent)
+    }
+
+    @Test func aNoteTheServerRefusedInFullIsFailedAndMayBeSentAgain() throws {
+        let transport = ScriptedTransport()
+        transport.queue("GET", "/getaccount/R1001", .json(AccountProcessorTests.account("R1001", city: "Mobile")))
+        let setup = try setUp(transport, pipeline: Self.notePipeline, header: ["Account", "Note"], rows: [["R1001", "promised to pay"]])
+        transport.queue("POST", "/InsertNoteline", .json(#"{"state": "SUCCESS", "result": {"error": "collector LOADER unknown"}}"#))
+        let outcomes = setup.processor.process(setup.rows, http: transport)
+        guard case let .rejected(issue, _) = outcomes[0] else { Issue.record("\(outcomes[0])"); return }
+        #expect(issue.reason == .apiError, "\(issue.message) \(transport.requestLines)")
+        #expect(try setup.journal.changes(runId: "run-1").first?.state == .failed)
+    }
+
+    @Test func getpaymentsDoesNotExistMeansNoPaymentsOnceTheAccountIsKnown() throws {
+        let transport = ScriptedTransport()
+        let setup = try setUp(transport, pipeline: Self.notePipeline, header: ["Account", "Note"], rows: [])
+        let ledger = try #require(setup.processor.ledger)
+        let notFound = ScriptedTransport.Answer.json(#"{"state": "SUCCESS", "result": [{"error": "File number R1001 does not exist."}, 404]}"#)
+        transport.queue("GET", "/getpayments/R1001", notFound, notFound, notFound)
+        transport.queue("GET", "/getaccount/R1001", .json(AccountProcessorTests.account("R1001", city: "Mobile")),
+                        .json(#"{"state": "SUCCESS", "result": [{"error": "Data not found for this filenumber"}, 404]}"#))
+        guard case let .success(known) = try ledger.serverCounts(filenumber: "R1001", http: transport, accountKnown: true) else { Issue.record("known"); return }
+        #expect(known.isEmpty)
+        #expect(!transport.requestLines.contains("GET /getaccount/R1001"))
+        guard case let .success(confirmed) = try ledger.serverCounts(filenumber: "R1001", http: transport, accountKnown: false) else { Issue.record("confirmed"); return }
+        #expect(confirmed.isEmpty)
+        guard case let .failure(issue) = try ledger.serverCounts(filenumber: "R1001", http: transport, accountKnown: false) else { Issue.record("missing"); return }
+        #expect(issue.reason == .accountNotFound)
+    }
+}
