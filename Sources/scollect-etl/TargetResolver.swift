@@ -61,7 +61,10 @@ enum TargetResolver {
     static func defaultJournalPath() throws -> String? {
         let env = ProcessInfo.processInfo.environment
         if let path = env["SCOLLECT_JOURNAL"], !path.isEmpty { return path }
-        if let url = env["SCOLLECT_URL"], !url.isEmpty { return TargetResolution.journalPath(forURL: url, env: env) }
+        if let url = env["SCOLLECT_URL"], !url.isEmpty {
+            guard let credentials = try? TargetResolution.credentials(env) else { return TenantJournal.legacyPath(forURL: url) }
+            return try TargetResolution.journalPath(forURL: url, apikey: credentials.apikey, env: env)
+        }
         let database = TargetResolution.embeddedDatabase(env: env)
         guard FileManager.default.fileExists(atPath: database) else { return nil }
         let store = try SandboxStore.open(path: database)

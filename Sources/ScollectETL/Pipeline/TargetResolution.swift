@@ -55,7 +55,7 @@ public enum TargetResolution {
                 throw Problem(description: "target \(baseURL) needs credentials: set SCOLLECT_APIKEY and SCOLLECT_PIN in the environment, or SCOLLECT_CREDENTIALS_FILE to a file of mode 0600 holding them (never in the pipeline file)")
             }
             return .remote(RunTarget(baseURL: baseURL, credentials: credentials, description: baseURL,
-                                     journalPath: journalPath(forURL: baseURL, env: env), factorsNetwork: factorsNetwork))
+                                     journalPath: try journalPath(forURL: baseURL, apikey: credentials.apikey, env: env), factorsNetwork: factorsNetwork))
         }
         return .embeddedSandbox(EmbeddedSandbox(database: embeddedDatabase(env: env), seedFiles: target.sandboxSeedFiles,
                                                 apikey: value(env, "SCOLLECT_APIKEY"), pin: value(env, "SCOLLECT_PIN"),
@@ -93,14 +93,14 @@ public enum TargetResolution {
         value(env, "SCOLLECT_SANDBOX_DB") ?? sandboxDatabase
     }
 
-    /// One journal per target: `SCOLLECT_JOURNAL`, else `.scollect/journals/<host_port_path>.sqlite`.
-    public static func journalPath(forURL url: String, env: [String: String]) -> String {
+    /// One journal per tenant (base URL and apikey): `SCOLLECT_JOURNAL`, else
+    /// `.scollect/journals/<host_port_path>-<apikey digest>.sqlite` (`TenantJournal`). A journal
+    /// an earlier version kept per host is copied to the tenant's name the first time.
+    public static func journalPath(forURL url: String, apikey: String, env: [String: String]) throws -> String {
         if let path = value(env, "SCOLLECT_JOURNAL") { return path }
-        let components = URLComponents(string: url)
-        let name = [components?.host, components?.port.map(String.init), components?.path]
-            .compactMap { $0 }.joined(separator: "_")
-            .map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
-        return ".scollect/journals/\(String(name).trimmingCharacters(in: CharacterSet(charactersIn: "_"))).sqlite"
+        let path = TenantJournal.path(forURL: url, apikey: apikey)
+        try TenantJournal.adoptLegacyJournal(from: TenantJournal.legacyPath(forURL: url), to: path)
+        return path
     }
 
     /// The embedded sandbox's journal is keyed by its database's identity, so a reset sandbox

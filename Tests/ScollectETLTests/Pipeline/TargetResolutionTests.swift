@@ -25,7 +25,11 @@ import Testing
         guard case let .remote(target) = try TargetResolution.decide(Self.sandbox, env: env) else { Issue.record("not remote"); return }
         #expect(target.baseURL == "https://api.example.test:8000")
         #expect(target.credentials.apikey == "key" && target.credentials.pin == "1234")
-        #expect(target.journalPath == ".scollect/journals/api.example.test_8000.sqlite")
+        // One journal per tenant: the host and a digest of the apikey, never the apikey.
+        #expect(target.journalPath == ".scollect/journals/api.example.test_8000-\(TenantJournal.tenantID(apikey: "key")).sqlite")
+        #expect(target.journalPath?.contains("key.") == false)
+        guard case let .remote(other) = try TargetResolution.decide(Self.sandbox, env: env.merging(["SCOLLECT_APIKEY": "other-key"]) { $1 }) else { return }
+        #expect(other.journalPath != target.journalPath)
         #expect(throws: TargetResolution.Problem.self) { try TargetResolution.decide(Self.sandbox, env: ["SCOLLECT_URL": "https://x.test"]) }
     }
 
@@ -80,5 +84,19 @@ import Testing
         #expect(throws: TargetResolution.Problem.self) {
             try TargetResolution.decide(Self.sandbox, env: ["FACTORS_NETWORK_URL": "https://fn.test"])
         }
+    }
+
+    @Test func aJournalKeptPerHostByAnEarlierVersionIsCopiedToTheTenantsName() throws {
+        let folder = try makeTemporaryDirectory("tenant")
+        let legacy = folder + "/legacy.sqlite"
+        let journal = try RunJournal(path: legacy)
+        try journal.beginRun(id: "run-old", pipeline: "payments", inputName: "p.csv", inputDigest: "abc", target: "https://api")
+        let tenant = folder + "/tenant/journal.sqlite"
+        let notice = try TenantJournal.adoptLegacyJournal(from: legacy, to: tenant)
+        #expect(notice?.contains(legacy) == true)
+        #expect(try RunJournal(path: tenant).run(id: "run-old") != nil)
+        #expect(fileMode(tenant) == 0o600)
+        // Only once: a tenant's own journal is never overwritten.
+        #expect(try TenantJournal.adoptLegacyJournal(from: legacy, to: tenant) == nil)
     }
 }
