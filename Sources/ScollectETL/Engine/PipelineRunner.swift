@@ -143,11 +143,8 @@ public final class PipelineRunner {
             if config.writers.contains(where: { $0.service == .factorsNetwork }) && target.factorsNetwork == nil {
                 return finish(.badPipelineOrArguments, "the Factors Network writer needs FACTORS_NETWORK_URL, FACTORS_NETWORK_USER and FACTORS_NETWORK_PASSWORD")
             }
-            var masks: [Int: @Sendable (String) -> String] = [:]
-            for mapping in config.mapping {
-                if let mask = Masking.rejectColumnMask(forField: mapping.field), let column = mapper.sourceColumn(of: mapping.field) { masks[column] = mask }
-            }
-            rejects = try RejectReport(path: folder + "/rejects.csv.gz", header: reader.header, columnMasks: masks)
+            rejects = try RejectReport(path: folder + "/rejects.csv.gz", header: reader.header,
+                                       columns: RejectColumns(config: config, mapper: mapper, header: reader.header, inputPath: inputPath))
             audit = try AuditReport(path: folder + "/audit.jsonl.gz", header: [
                 ("tool", .string("scollect-etl")), ("version", .string(options.toolVersion)), ("run_id", .string(runId)),
                 ("pipeline", .string(config.file)), ("input", .string(URL(fileURLWithPath: inputPath).lastPathComponent)),
