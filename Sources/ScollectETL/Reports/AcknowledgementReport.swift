@@ -24,7 +24,7 @@ final class AcknowledgementReport {
         self.path = path
         let output = try ExportFileOutput(path: path, gzip: false)
         switch format {
-        case .csv: writer = CSVExportWriter(output: output)
+        case .csv: writer = CSVExportWriter(output: output, formulaGuard: true)
         case .xlsx: writer = XLSXExportWriter(output: output, sheetName: "Acknowledgement")
         }
         try writer.begin(columns: AcknowledgementReport.columns.map { ExportColumn(name: $0, source: .field($0), format: .text) })
