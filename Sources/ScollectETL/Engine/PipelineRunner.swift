@@ -131,7 +131,7 @@ public final class PipelineRunner {
         // Writers that book money must go through the journal: never sent without it.
         let booksPayments = config.writers.contains { $0.reads.contains(.payments) }
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try PrivateFile.createDirectory(folder)
             digest = try PipelineRunner.sha256(ofFile: inputPath)
             if let path = target.journalPath {
                 journal = try RunJournal(path: path)
@@ -156,7 +156,7 @@ public final class PipelineRunner {
                 let name = settings.folder == nil ? "acknowledgement" : URL(fileURLWithPath: inputPath).deletingPathExtension().lastPathComponent + ".ack"
                 var path = (settings.folder ?? folder) + "/" + name + "." + settings.format.rawValue
                 if FileManager.default.fileExists(atPath: path) { path = (settings.folder ?? folder) + "/" + name + "." + runId + "." + settings.format.rawValue }
-                if let ackFolder = settings.folder { try FileManager.default.createDirectory(atPath: ackFolder, withIntermediateDirectories: true) }
+                if let ackFolder = settings.folder { try PrivateFile.createDirectory(ackFolder) }
                 acknowledgement = try AcknowledgementReport(path: path, format: settings.format)
                 summary.acknowledgementFile = path
             }
@@ -482,8 +482,7 @@ public final class PipelineRunner {
 
     /// `summary.json` beside the gz reports, and `latest` pointed at the run's folder.
     static func writeSummary(_ summary: RunSummary, folder: String, reportsFolder: String) {
-        _ = FileManager.default.createFile(atPath: folder + "/summary.json", contents: Data((summary.json.serialized + "\n").utf8),
-                                           attributes: [.posixPermissions: 0o600])
+        try? PrivateFile.write(summary.json.serialized + "\n", to: folder + "/summary.json")
         pointLatest(at: folder, in: reportsFolder)
     }
 
@@ -676,7 +675,7 @@ public final class PipelineRunner {
         }
         guard let destination else { return }
         do {
-            try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+            try PrivateFile.createDirectory(destination)
             var target = URL(fileURLWithPath: destination).appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent).path
             if FileManager.default.fileExists(atPath: target) { target += "." + PipelineRunner.makeRunId() }
             try FileManager.default.moveItem(atPath: path, toPath: target)

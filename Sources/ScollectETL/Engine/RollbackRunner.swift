@@ -113,7 +113,7 @@ public final class RollbackRunner {
         let folder = reportFolder + "/" + rollbackId
         let audit: AuditReport
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try PrivateFile.createDirectory(folder)
             audit = try AuditReport(path: folder + "/audit.jsonl.gz", header: [
                 ("tool", .string("scollect-etl")), ("rollback_id", .string(rollbackId)), ("rolls_back", .string(runId)),
                 ("target", .string(target.description)), ("started", .string(AuditReport.timestamp(Date()))),

@@ -48,9 +48,8 @@ public final class ExportRunner {
         let audit: AuditReport
         let counter: CallCounter
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: config.sink.path).deletingLastPathComponent().path,
-                                                    withIntermediateDirectories: true)
+            try PrivateFile.createDirectory(folder)
+            try PrivateFile.createDirectory(URL(fileURLWithPath: config.sink.path).deletingLastPathComponent().path)
             rejects = try RejectReport(path: folder + "/rejects.csv.gz", header: ExportRunner.rejectColumns)
             audit = try AuditReport(path: folder + "/audit.jsonl.gz", header: [
                 ("tool", .string("scollect-etl")), ("version", .string(options.toolVersion)), ("run_id", .string(runId)),

@@ -59,10 +59,10 @@ public final class RunJournal: @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try PrivateFile.createDirectory(url.deletingLastPathComponent().path)
         if !FileManager.default.fileExists(atPath: path) {
-            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            // 0600 from the start; SQLite gives the -wal and -shm files the database's mode.
+            if let fd = try? createPrivateFile(path, exclusive: true) { close(fd) }
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)

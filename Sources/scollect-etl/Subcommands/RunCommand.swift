@@ -147,8 +147,7 @@ func parsedDate(_ text: String?) throws -> Date {
 
 func writeSummaryJSON(_ summary: RunSummary, to path: String?) {
     guard let path else { return }
-    _ = FileManager.default.createFile(atPath: path, contents: Data((summary.json.serialized + "\n").utf8),
-                                       attributes: [.posixPermissions: 0o600])
+    try? PrivateFile.write(summary.json.serialized + "\n", to: path)
 }
 
 /// Runs the pipeline's on_failure command with the summary. A run stopped before its reports
@@ -225,8 +224,7 @@ enum TargetResolver {
                                               journalPath: journalPath(forURL: baseURL), factorsNetwork: factorsNetwork), sandbox: nil)
         }
         let database = embeddedDatabase
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: database).deletingLastPathComponent().path,
-                                                withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try PrivateFile.createDirectory(URL(fileURLWithPath: database).deletingLastPathComponent().path)
         var sandboxConfig = SandboxConfiguration(databasePath: database, port: 0, seedFiles: target.sandboxSeedFiles)
         sandboxConfig.host = "127.0.0.1"
         let server: SandboxServer
