@@ -12,6 +12,8 @@ public struct RunTarget: Sendable {
     public let journalPath: String?
     /// The second service, for pipelines with a Factors Network writer (from the environment).
     public var factorsNetwork: FactorsNetworkTarget?
+    /// Encrypts sensitive values in the journal; nil: the key of `SCOLLECT_JOURNAL_KEY_FILE`, if any.
+    public var journalKey: JournalKey?
     public init(baseURL: String, credentials: Credentials, description: String, journalPath: String? = nil, factorsNetwork: FactorsNetworkTarget? = nil) {
         self.factorsNetwork = factorsNetwork
         self.baseURL = baseURL
@@ -134,7 +136,7 @@ public final class PipelineRunner {
             try PrivateFile.createDirectory(folder)
             digest = try PipelineRunner.sha256(ofFile: inputPath)
             if let path = target.journalPath {
-                journal = try RunJournal(path: path)
+                journal = try RunJournal(path: path, key: target.journalKey ?? JournalKey.fromEnvironment(), retentionDays: options.dryRun ? nil : config.journalRetentionDays)
                 if !options.dryRun { try journal!.beginRun(id: runId, pipeline: config.name, inputName: URL(fileURLWithPath: inputPath).lastPathComponent,
                                       inputDigest: digest, target: target.description) }
             } else if booksPayments {

@@ -210,6 +210,7 @@ enum TargetResolver {
         let factorsNetwork: FactorsNetworkTarget?
         do {
             factorsNetwork = try FactorsNetworkTarget.fromEnvironment(env)
+            _ = try JournalKey.fromEnvironment(env) // a bad SCOLLECT_JOURNAL_KEY_FILE stops here, exit 2
         } catch {
             printError("error: \(error)")
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
