@@ -49,7 +49,8 @@ let package = Package(
 
         // Fixtures shared by the test targets: gzip read-back, repository paths, sandbox startup.
         .target(name: "ScollectTestSupport", dependencies: ["ScollectETL", "ScollectSandbox", "CZlib"], path: "Tests/ScollectTestSupport"),
-        .testTarget(name: "ScollectETLTests", dependencies: ["ScollectETL", "ScollectSandbox", "ScollectTestSupport", "CZlib"]),
+        .testTarget(name: "ScollectETLTests", dependencies: ["ScollectETL", "ScollectSandbox", "ScollectTestSupport", "CZlib",
+                                                           .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ScollectSandboxTests", dependencies: ["ScollectSandbox"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ScollectETL", "ScollectSandbox", "ScollectTestSupport"],
                     swiftSettings: [.enableUpcomingFeature("BareSlashRegexLiterals")]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages scollect-etl builds against; does nothing when they are there.
+# Installs the Debian packages scollect-etl builds against (and strace, which FilePermissionsTests
+# reads file creation modes with); does nothing when they are there.
 set -euo pipefail
-packages=(libcurl4-openssl-dev zlib1g-dev libxml2-dev libsqlite3-dev pkg-config)
+packages=(libcurl4-openssl-dev zlib1g-dev libxml2-dev libsqlite3-dev pkg-config strace)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -28,10 +28,27 @@ public final class SandboxStore: @unchecked Sendable {
                      loadSeeds: () throws -> [(path: String, file: SandboxSeedFile)]) throws -> SandboxStore {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: directory.path) {
+            // Its owner's only from the start (mkdir's mode, not a chmod after).
+            var prefix = directory.path.hasPrefix("/") ? "" : "."
+            for component in directory.path.split(separator: "/") {
+                prefix += "/" + component
+                _ = mkdir(prefix, 0o700)
+            }
+        }
         let existing = FileManager.default.fileExists(atPath: path) && (try? isInitialized(path: path)) == true
         // Read and check the seed files before creating anything.
         let seeds = existing ? [] : try loadSeeds()
+        // Accounts hold SSNs: the database is its owner's only, from the first byte (SQLite
+        // gives the -wal and -shm files the database's mode); one made before this rule is
+        // made private.
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 { Glibc.close(fd) } else {
+            for file in [path, path + "-wal", path + "-shm"] {
+                var info = stat()
+                if stat(file, &info) == 0, info.st_mode & 0o077 != 0 { chmod(file, 0o600) }
+            }
+        }
 
         var config = Configuration()
         config.busyMode = .timeout(30)

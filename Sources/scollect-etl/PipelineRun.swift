@@ -96,8 +96,7 @@ func parsedDate(_ text: String?) throws -> Date {
 
 func writeSummaryJSON(_ summary: RunSummary, to path: String?) {
     guard let path else { return }
-    _ = FileManager.default.createFile(atPath: path, contents: Data((summary.json.serialized + "\n").utf8),
-                                       attributes: [.posixPermissions: 0o600])
+    try? PrivateFile.write(summary.json.serialized + "\n", to: path)
 }
 
 /// Runs the pipeline's on_failure command with the summary. A run stopped before its reports

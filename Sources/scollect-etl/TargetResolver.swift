@@ -17,6 +17,7 @@ enum TargetResolver {
         let decision: TargetResolution.Decision
         do {
             decision = try TargetResolution.decide(target, env: ProcessInfo.processInfo.environment)
+            _ = try JournalKey.fromEnvironment(ProcessInfo.processInfo.environment) // a bad SCOLLECT_JOURNAL_KEY_FILE stops here, exit 2
         } catch {
             printError("error: \(error)")
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
@@ -30,8 +31,7 @@ enum TargetResolver {
     }
 
     private static func start(_ sandbox: TargetResolution.EmbeddedSandbox, log: (String) -> Void) throws -> Resolved {
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: sandbox.database).deletingLastPathComponent().path,
-                                                withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try PrivateFile.createDirectory(URL(fileURLWithPath: sandbox.database).deletingLastPathComponent().path)
         var sandboxConfig = SandboxConfiguration(databasePath: sandbox.database, port: 0, seedFiles: sandbox.seedFiles)
         sandboxConfig.host = "127.0.0.1"
         let server: SandboxServer

@@ -23,9 +23,9 @@ struct CommandLineTests {
         let stderr: String
     }
 
-    func run(_ arguments: [String], environment: [String: String], in directory: String) throws -> Outcome {
+    func run(_ arguments: [String], environment: [String: String], in directory: String, executable: String = CommandLineTests.executable) throws -> Outcome {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for key in ["SCOLLECT_URL", "SCOLLECT_APIKEY", "SCOLLECT_PIN"] { env[key] = nil }

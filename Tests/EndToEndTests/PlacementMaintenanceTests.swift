@@ -18,8 +18,10 @@ struct PlacementMaintenanceTests {
 
     func start() throws -> Setup {
         let (server, folder) = try startSampleSandbox()
-        let target = RunTarget(baseURL: server.baseURL, credentials: Credentials(apikey: SandboxConfiguration.defaultAPIKey, pin: SandboxConfiguration.defaultPIN),
+        var target = RunTarget(baseURL: server.baseURL, credentials: Credentials(apikey: SandboxConfiguration.defaultAPIKey, pin: SandboxConfiguration.defaultPIN),
                                description: "test sandbox \(server.baseURL)", journalPath: folder + "/journal.sqlite")
+        // SSNs are restorable only with a journal key (`JournalProtectionTests`, `JournalAtRestTests`).
+        target.journalKey = try testJournalKey()
         return Setup(server: server, folder: folder, target: target, api: try TestAPI(baseURL: server.baseURL))
     }
 
@@ -131,7 +133,7 @@ struct PlacementMaintenanceTests {
         #expect(second.written == 0 && second.unchanged == first.written + first.unchanged)
 
         // The run is listed with its id; rolling it back restores every field it changed.
-        let journal = try RunJournal(path: setup.target.journalPath!)
+        let journal = try RunJournal(path: setup.target.journalPath!, key: setup.target.journalKey)
         #expect(try journal.runs().contains { $0.runId == first.runId && $0.exitCode == 1 })
         let report = RollbackRunner(journal: journal, runId: first.runId, target: setup.target, options: fastRollback).run(reportFolder: setup.folder + "/rollbacks")
         #expect(report.exitCode == .done, "\(report.abortReason ?? "")")
@@ -147,7 +149,7 @@ struct PlacementMaintenanceTests {
         defer { setup.server.stop() }
         let config = try pipeline(setup)
         let first = run(config, setup)
-        let journal = try RunJournal(path: setup.target.journalPath!)
+        let journal = try RunJournal(path: setup.target.journalPath!, key: setup.target.journalKey)
         let change = try #require(RollbackRunner.fieldChanges(try journal.changes(runId: first.runId)).first { $0.field == "city" })
         _ = try setup.api.post("/updatedbase", ["filenumber": change.filenumber, "fieldname": "city", "fieldvalue": "CHANGED BY A COLLECTOR"], method: "PUT")
 

@@ -35,6 +35,12 @@ public func readGzipFile(_ path: String) throws -> String {
     return String(decoding: bytes, as: UTF8.self)
 }
 
+/// A journal key for tests (random, per call).
+public func testJournalKey() throws -> JournalKey {
+    var generator = SystemRandomNumberGenerator()
+    return try JournalKey(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+}
+
 /// File mode bits (e.g. 0o600).
 public func fileMode(_ path: String) -> Int {
     var info = stat()

@@ -26,7 +26,7 @@ enum InputDisposition {
         }
         guard let destination else { return }
         do {
-            try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+            try PrivateFile.createDirectory(destination)
             var target = URL(fileURLWithPath: destination).appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent).path
             if FileManager.default.fileExists(atPath: target) { target += "." + RunReports.makeRunId() }
             try FileManager.default.moveItem(atPath: path, toPath: target)

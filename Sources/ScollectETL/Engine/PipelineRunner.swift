@@ -11,6 +11,8 @@ public struct RunTarget: Sendable {
     public let journalPath: String?
     /// The second service, for pipelines with a Factors Network writer (from the environment).
     public var factorsNetwork: FactorsNetworkTarget?
+    /// Encrypts sensitive values in the journal; nil: the key of `SCOLLECT_JOURNAL_KEY_FILE`, if any.
+    public var journalKey: JournalKey?
     /// How the run's threads talk HTTP (a timeout in seconds → a transport of their own):
     /// libcurl, or a scripted transport in tests.
     public var makeTransport: @Sendable (_ timeoutSeconds: Double) -> any HTTPTransport = { CurlHTTPClient(timeoutSeconds: $0) }
@@ -162,11 +164,12 @@ public final class PipelineRunner {
         summary.runId = runId
         let folder = URL(fileURLWithPath: config.reportsFolder).appendingPathComponent(runId).path
         summary.reportFolder = folder
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try PrivateFile.createDirectory(folder)
         let digest = try FileDigest.sha256(ofFile: input.path)
         var journal: RunJournal?
         if let path = target.journalPath {
-            journal = try RunJournal(path: path)
+            journal = try RunJournal(path: path, key: target.journalKey ?? JournalKey.fromEnvironment(),
+                                     retentionDays: options.dryRun ? nil : config.journalRetentionDays)
             if !options.dryRun { try journal!.beginRun(id: runId, pipeline: config.name, inputName: input.name, inputDigest: digest, target: target.description) }
         } else if config.writers.contains(where: { $0.reads.contains(.payments) }) {
             // Writers that book money must go through the journal: never sent without it.
@@ -175,16 +178,13 @@ public final class PipelineRunner {
         if config.writers.contains(where: { $0.service == .factorsNetwork }) && target.factorsNetwork == nil {
             throw RunStop(code: .badPipelineOrArguments, reason: "the Factors Network writer needs FACTORS_NETWORK_URL, FACTORS_NETWORK_USER and FACTORS_NETWORK_PASSWORD")
         }
-        var masks: [Int: @Sendable (String) -> String] = [:]
-        for mapping in config.mapping {
-            if let mask = Masking.rejectColumnMask(forField: mapping.field), let column = input.mapper.sourceColumn(of: mapping.field) { masks[column] = mask }
-        }
         let reports = try RunReports(reportsFolder: config.reportsFolder, runId: runId, auditHeader: [
             ("tool", .string("scollect-etl")), ("version", .string(options.toolVersion)), ("run_id", .string(runId)),
             ("pipeline", .string(config.file)), ("input", .string(input.name)),
             ("input_path", .string(input.path)), ("input_sha256", .string(digest)),
             ("target", .string(target.description)), ("started", .string(AuditReport.timestamp(Date()))),
-        ], rejectHeader: input.reader.header, rejectMasks: masks)
+        ], rejectHeader: input.reader.header,
+           rejectColumns: RejectColumns(config: config, mapper: input.mapper, header: input.reader.header, inputPath: input.path))
         if let settings = config.acknowledgement, !options.dryRun {
             summary.acknowledgementFile = try reports.openAcknowledgement(settings, inputPath: input.path, runId: runId)
         }

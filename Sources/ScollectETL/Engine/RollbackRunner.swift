@@ -23,6 +23,8 @@ public final class RollbackRunner {
         /// After the run's last change of the field.
         public let runValue: String
         public let normalizer: String?
+        /// A sensitive previous value the journal did not keep or cannot open: not restorable.
+        public var previousWithheld = false
     }
 
     public enum FieldOutcome: Sendable {
@@ -76,11 +78,11 @@ public final class RollbackRunner {
             let key = record.filenumber.uppercased() + "\u{1F}" + field
             if let earlier = byKey[key] {
                 byKey[key] = FieldChange(filenumber: earlier.filenumber, field: field, previous: earlier.previous, runValue: record.newValue,
-                                         normalizer: record.normalizer)
+                                         normalizer: record.normalizer, previousWithheld: earlier.previousWithheld || record.previousWithheld)
             } else {
                 order.append(key)
                 byKey[key] = FieldChange(filenumber: record.filenumber, field: field, previous: record.previous, runValue: record.newValue,
-                                         normalizer: record.normalizer)
+                                         normalizer: record.normalizer, previousWithheld: record.previousWithheld)
             }
         }
         return order.map { byKey[$0]! }
@@ -197,6 +199,10 @@ public final class RollbackRunner {
         var outcomes: [(FieldChange, FieldOutcome)] = []
         var toRestore: [FieldChange] = []
         for change in changes {
+            if change.previousWithheld {
+                outcomes.append((change, .failed(JournalCipher.cannotRestore(field: change.field))))
+                continue
+            }
             let normalizer = change.normalizer.flatMap { NormalizerRegistry.make($0, settings: .init()) }
             let now = current[change.field] ?? nil
             if FieldComparison.same(now, change.runValue, normalizer: normalizer) {

@@ -7,7 +7,7 @@ final class RunLock {
     private var descriptor: Int32
 
     init(folder: String, pipeline: String) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try PrivateFile.createDirectory(folder)
         let path = folder + "/.\(pipeline).lock"
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw JournalError("cannot open the lock file \(path): \(String(cString: strerror(errno)))") }

@@ -16,12 +16,12 @@ final class RunReports {
     private var failure: Error?
 
     init(reportsFolder: String, runId: String, auditHeader: [(String, JSONValue)], rejectHeader: [String]?,
-         rejectMasks: [Int: @Sendable (String) -> String] = [:]) throws {
+         rejectColumns: RejectColumns = RejectColumns()) throws {
         self.reportsFolder = reportsFolder
         let folder = URL(fileURLWithPath: reportsFolder).appendingPathComponent(runId).path
         self.folder = folder
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        rejects = try rejectHeader.map { try RejectReport(path: folder + "/rejects.csv.gz", header: $0, columnMasks: rejectMasks) }
+        try PrivateFile.createDirectory(folder)
+        rejects = try rejectHeader.map { try RejectReport(path: folder + "/rejects.csv.gz", header: $0, columns: rejectColumns) }
         audit = try AuditReport(path: folder + "/audit.jsonl.gz", header: auditHeader)
         counter = CallCounter(forwardingTo: audit)
     }
@@ -32,7 +32,7 @@ final class RunReports {
         let name = settings.folder == nil ? "acknowledgement" : URL(fileURLWithPath: inputPath).deletingPathExtension().lastPathComponent + ".ack"
         var path = (settings.folder ?? folder) + "/" + name + "." + settings.format.rawValue
         if FileManager.default.fileExists(atPath: path) { path = (settings.folder ?? folder) + "/" + name + "." + runId + "." + settings.format.rawValue }
-        if let ackFolder = settings.folder { try FileManager.default.createDirectory(atPath: ackFolder, withIntermediateDirectories: true) }
+        if let ackFolder = settings.folder { try PrivateFile.createDirectory(ackFolder) }
         acknowledgement = try AcknowledgementReport(path: path, format: settings.format)
         return path
     }
@@ -69,8 +69,7 @@ final class RunReports {
 
     /// `summary.json` beside the reports, and `latest` pointed at the run's folder.
     func writeSummary(_ summary: RunSummary) {
-        _ = FileManager.default.createFile(atPath: folder + "/summary.json", contents: Data((summary.json.serialized + "\n").utf8),
-                                           attributes: [.posixPermissions: 0o600])
+        try? PrivateFile.write(summary.json.serialized + "\n", to: folder + "/summary.json")
         let link = reportsFolder + "/latest"
         try? FileManager.default.removeItem(atPath: link)
         try? FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: URL(fileURLWithPath: folder).lastPathComponent)

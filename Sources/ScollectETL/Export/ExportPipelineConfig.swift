@@ -39,6 +39,9 @@ public struct ExportPipelineConfig {
         public var gzip: Bool
         /// XLSX: the sheet's name.
         public var sheetName: String
+        /// CSV: cells a spreadsheet would run as a formula get a leading `'` (`CSVFormulaGuard`);
+        /// `sink.csv_formula_guard: false` turns it off for machine consumers.
+        public var csvFormulaGuard = true
     }
 
     public var file: String

@@ -53,7 +53,7 @@ public enum ExportPipelineLoader {
         }
 
         // sink
-        let sinkSection = try top.required("sink").section(allowedKeys: ["file", "format", "gzip", "sheet"])
+        let sinkSection = try top.required("sink").section(allowedKeys: ["file", "format", "gzip", "sheet", "csv_formula_guard"])
         let sinkPath = resolve(try sinkSection.required("file").string())
         let format: ExportPipelineConfig.Format
         if let node = sinkSection["format"] {
@@ -67,6 +67,10 @@ public enum ExportPipelineLoader {
         }
         let gzip = try sinkSection["gzip"]?.bool() ?? false
         let sheet = try sinkSection["sheet"]?.string() ?? "Accounts"
+        let formulaGuard = try sinkSection["csv_formula_guard"]?.bool() ?? true
+        guard format == .csv || sinkSection["csv_formula_guard"] == nil else {
+            throw sinkSection["csv_formula_guard"]!.error("sink.csv_formula_guard applies to the csv format only")
+        }
         guard format == .xlsx || sinkSection["sheet"] == nil else { throw sinkSection["sheet"]!.error("sink.sheet applies to the xlsx format only") }
         guard sheet.count <= 31, !sheet.contains(where: { "[]:*?/\\".contains($0) }) else {
             throw sinkSection["sheet"]!.error("sink.sheet must be at most 31 characters, none of []:*?/\\")
@@ -120,7 +124,7 @@ public enum ExportPipelineLoader {
         let reportsFolder = resolve(try reportsSection.required("folder").string())
 
         return ExportPipelineConfig(file: file, name: name, portfolios: portfolios, includes: includes,
-                                    sink: .init(path: sinkPath, format: format, gzip: gzip, sheetName: sheet),
+                                    sink: .init(path: sinkPath, format: format, gzip: gzip, sheetName: sheet, csvFormulaGuard: formulaGuard),
                                     columns: columns, target: target, reportsFolder: reportsFolder)
     }
 }

@@ -50,8 +50,7 @@ public final class ExportRunner {
                 ("target", .string(target.description)), ("started", .string(AuditReport.timestamp(Date()))),
             ], rejectHeader: ExportRunner.rejectColumns)
             summary.reportFolder = reports.folder
-            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: config.sink.path).deletingLastPathComponent().path,
-                                                    withIntermediateDirectories: true)
+            try PrivateFile.createDirectory(URL(fileURLWithPath: config.sink.path).deletingLastPathComponent().path)
         } catch {
             summary.reportFolder = URL(fileURLWithPath: config.reportsFolder).appendingPathComponent(runId).path
             return finish(.inputHeld, "\(error)")

@@ -14,7 +14,7 @@ public enum ExportWriters {
     public static func make(_ sink: ExportPipelineConfig.Sink, path: String) throws -> any ExportWriter {
         let output = try ExportFileOutput(path: path, gzip: sink.gzip)
         switch sink.format {
-        case .csv: return CSVExportWriter(output: output)
+        case .csv: return CSVExportWriter(output: output, formulaGuard: sink.csvFormulaGuard)
         case .json: return JSONExportWriter(output: output, lines: false)
         case .ndjson: return JSONExportWriter(output: output, lines: true)
         case .xlsx: return XLSXExportWriter(output: output, sheetName: sink.sheetName)

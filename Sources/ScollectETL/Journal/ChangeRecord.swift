@@ -23,6 +23,9 @@ public struct ChangeRecord: Sendable, Equatable {
     public let normalizer: String?
     public let sourceRow: Int
     public var state: State = .sent
+    /// The previous value of a sensitive field that the journal did not keep (no key when it
+    /// was recorded) or cannot open (no key, or another key, now): rollback cannot restore it.
+    public var previousWithheld = false
 
     public init(runId: String, filenumber: String, endpoint: String, field: String?, previous: String?, newValue: String,
                 normalizer: String?, sourceRow: Int) {

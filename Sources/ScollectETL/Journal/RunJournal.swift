@@ -47,39 +47,57 @@ public struct LedgerEntry: Sendable {
 /// that it knows what any file booked. Each non-idempotent write is recorded before it is sent
 /// (`sent`) and settled after (`booked`, `refused`, `unknown`); every change is committed with
 /// `synchronous = FULL`, so a SIGKILL loses at most the answer of the calls in flight, never
-/// the fact that they were sent. Card data is stored masked (the bodies pass through `Masking`).
+/// the fact that they were sent. Card data is stored masked (the bodies pass through `Masking`);
+/// the previous and new values of sensitive fields (SSNs, bank accounts) are encrypted with the
+/// key of `SCOLLECT_JOURNAL_KEY_FILE`, or not kept without one (`JournalCipher`). Change records
+/// older than the retention are purged (`purgeChanges`); ledger entries and runs never are:
+/// duplicate detection depends on them. Deleted records are overwritten (`secure_delete`).
 public final class RunJournal: @unchecked Sendable {
     public let path: String
+    let cipher: JournalCipher
     private let queue: DatabaseQueue
     /// Change records go through a second connection with `synchronous = NORMAL`: in WAL mode a
     /// commit survives the process being killed (not a power cut) without an fsync per account,
     /// which would cost more than the API call it records.
     private let changesQueue: DatabaseQueue
 
-    public init(path: String) throws {
+    /// `key` nil: read from `SCOLLECT_JOURNAL_KEY_FILE` (none when it is not set).
+    /// `retentionDays`: purge change records older than that many days now.
+    public convenience init(path: String, retentionDays: Int? = nil) throws {
+        try self.init(path: path, key: try JournalKey.fromEnvironment(), retentionDays: retentionDays)
+    }
+
+    public init(path: String, key: JournalKey?, retentionDays: Int? = nil) throws {
         self.path = path
+        self.cipher = JournalCipher(key: key)
         let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try PrivateFile.createDirectory(url.deletingLastPathComponent().path)
         if !FileManager.default.fileExists(atPath: path) {
-            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            // 0600 from the start; SQLite gives the -wal and -shm files the database's mode.
+            if let fd = try? createPrivateFile(path, exclusive: true) { close(fd) }
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.write { db in try RunJournal.createSchema(db) }
             var changesConfiguration = Configuration()
             changesConfiguration.busyMode = .timeout(30)
-            changesConfiguration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            changesConfiguration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                try db.execute(sql: "PRAGMA secure_delete = ON")
+            }
             changesQueue = try DatabaseQueue(path: path, configuration: changesConfiguration)
         } catch {
             throw JournalError("cannot open the run journal \(path): \(error)")
         }
+        try protectEarlierChanges()
+        if let retentionDays { try purgeChanges(olderThanDays: retentionDays) }
     }
 
     static func createSchema(_ db: Database) throws {
@@ -102,7 +120,14 @@ public final class RunJournal: @unchecked Sendable {
                 state TEXT NOT NULL, recorded_at TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS changes_run ON changes (run_id, id);
             CREATE INDEX IF NOT EXISTS runs_input ON runs (pipeline, input_sha256);
+            CREATE INDEX IF NOT EXISTS changes_recorded ON changes (recorded_at);
             """)
+        // Journals made before sensitive values were protected: the column is added, and their
+        // rows are protected when the journal opens (`protectEarlierChanges`).
+        if try !Row.fetchAll(db, sql: "PRAGMA table_info(changes)").contains(where: { ($0["name"] as String?) == "protection" }) {
+            try db.execute(sql: "ALTER TABLE changes ADD COLUMN protection TEXT")
+        }
+        try db.execute(sql: "CREATE INDEX IF NOT EXISTS changes_unprotected ON changes (id) WHERE protection IS NULL")
     }
 
     // MARK: runs
@@ -165,11 +190,13 @@ public final class RunJournal: @unchecked Sendable {
         do {
             return try changesQueue.write { db in
                 try changes.map { change in
+                    let (protection, previous, newValue) = try cipher.protect(field: change.field, filenumber: change.filenumber,
+                                                                              previous: change.previous, newValue: change.newValue)
                     try db.execute(sql: """
-                        INSERT INTO changes (run_id, filenumber, endpoint, field, previous, new_value, normalizer, source_row, state, recorded_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [change.runId, change.filenumber, change.endpoint, change.field, change.previous, change.newValue,
-                                         change.normalizer, change.sourceRow, change.state.rawValue, now])
+                        INSERT INTO changes (run_id, filenumber, endpoint, field, previous, new_value, normalizer, source_row, state, recorded_at, protection)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [change.runId, change.filenumber, change.endpoint, change.field, previous, newValue,
+                                         change.normalizer, change.sourceRow, change.state.rawValue, now, protection.rawValue])
                     var recorded = change
                     recorded.id = db.lastInsertedRowID
                     return recorded
@@ -200,7 +227,7 @@ public final class RunJournal: @unchecked Sendable {
                 SELECT c.state FROM changes c JOIN runs r ON r.run_id = c.run_id
                 WHERE r.pipeline = ? AND r.input_sha256 = ? AND c.run_id <> ? AND c.source_row = ? AND c.filenumber = ?
                   AND c.endpoint = ? AND c.new_value = ? AND c.field IS NULL AND c.state IN ('made', 'sent')
-                """, arguments: [pipeline, inputDigest, runId, sourceRow, filenumber, endpoint, description])
+                """, arguments: [pipeline, inputDigest, runId, sourceRow, filenumber, endpoint, Masking.maskFreeText(description)])
         }
         if states.contains("made") { return .made }
         return states.isEmpty ? nil : .sent
@@ -210,9 +237,13 @@ public final class RunJournal: @unchecked Sendable {
     public func changes(runId: String) throws -> [ChangeRecord] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM changes WHERE run_id = ? ORDER BY id", arguments: [runId]).map { row in
+                let protection = JournalCipher.Protection(rawValue: (row["protection"] as String?) ?? "") ?? .none
+                let values = cipher.reveal(protection: protection, field: row["field"], filenumber: row["filenumber"],
+                                           previous: row["previous"], newValue: row["new_value"])
                 var change = ChangeRecord(runId: row["run_id"], filenumber: row["filenumber"], endpoint: row["endpoint"], field: row["field"],
-                                          previous: row["previous"], newValue: row["new_value"], normalizer: row["normalizer"],
+                                          previous: values.previous, newValue: values.newValue, normalizer: row["normalizer"],
                                           sourceRow: row["source_row"])
+                change.previousWithheld = values.withheld
                 change.id = row["id"]
                 change.state = ChangeRecord.State(rawValue: row["state"]) ?? .sent
                 return change
@@ -274,7 +305,7 @@ public final class RunJournal: @unchecked Sendable {
     public func settle(_ entry: LedgerEntry, as state: LedgerState, message: String?) throws {
         try write { db in
             try db.execute(sql: "UPDATE entries SET state = ?, message = ?, settled_at = ? WHERE id = ?",
-                           arguments: [state.rawValue, message, AuditReport.timestamp(Date()), entry.id])
+                           arguments: [state.rawValue, message.map(Masking.maskFreeText), AuditReport.timestamp(Date()), entry.id])
         }
     }
 
@@ -308,6 +339,48 @@ public final class RunJournal: @unchecked Sendable {
     /// The run that wrote an entry, for messages: `run 20261123T… (payments.csv row 12)`.
     public func describe(_ entry: LedgerEntry) -> String {
         "run \(entry.runId) (pipeline \(entry.pipeline), \(entry.inputName) row \(entry.sourceRow))"
+    }
+
+    // MARK: retention
+
+    /// Deletes the change records older than `days` (their values are overwritten on disk);
+    /// returns how many. Runs, ledger entries and the record of loaded files are kept: duplicate
+    /// detection depends on them.
+    @discardableResult
+    public func purgeChanges(olderThanDays days: Int, now: Date = Date()) throws -> Int {
+        let cutoff = AuditReport.timestamp(now.addingTimeInterval(-Double(days) * 86_400))
+        do {
+            let purged = try changesQueue.write { db in
+                try db.execute(sql: "DELETE FROM changes WHERE recorded_at < ?", arguments: [cutoff])
+                return db.changesCount
+            }
+            if purged > 0 { try changesQueue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
+            return purged
+        } catch {
+            throw JournalError("run journal \(path): \(error)")
+        }
+    }
+
+    /// Rows recorded before values were protected: protected now, as a new record would be,
+    /// and the write-ahead log emptied so that the clear values leave the disk.
+    func protectEarlierChanges() throws {
+        do {
+            let rows = try changesQueue.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, filenumber, field, previous, new_value FROM changes WHERE protection IS NULL")
+            }
+            guard !rows.isEmpty else { return }
+            try changesQueue.write { db in
+                for row in rows {
+                    let (protection, previous, newValue) = try cipher.protect(field: row["field"], filenumber: row["filenumber"],
+                                                                              previous: row["previous"], newValue: row["new_value"])
+                    try db.execute(sql: "UPDATE changes SET protection = ?, previous = ?, new_value = ? WHERE id = ?",
+                                   arguments: [protection.rawValue, previous, newValue, row["id"] as Int64])
+                }
+            }
+            try changesQueue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        } catch {
+            throw JournalError("run journal \(path): \(error)")
+        }
     }
 
     // MARK: plumbing

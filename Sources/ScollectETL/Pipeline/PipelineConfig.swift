@@ -158,4 +158,7 @@ public struct PipelineConfig {
     public var reportsFolder: String
     /// `on_failure:` — the command told of a failed run (alerting).
     public var onFailure: FailureCommand? = nil
+    /// `journal.retention_days`: change records (previous values, for rollback) older than
+    /// this are purged when a run opens the journal; ledger entries and runs are kept.
+    public var journalRetentionDays = 400
 }

@@ -4,7 +4,7 @@ import Yams
 /// Reads a pipeline file. Every mistake is reported with file, line and column; unknown keys
 /// are errors (with a "did you mean"), never ignored.
 public enum PipelineLoader {
-    static let topLevelKeys = ["extends", "name", "source", "mapping", "normalize", "options", "protect", "checks", "writers", "target", "reports", "acknowledgement", "operations", "on_failure"]
+    static let topLevelKeys = ["extends", "name", "source", "mapping", "normalize", "options", "protect", "checks", "writers", "target", "reports", "acknowledgement", "operations", "on_failure", "journal"]
 
     public static func load(path: String) throws -> PipelineConfig {
         try parse(try readText(path: path), file: path)
@@ -203,6 +203,9 @@ public enum PipelineLoader {
             config.readFromPortfolios = readFromPortfolios
         }
         config.onFailure = try FailureCommand.parse(top["on_failure"], resolve: resolver("on_failure"))
+        if let node = top["journal"] {
+            config.journalRetentionDays = try node.section(allowedKeys: ["retention_days"]).required("retention_days").int(in: 1...36_500)
+        }
         if let node = top["checks"] { config.checks = try fileChecks(node, mappedFields: mappedFields, normalizations: normalizations) }
         if let node = top["acknowledgement"] {
             let section = try node.section(allowedKeys: ["format", "folder"])

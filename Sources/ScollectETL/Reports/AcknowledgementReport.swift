@@ -24,7 +24,7 @@ final class AcknowledgementReport {
         self.path = path
         let output = try ExportFileOutput(path: path, gzip: false)
         switch format {
-        case .csv: writer = CSVExportWriter(output: output)
+        case .csv: writer = CSVExportWriter(output: output, formulaGuard: true)
         case .xlsx: writer = XLSXExportWriter(output: output, sheetName: "Acknowledgement")
         }
         try writer.begin(columns: AcknowledgementReport.columns.map { ExportColumn(name: $0, source: .field($0), format: .text) })
@@ -33,7 +33,7 @@ final class AcknowledgementReport {
     func add(_ line: Line) throws {
         // The creditor sent these values, but an acknowledgement travels by e-mail: no full SSN
         // or card number in it.
-        let message = Masking.maskCardNumbers(in: Masking.maskSSNs(in: line.message))
+        let message = Masking.maskFreeText(line.message)
         try writer.write([.number(String(line.row)), .text(line.filenumber), .text(line.clientReference),
                           .text(line.accepted ? "ACCEPTED" : "REJECTED"), .text(line.reason),
                           .text(line.accepted ? AcknowledgementReport.describe(line.changes) : ""), .text(message)])

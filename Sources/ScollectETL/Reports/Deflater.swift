@@ -68,8 +68,9 @@ func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32, path: String) throw
 
 /// Creates (or empties) a file readable by its owner only, from the first byte: reports and
 /// exports hold debtors' data and must never be world-readable, even briefly.
-func createPrivateFile(_ path: String) throws -> Int32 {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+/// `exclusive`: the file must not exist yet (a temporary file).
+func createPrivateFile(_ path: String, exclusive: Bool = false) throws -> Int32 {
+    let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC), 0o600)
     guard fd >= 0 else { throw ReportError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
     // An existing file keeps its old mode through O_TRUNC: set it explicitly.
     fchmod(fd, 0o600)

@@ -15,10 +15,7 @@ public enum HTMLRunReport {
     public static func write(summary: RunSummary, folder: String) throws -> String {
         let statistics = try AuditStatistics.read(auditPath: folder + "/audit.jsonl.gz")
         let path = folder + "/" + fileName
-        guard FileManager.default.createFile(atPath: path, contents: Data(render(summary: summary, statistics: statistics).utf8),
-                                             attributes: [.posixPermissions: 0o600]) else {
-            throw ReportError.cannotCreate(path: path, reason: "cannot write the file")
-        }
+        try PrivateFile.write(render(summary: summary, statistics: statistics), to: path)
         return path
     }
 

@@ -4,11 +4,7 @@
 /// - card numbers: first 6 and last 4 digits only.
 /// - SSNs: last 4 only (`***-**-6789`), wherever they appear in a value.
 public enum Masking {
-    static let secretKeys: Set<String> = ["apikey", "pin", "access_token", "token", "password", "threedigitnumber", "cvv", "authorization"]
-    static let cardKeys: Set<String> = ["cardnumber"]
-    /// Bank account numbers: last 4 only.
-    static let lastFourKeys: Set<String> = ["checkaccountnumber", "checkaccountlast4"]
-    static let ssnFieldNames: Set<String> = ["socialsecuritynumber", "jointsocial", "codebtor1socialsecurity", "codebtor2socialsecurity", "ssn"]
+    static let secretKeys = FieldSensitivity.secretFields
 
     /// A request body with its secrets masked. `updatedbase` carries the field name in
     /// `fieldname` and the value in `fieldvalue`, so the name decides how the value is masked.
@@ -34,12 +30,10 @@ public enum Masking {
         }
     }
 
+    /// A value as reports and logs show it, by its field's classification (`FieldSensitivity`);
+    /// an ordinary field's value is free text: card numbers and SSNs inside it are masked.
     public static func maskValue(_ value: String, forField field: String) -> String {
-        if secretKeys.contains(field) { return value.isEmpty ? "" : "***" }
-        if cardKeys.contains(field) { return maskCard(value) }
-        if lastFourKeys.contains(field) { return maskLastFour(value) }
-        if ssnFieldNames.contains(field) || field.contains("socialsecurity") { return maskSSN(value) }
-        return maskSSNs(in: value)
+        FieldSensitivity.of(field: field).masked(value)
     }
 
     /// `4111111111111111` → `411111******1111`; too short to keep anything → all masked.
@@ -62,48 +56,41 @@ public enum Masking {
         return "***-**-" + String(digits.suffix(4))
     }
 
-    /// Card numbers (13–19 digit runs) in free text, first 6 / last 4; SSNs are left as they are
-    /// (for the rejects report, which mirrors the input).
+    /// Card numbers in free text, first 6 / last 4, however they are spaced (`CardNumberScanner`);
+    /// SSNs are left as they are (for the rejects report, which mirrors the input).
     public static func maskCardNumbers(in text: String) -> String {
-        guard text.utf8.count >= 13 else { return text }
-        var out = ""
-        var digits = ""
-        func flush() {
-            out += (13...19).contains(digits.count) ? maskCard(digits) : digits
-            digits = ""
-        }
-        for character in text {
-            if character.isASCII && character.isNumber { digits.append(character) } else {
-                flush()
-                out.append(character)
-            }
-        }
-        flush()
-        return out
+        CardNumberScanner.mask(text)
+    }
+
+    /// Free text for any report or log but the rejects report (a server's message, a note):
+    /// card numbers, however spaced, to first 6 / last 4, SSNs to last 4.
+    public static func maskFreeText(_ text: String) -> String {
+        maskSSNs(in: text)
     }
 
     /// How the rejects report shows a column mapped to a card or bank field (nil: as read).
     public static func rejectColumnMask(forField field: String) -> (@Sendable (String) -> String)? {
-        if secretKeys.contains(field) { return { _ in "" } }
-        if cardKeys.contains(field) { return { maskCard($0) } }
-        if lastFourKeys.contains(field) { return { maskLastFour($0) } }
-        return nil
+        FieldSensitivity.of(field: field).rejectReportMask
     }
 
-    /// Masks every `ddd-dd-dddd` (and 9-digit run) inside free text, e.g. an error message that
-    /// echoes the SSN it could not find, and every 13–19 digit run (a card number) to first 6 / last 4.
+    /// Masks every SSN inside free text to its last 4 — `ddd-dd-dddd`, `ddd dd dddd` and a
+    /// 9-digit run — e.g. an error message that echoes the SSN it could not find, and every
+    /// card number, however spaced (`CardNumberScanner`), to first 6 / last 4.
     public static func maskSSNs(in text: String) -> String {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 9 else { return text }
+        let bytes = Array(CardNumberScanner.mask(text).utf8)
+        guard bytes.count >= 9 else { return String(decoding: bytes, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = 0
         func isDigit(_ j: Int) -> Bool { j >= 0 && j < bytes.count && bytes[j] >= 48 && bytes[j] <= 57 }
+        func isSeparator(_ j: Int, like first: UInt8? = nil) -> Bool {
+            j < bytes.count && (bytes[j] == 45 || bytes[j] == 32) && (first == nil || bytes[j] == first)
+        }
         while i < bytes.count {
             if isDigit(i), !isDigit(i - 1) {
-                // ddd-dd-dddd
-                if i + 11 <= bytes.count, isDigit(i), isDigit(i + 1), isDigit(i + 2), bytes[i + 3] == 45,
-                   isDigit(i + 4), isDigit(i + 5), bytes[i + 6] == 45, (7..<11).allSatisfy({ isDigit(i + $0) }), !isDigit(i + 11) {
+                // ddd-dd-dddd or ddd dd dddd
+                if i + 11 <= bytes.count, isDigit(i), isDigit(i + 1), isDigit(i + 2), isSeparator(i + 3),
+                   isDigit(i + 4), isDigit(i + 5), isSeparator(i + 6, like: bytes[i + 3]), (7..<11).allSatisfy({ isDigit(i + $0) }), !isDigit(i + 11) {
                     out.append(contentsOf: Array("***-**-".utf8))
                     out.append(contentsOf: bytes[(i + 7)..<(i + 11)])
                     i += 11
@@ -112,14 +99,6 @@ public enum Masking {
                 // exactly nine digits in a row
                 var j = i
                 while isDigit(j) { j += 1 }
-                // 13 to 19 digits: a card number in free text keeps its first 6 and last 4
-                if (13...19).contains(j - i) {
-                    out.append(contentsOf: bytes[i..<(i + 6)])
-                    out.append(contentsOf: Array(repeating: UInt8(ascii: "*"), count: j - i - 10))
-                    out.append(contentsOf: bytes[(j - 4)..<j])
-                    i = j
-                    continue
-                }
                 if j - i == 9 {
                     out.append(contentsOf: Array("*****".utf8))
                     out.append(contentsOf: bytes[(i + 5)..<j])

@@ -179,16 +179,7 @@ public struct PaymentFields: Sendable {
     }
 
     static func luhnValid(_ digits: String) -> Bool {
-        var sum = 0
-        for (index, character) in digits.reversed().enumerated() {
-            var digit = Int(String(character))!
-            if index % 2 == 1 {
-                digit *= 2
-                if digit > 9 { digit -= 9 }
-            }
-            sum += digit
-        }
-        return sum % 10 == 0
+        CardNumberScanner.passesLuhn(Array(digits.utf8))
     }
 
     static func abaValid(_ digits: String) -> Bool {

@@ -35,7 +35,7 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
         }
         let config = try PipelineLoader.load(path: pipeline)
-        try FileManager.default.createDirectory(atPath: ".scollect", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try PrivateFile.createDirectory(".scollect")
         try SandboxDatabase.reset(path: TargetResolver.sandboxDatabase, seedFiles: config.target.sandboxSeedFiles)
         printError("demo: sandbox reset to its seed (\(TargetResolver.sandboxDatabase))")
 

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Files and folders that hold debtors' data (summaries, reports, acknowledgements, exports,
+/// archived inputs), private to their owner from the first byte: a file is created 0600 and a
+/// folder 0700 by the system call that makes them — never created with the process's umask and
+/// `chmod`ed after (another user could open it in between, and keep it open).
+public enum PrivateFile {
+    /// Replaces `path` with `contents` atomically: a temporary file beside it, created 0600,
+    /// written and synced, then renamed over it.
+    public static func write(_ contents: String, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString.prefix(8)).tmp").path
+        let fd = try createPrivateFile(temporary, exclusive: true)
+        do {
+            var text = contents
+            try text.withUTF8 { try writeAll(UnsafeRawBufferPointer($0), to: fd, path: temporary) }
+            fsync(fd)
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw ReportError.writeFailed(path: path, reason: reason)
+        }
+    }
+
+    /// Creates a folder and its missing parents, each with mode 0700. A folder that exists is
+    /// left as it is (the operator chose its mode).
+    public static func createDirectory(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
+                throw ReportError.cannotCreate(path: prefix, reason: String(cString: strerror(errno)))
+            }
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ReportError.cannotCreate(path: path, reason: "not a folder")
+        }
+    }
+}
