@@ -35,12 +35,14 @@ extension APIResult {
         case .timeoutState where !idempotent, .unreadable where !idempotent, .httpError where !idempotent && answerLost:
             return RowIssue(.outcomeUnknown, field: nil, message + " — the server may have acted on it; not re-sent, check the account by hand")
         case .timeoutState: return RowIssue(.apiTimeout, field: nil, message)
-        case .httpError, .rateLimited, .authRejected: return RowIssue(.httpError, field: nil, message)
+        case .httpError(500..., _), .rateLimited:
+            return RowIssue(.apiErrorRetryable, field: nil, message + " — failed after \(attempts) attempts; safe to send again: run the file again later")
+        case .httpError, .authRejected: return RowIssue(.httpError, field: nil, message)
         case let .transportError(_, maySent):
             if maySent && !idempotent {
                 return RowIssue(.outcomeUnknown, field: nil, message + " — the request may have reached the server; not re-sent, check the account by hand")
             }
-            return RowIssue(.transportError, field: nil, message)
+            return RowIssue(.apiErrorRetryable, field: nil, message + " — failed after \(attempts) attempts; safe to send again: run the file again later")
         case .emptyResult: return RowIssue(.apiError, field: nil, "\(summary): empty result")
         case .unreadable, .success: return RowIssue(.apiError, field: nil, message)
         }

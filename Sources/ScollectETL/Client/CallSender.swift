@@ -33,18 +33,29 @@ public final class CallSender: @unchecked Sendable {
 
     /// Sends a call, with retries where they are safe. Never throws: the result's
     /// classification says what happened.
+    ///
+    /// A 429 is back-pressure, not a failure: the server did nothing. It is waited out (its
+    /// `Retry-After`, a slower pace) and tried again without counting against the policy's
+    /// attempts, for as long as `retryPolicy.rateLimitedBudget` allows.
     public func send(_ call: APICall, using transport: any HTTPTransport, encoding: Encoding, limiter: RateLimiter) -> APIResult {
         var attempt = 0
+        var failures = 0
+        let started = monotonicSeconds()
         while true {
             attempt += 1
             let (classification, json, status) = sendOnce(call, using: transport, encoding: encoding, limiter: limiter, attempt: attempt)
-            if case .rateLimited = classification { counters.rateLimitedAnswer() }
+            var backPressure = false
+            if case .rateLimited = classification {
+                counters.rateLimitedAnswer()
+                backPressure = monotonicSeconds() - started < retryPolicy.rateLimitedBudget
+            }
+            if !backPressure { failures += 1 }
             let retryable = CallSender.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter)
-            if !retryable || attempt >= retryPolicy.maxAttempts {
+            if !retryable || failures >= retryPolicy.maxAttempts {
                 return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
             }
             counters.retry()
-            sleepPrecisely(retryPolicy.delay(beforeAttempt: attempt + 1))
+            sleepPrecisely(retryPolicy.delay(beforeAttempt: min(attempt, 16) + 1))
         }
     }
 

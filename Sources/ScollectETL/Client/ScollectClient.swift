@@ -84,6 +84,9 @@ public struct RetryPolicy: Sendable {
     public var maxAttempts = 5
     public var baseDelay = 0.25
     public var maxDelay = 8.0
+    /// How long one call keeps waiting out 429s (back-pressure, not failures) before it counts
+    /// them as failed attempts.
+    public var rateLimitedBudget = 600.0
     public init() {}
     public init(maxAttempts: Int, baseDelay: Double, maxDelay: Double) {
         self.maxAttempts = maxAttempts

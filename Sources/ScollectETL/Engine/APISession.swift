@@ -8,8 +8,11 @@ final class APISession {
     let pool: WorkerPool
     private let settings: PipelineConfig.Target
     private let target: RunTarget
+    private let health: APIHealth
 
-    init(settings: PipelineConfig.Target, target: RunTarget, audit: AuditSink) {
+    /// Every answer the server gives is reported to `health`.
+    init(settings: PipelineConfig.Target, target: RunTarget, audit: AuditSink, health: APIHealth) {
+        self.health = health
         self.settings = settings
         self.target = target
         client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials,
@@ -19,6 +22,17 @@ final class APISession {
             FactorsNetworkClient(target: $0, limiter: RateLimiter(ratePerSecond: settings.requestsPerSecond), audit: audit, retryPolicy: settings.retry)
         }
         pool = WorkerPool(size: settings.maxInFlight, timeoutSeconds: settings.timeoutSeconds, makeTransport: target.makeTransport)
+        observeRequests(nil)
+    }
+
+    /// Every request as it is answered goes to `next` (a progress display), after the API's
+    /// health has seen it: any HTTP answer but a 5xx shows the API is there.
+    func observeRequests(_ next: (@Sendable (AuditEntry) -> Void)?) {
+        let health = self.health
+        client.onRequest = { entry in
+            if let status = entry.httpStatus, status < 500 { health.answered() }
+            next?(entry)
+        }
     }
 
     /// A transport for the run's own thread (the login, listing reads).

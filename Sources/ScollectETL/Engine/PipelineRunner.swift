@@ -103,11 +103,11 @@ public final class PipelineRunner {
                                         options: options, mapper: input.mapper)
         if !verdict.heldBecause.isEmpty { return hold(verdict, opened, input: input, summary: summary, started: started) }
 
-        let session = APISession(settings: config.target, target: target, audit: opened.reports.counter)
+        let state = RunState()
+        let session = APISession(settings: config.target, target: target, audit: opened.reports.counter, health: state.health)
         defer { session.shutdown() }
         let progress = RunProgressReporter(options: options, counters: session.client.counters, inputPath: inputPath, configuredReader: config.source.reader)
-        session.client.onRequest = progress.requestAnswered
-        let state = RunState()
+        session.observeRequests(progress.requestAnswered)
         var stop = session.logIn()
         var listed: [String: PortfolioListing.Account] = [:]
         if stop == nil, !config.readFromPortfolios.isEmpty {

@@ -51,5 +51,8 @@ public struct ReasonCode: RawRepresentable, Hashable, Comparable, Sendable, Cust
     public static let apiTimeout = ReasonCode("API_TIMEOUT")
     public static let httpError = ReasonCode("HTTP_ERROR")
     public static let transportError = ReasonCode("TRANSPORT_ERROR")
+    /// A call safe to repeat failed its retries while the API otherwise answered: run the file
+    /// again later (nothing was written by it).
+    public static let apiErrorRetryable = ReasonCode("API_ERROR_RETRYABLE")
     public static let outcomeUnknown = ReasonCode("OUTCOME_UNKNOWN")
 }

@@ -60,11 +60,11 @@ public final class ExportRunner {
         options.log("run \(runId): export \(config.name) to \(config.sink.path)")
         options.log("reports: \(folder)")
 
-        let session = APISession(settings: config.target, target: target, audit: counter)
+        let state = RunState()
+        let session = APISession(settings: config.target, target: target, audit: counter, health: state.health)
         defer { session.shutdown() }
         let client = session.client
         let pool = session.pool
-        let state = RunState()
         let http = session.transport()
 
         func reject(_ portfolio: String, _ filenumber: String, _ issue: RowIssue, row: Int) {
