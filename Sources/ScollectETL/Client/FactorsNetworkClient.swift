@@ -21,10 +21,12 @@ public struct FactorsNetworkTarget: Sendable {
         }
     }
 
-    /// nil when `FACTORS_NETWORK_URL` is not set.
+    /// nil when `FACTORS_NETWORK_URL` is not set. Plain http to anything but a loopback
+    /// address is refused (`URLPolicy`).
     public static func fromEnvironment(_ env: [String: String]) throws -> FactorsNetworkTarget? {
         func value(_ key: String) -> String? { env[key].flatMap { $0.isEmpty ? nil : $0 } }
         guard let url = value("FACTORS_NETWORK_URL") else { return nil }
+        try URLPolicy.check(url, source: "FACTORS_NETWORK_URL")
         guard let user = value("FACTORS_NETWORK_USER"), let password = value("FACTORS_NETWORK_PASSWORD") else {
             throw EnvironmentProblem.missingCredentials
         }
@@ -64,6 +66,9 @@ public final class FactorsNetworkClient: @unchecked Sendable {
     }
 
     /// Sends a call. Throws `credentialsRefused` on HTTP 401: every later call would fail too.
+    /// Warnings for the operator's log (a server's Retry-After out of range). Set once, before any call.
+    public var warn: ((String) -> Void)?
+
     public func perform(_ call: APICall, using http: CurlHTTPClient) throws -> APIResult {
         var attempt = 0
         while true {
@@ -72,7 +77,7 @@ public final class FactorsNetworkClient: @unchecked Sendable {
             if case .authRejected = classification {
                 throw ClientError.credentialsRefused("the Factors Network refused the credentials (HTTP 401): check FACTORS_NETWORK_USER and FACTORS_NETWORK_PASSWORD")
             }
-            let retryable = ScollectClient.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter)
+            let retryable = ScollectClient.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter, warn: warn)
             if !retryable || attempt >= retryPolicy.maxAttempts {
                 return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
             }

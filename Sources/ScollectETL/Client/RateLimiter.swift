@@ -71,8 +71,18 @@ public final class RateLimiter: @unchecked Sendable {
     }
 
     /// Pushes every caller back by at least `seconds` (the server asked us to wait).
+    /// How long a caller arriving now would wait.
+    var currentWait: Double {
+        let now = monotonicSeconds()
+        lock.lock()
+        defer { lock.unlock() }
+        return max(0, nextSlot - now)
+    }
+
+    /// A wait that is not finite or longer than `RetryAfter.longestWait` is taken as that.
     public func pause(for seconds: Double) {
-        let resume = monotonicSeconds() + seconds
+        guard !seconds.isNaN, seconds > 0 else { return }
+        let resume = monotonicSeconds() + min(seconds, RetryAfter.longestWait)
         lock.lock()
         nextSlot = max(nextSlot, resume)
         lock.unlock()
@@ -86,7 +96,7 @@ func monotonicSeconds() -> Double {
 }
 
 func sleepPrecisely(_ seconds: Double) {
-    guard seconds > 0 else { return }
+    guard seconds > 0, seconds.isFinite else { return }
     var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
     var remaining = timespec()
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }

@@ -117,6 +117,8 @@ public final class ScollectClient: @unchecked Sendable {
     /// Told of every request as it is answered (a verbose display); called on the calling
     /// worker's thread. The entry's body is not masked.
     public var onRequest: (@Sendable (AuditEntry) -> Void)?
+    /// Warnings for the operator's log (a server's Retry-After out of range). Set once, before any call.
+    public var warn: ((String) -> Void)?
 
     private let tokenLock = NSLock()
     private var token: String?
@@ -237,7 +239,7 @@ public final class ScollectClient: @unchecked Sendable {
             attempt += 1
             let (classification, json, status) = sendOnce(call, using: http, authenticated: authenticated, attempt: attempt)
             if case .rateLimited = classification { counters.rateLimitedAnswer() }
-            let retryable = ScollectClient.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter)
+            let retryable = ScollectClient.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter, warn: warn)
             if !retryable || attempt >= retryPolicy.maxAttempts {
                 return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
             }
@@ -250,13 +252,15 @@ public final class ScollectClient: @unchecked Sendable {
     /// limiter (and waits out Retry-After) and is retried; a lost answer or a 5xx only for a call
     /// safe to repeat; any other answer lets the limiter speed back up. Shared with the Factors
     /// Network client.
-    static func paceAndDecideRetry(_ classification: ResponseClass, status: Int?, call: APICall, limiter: RateLimiter) -> Bool {
+    static func paceAndDecideRetry(_ classification: ResponseClass, status: Int?, call: APICall, limiter: RateLimiter,
+                                   warn: ((String) -> Void)? = nil) -> Bool {
         let retryable: Bool
         switch classification {
-        case let .rateLimited(retryAfter):
+        case let .rateLimited(retryAfter, warning):
             retryable = true
             limiter.slowDown()
             if let retryAfter { limiter.pause(for: retryAfter) }
+            if let warning { warn?(warning) }
         case let .transportError(_, maySent):
             retryable = call.idempotent || !maySent
         case let .httpError(status, _) where status >= 500:

@@ -210,6 +210,8 @@ public final class PipelineRunner {
         client.factorsNetwork = target.factorsNetwork.map { FactorsNetworkClient(target: $0, limiter: RateLimiter(ratePerSecond: config.target.requestsPerSecond), audit: counter, retryPolicy: config.target.retry) }
         let progress = RunProgressReporter(options: options, counters: client.counters, inputPath: inputPath, configuredReader: config.source.reader)
         client.onRequest = progress.requestAnswered
+        client.warn = options.log
+        client.factorsNetwork?.warn = options.log
         let pool = WorkerPool(size: config.target.maxInFlight, timeoutSeconds: config.target.timeoutSeconds)
         defer { pool.shutdown() }
 
@@ -495,7 +497,9 @@ public final class PipelineRunner {
     /// Shared between worker threads: failures that stop the run, and counts.
     final class RunState: @unchecked Sendable {
         private let lock = NSLock()
-        private(set) var fatal: (ExitCode, String)?
+        private var stoppedWith: (ExitCode, String)?
+        /// Read by every worker while another may be stopping the run: under the lock.
+        var fatal: (ExitCode, String)? { lock.lock(); defer { lock.unlock() }; return stoppedWith }
         private var failed = 0
         private var planned: [String: Int] = [:]
         var failedCalls: Int { lock.lock(); defer { lock.unlock() }; return failed }
@@ -504,7 +508,7 @@ public final class PipelineRunner {
         func callFailed() { lock.lock(); failed += 1; lock.unlock() }
         func stop(_ code: ExitCode, _ reason: String) {
             lock.lock()
-            if fatal == nil { fatal = (code, reason) }
+            if stoppedWith == nil { stoppedWith = (code, reason) }
             lock.unlock()
         }
         /// A call that still failed for lack of an answer after its retries means the API is
@@ -529,8 +533,8 @@ public final class PipelineRunner {
                  ledger: LedgerExecutor?) -> [RowOutcome] {
         let filenumber = rows[0].filenumber
         func rejectAll(_ issue: RowIssue) -> [RowOutcome] { rows.map { _ in .rejected(issue, callsMade: []) } }
-        if state.fatal != nil {
-            return rejectAll(RowIssue(.apiError, field: nil, "not attempted: the run was stopping (\(state.fatal!.1))"))
+        if let fatal = state.fatal {
+            return rejectAll(RowIssue(.apiError, field: nil, "not attempted: the run was stopping (\(fatal.1))"))
         }
         if options.isInterrupted() {
             return rejectAll(RowIssue(.interrupted, field: nil, "not attempted: the run was interrupted; running it again sends this row"))

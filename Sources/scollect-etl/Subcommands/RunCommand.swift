@@ -217,6 +217,10 @@ enum TargetResolver {
         }
         if url != nil || !target.isSandbox {
             let baseURL = url ?? target.url
+            do { try URLPolicy.check(baseURL, source: url != nil ? "SCOLLECT_URL" : "target.url") } catch {
+                printError("error: \(error)")
+                throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+            }
             guard let (apikey, pin) = try credentials(env) else {
                 printError("error: target \(baseURL) needs credentials: set SCOLLECT_APIKEY and SCOLLECT_PIN in the environment, or SCOLLECT_CREDENTIALS_FILE to a file of mode 0600 holding them (never in the pipeline file)")
                 throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
@@ -316,29 +320,7 @@ enum ExitCodeHelp {
     }
 }
 
-/// Ctrl-C or SIGTERM: take no new rows, finish (and journal) the calls in flight, write the
-/// reports, exit 7. A second signal exits at once: the journal already holds every intent.
-enum Interruption {
-    nonisolated(unsafe) static var requested = false
-    static func install() {
-        let handler: @convention(c) (Int32) -> Void = { _ in
-            if Interruption.requested { _exit(7) }
-            Interruption.requested = true
-            let notice = "\ninterrupted: finishing the calls in flight, then writing the reports (again to quit at once)\n"
-            _ = notice.withCString { write(2, $0, strlen($0)) }
-        }
-        signal(SIGINT, handler)
-        signal(SIGTERM, handler)
-        // A parent (a test runner, some schedulers) may have left these blocked; threads
-        // started from here on inherit this mask.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
-    }
-}
-
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    // Errors quote server answers and file values: no control character reaches the terminal.
+    FileHandle.standardError.write(Data((TerminalText.printable(message, keepingNewlines: true) + "\n").utf8))
 }
