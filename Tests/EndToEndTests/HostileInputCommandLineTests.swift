@@ -24,7 +24,7 @@ struct HostileInputCommandLineTests {
             + "R3001,\"note\non_failure: {command: [/bin/sh, -c, \"\"touch PWNED\"\"]}\n#\",123-45-6789\n"
             + "R3002,plain,234-56-7890\n",
         // No header names the account key: the guessed one shows its sample in a comment.
-        "Ref,SSN\n\"R1\non_failure: {command: [/bin/sh, -c, \"\"touch PWNED\"\"]}\n#\",123-45-6789\nR2,234-56-7890\n",
+        "Key Id,SSN\n\"R1\non_failure: {command: [/bin/sh, -c, \"\"touch PWNED\"\"]}\n#\",123-45-6789\nR2,234-56-7890\n",
     ])
     func aCraftedFileCannotWriteIntoTheDraftPipeline(csv: String) throws {
         let folder = try makeTemporaryDirectory("guess-hostile")
@@ -36,7 +36,7 @@ struct HostileInputCommandLineTests {
         #expect(config.onFailure == nil, "the draft gained an on_failure command:\n\(text)")
         #expect(!text.split(separator: "\n").contains { $0.hasPrefix("on_failure") || $0.hasPrefix("  command") }, "\(text)")
         // The header with a newline round-trips: the draft maps exactly that column.
-        let header = csv.hasPrefix("Ref") ? "Ref" : "Account\nNumber"
+        let header = csv.hasPrefix("Key Id") ? "Key Id" : "Account\nNumber"
         #expect(config.mapping.first { $0.field == "filenumber" }?.column == header, "\(text)")
         let validated = try cli.run(["validate", folder + "/draft.yml"], environment: [:], in: folder)
         #expect(validated.status == 0, "stderr: \(validated.stderr)\n\(text)")
@@ -70,6 +70,7 @@ struct HostileInputCommandLineTests {
         #expect(validated.status == 2 && validated.stderr.contains("target.url") && validated.stderr.contains("plain http"), "\(validated.stderr)")
         #expect(try cli.run(["run", inClear, "--quiet"], environment: credentials, in: folder).status == 2)
 
+        _ = try cli.writePipeline(in: folder, target: "https://scollect.invalid")
         let (server, _) = try startSampleSandbox()
         defer { server.stop() }
         let factorsNetwork = try cli.run(["run", pipeline, "--quiet"], environment: sandboxEnvironment(server, folder: folder).merging([
@@ -99,7 +100,7 @@ struct HostileInputCommandLineTests {
         let (server, _) = try startSampleSandbox()
         defer { server.stop() }
         let folder = try makeTemporaryDirectory("filenumbers")
-        let sample = try String(contentsOfFile: repositoryPath("SampleData/placement.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
+        let sample = try String(contentsOfFile: repositoryPath("SampleData/placement.csv"), encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
         let good = sample[1]
         let rest = good.drop { $0 != "," }
         var csv = sample[0] + "\n" + good + "\n"

@@ -21,17 +21,17 @@ struct FileNumberRuleTests {
     }
 
     @Test func aRowWhoseFileNumberIsNotOneIsRejectedByTheMapper() throws {
-        let config = try PipelineLoader.parse(RowMapperTests.pipeline(mapping: "{ filenumber: Account }"), file: "p.yml")
-        let mapper = try RowMapper(config: config, header: ["Account"], inputFile: "in.csv")
+        let config = try PipelineLoader.parse(RowMapperTests.pipeline(mapping: "{ filenumber: Account, socialsecuritynumber: SSN }"), file: "p.yml")
+        let mapper = try RowMapper(config: config, header: ["Account", "SSN"], inputFile: "in.csv")
         for (row, value) in ["..", ".", "R1/../R2", "R1 R2"].enumerated() {
-            guard case let .rejected(issues, _) = mapper.map(SourceRecord(row: row + 1, line: row + 2, values: [value])) else {
+            guard case let .rejected(issues, _) = mapper.map(SourceRecord(row: row + 1, line: row + 2, values: [value, ""])) else {
                 Issue.record("\(value) was not rejected")
                 continue
             }
             #expect(issues.first?.reason == .invalidFilenumber, "\(value): \(issues)")
             #expect(issues.first?.message.contains("Account") == true)
         }
-        guard case .row = mapper.map(SourceRecord(row: 9, line: 10, values: ["r3001"])) else {
+        guard case .row = mapper.map(SourceRecord(row: 9, line: 10, values: ["r3001", ""])) else {
             Issue.record("a valid file number is kept")
             return
         }
