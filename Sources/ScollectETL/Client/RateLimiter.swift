@@ -18,6 +18,8 @@ public final class RateLimiter: @unchecked Sendable {
     /// squeezes R + 1 arrivals into one second, at a cost of 1% of throughput.
     private var interval: Double
     private var nextSlot: Double = 0
+    /// The end of the latest pause asked for by the server.
+    private var pausedUntil: Double = 0
     /// When the rate last changed: decreases are one a second at most, increases grow with time.
     private var lastDecrease = -Double.infinity
     private var lastIncrease = monotonicSeconds()
@@ -80,12 +82,19 @@ public final class RateLimiter: @unchecked Sendable {
     }
 
     /// A wait that is not finite or longer than `RetryAfter.longestWait` is taken as that.
-    public func pause(for seconds: Double) {
-        guard !seconds.isNaN, seconds > 0 else { return }
-        let resume = monotonicSeconds() + min(seconds, RetryAfter.longestWait)
+    /// Returns true when callers were not already held by a pause (the answers of the calls in
+    /// flight say the same thing: one wait, one warning).
+    @discardableResult
+    public func pause(for seconds: Double) -> Bool {
+        guard !seconds.isNaN, seconds > 0 else { return false }
+        let now = monotonicSeconds()
+        let resume = now + min(seconds, RetryAfter.longestWait)
         lock.lock()
+        defer { lock.unlock() }
+        let fresh = pausedUntil <= now
+        pausedUntil = max(pausedUntil, resume)
         nextSlot = max(nextSlot, resume)
-        lock.unlock()
+        return fresh
     }
 }
 

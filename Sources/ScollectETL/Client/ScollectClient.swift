@@ -259,8 +259,8 @@ public final class ScollectClient: @unchecked Sendable {
         case let .rateLimited(retryAfter, warning):
             retryable = true
             limiter.slowDown()
-            if let retryAfter { limiter.pause(for: retryAfter) }
-            if let warning { warn?(warning) }
+            let newPause = retryAfter.map { limiter.pause(for: $0) } ?? false
+            if let warning, newPause { warn?(warning) } // the other calls in flight got the same answer
         case let .transportError(_, maySent):
             retryable = call.idempotent || !maySent
         case let .httpError(status, _) where status >= 500:
