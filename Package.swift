@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "scollect-etl",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "scollect-etl", targets: ["scollect-etl"]),
         .library(name: "ScollectETL", targets: ["ScollectETL"]),

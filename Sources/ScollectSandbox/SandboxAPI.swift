@@ -18,6 +18,8 @@ struct Reply {
     var status: HTTPResponse.Status = .ok
     var body: [UInt8]
     var retryAfter: Int?
+    /// Sent as `Retry-After` instead of `retryAfter` (a fault: a value no client should trust).
+    var retryAfterText: String?
     /// The request changed the database (a fault may then drop the connection instead of answering).
     var committed = false
 
@@ -33,7 +35,7 @@ struct Reply {
 
     var response: Response {
         var headers: HTTPFields = [.contentType: "application/json"]
-        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let retryAfterText { headers[.retryAfter] = retryAfterText } else if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: stream ?? .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
@@ -169,13 +171,14 @@ final class SandboxAPI: Sendable {
         if case .limited(let seconds) = traffic.admit(endpoint: first.isEmpty ? "/" : first) {
             var reply = Reply.msg(.tooManyRequests, "Too many requests")
             reply.retryAfter = seconds
+            reply.retryAfterText = traffic.currentFaults.retryAfterHeader
             return .complete(reply.response)
         }
         let faults = traffic.currentFaults
         if faults.latencyMs > 0 { try? await Task.sleep(nanoseconds: UInt64(faults.latencyMs * 1_000_000)) }
         switch traffic.drawRequestFault() {
         case .serverError:
-            return .complete(Reply.msg(.internalServerError, "Internal server error (injected fault)").response)
+            return .complete(Reply.msg(.internalServerError, faults.serverErrorMessage).response)
         case .drop:
             return .truncated(Reply.msg(.internalServerError, "connection dropped (injected fault)"))
         case .none:

@@ -32,6 +32,10 @@ public struct SandboxConfiguration: Sendable {
     public var dropShare: Double = 0
     /// Latency added to every API request, in milliseconds.
     public var latencyMs: Double = 0
+    /// The `msg` of an injected HTTP 500 (a hostile server's text: control characters and all).
+    public var serverErrorMessage = SandboxFaults.defaultServerErrorMessage
+    /// Sent as the 429's `Retry-After` instead of the seconds to wait (`inf`, `-1`, `99999999`).
+    public var retryAfterHeader: String?
     /// Account files (see `SandboxSeedFile`) loaded when the database is created.
     public var seedFiles: [String]
 

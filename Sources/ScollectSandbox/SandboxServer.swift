@@ -44,7 +44,9 @@ public final class SandboxServer: @unchecked Sendable {
                                                            faultSeed: configuration.faultSeed,
                                                            serverErrorShare: configuration.serverErrorShare,
                                                            dropShare: configuration.dropShare,
-                                                           latencyMs: configuration.latencyMs))
+                                                           latencyMs: configuration.latencyMs,
+                                                           serverErrorMessage: configuration.serverErrorMessage,
+                                                           retryAfterHeader: configuration.retryAfterHeader))
         let api = SandboxAPI(store: store, traffic: traffic, apikey: configuration.apikey, pin: configuration.pin,
                              factorsNetworkUser: configuration.factorsNetworkUser, factorsNetworkPassword: configuration.factorsNetworkPassword)
         let state = RunState()

@@ -50,6 +50,12 @@ public struct SandboxFaults: Sendable, Equatable {
     public var dropShare: Double = 0
     /// Added to every API request before it is handled, in milliseconds.
     public var latencyMs: Double = 0
+    /// The `msg` of an injected HTTP 500.
+    public var serverErrorMessage = SandboxFaults.defaultServerErrorMessage
+    /// Sent as the 429's `Retry-After` instead of the seconds to wait.
+    public var retryAfterHeader: String?
+
+    public static let defaultServerErrorMessage = "Internal server error (injected fault)"
 }
 
 /// What a request faces before it is handled.

@@ -1,6 +1,8 @@
 import Foundation
+import ScollectETL
 
 /// A line on standard error.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    // Errors quote server answers and file values: no control character reaches the terminal.
+    FileHandle.standardError.write(Data((TerminalText.printable(message, keepingNewlines: true) + "\n").utf8))
 }

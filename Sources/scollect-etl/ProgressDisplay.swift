@@ -49,17 +49,19 @@ final class ProgressDisplay: @unchecked Sendable {
         if level == .quiet && !message.hasPrefix("error") { return }
         lock.lock()
         defer { lock.unlock() }
-        printAboveStatus(message)
+        // Notices quote server answers and file values: no control character reaches the terminal.
+        printAboveStatus(TerminalText.printable(message, keepingNewlines: true))
     }
 
-    /// `--verbose`: one line per request; no body (bodies can hold card data), messages masked.
+    /// `--verbose`: one line per request; no body (bodies can hold card data), messages masked
+    /// and stripped of terminal control characters (a server's text is untrusted).
     func request(_ entry: AuditEntry) {
         guard level == .verbose else { return }
         var line = "  \(entry.method) \(entry.endpoint)"
-        if let filenumber = entry.filenumber { line += " \(filenumber)" }
+        if let filenumber = entry.filenumber { line += " \(TerminalText.printable(filenumber))" }
         line += " → \(entry.httpStatus.map(String.init) ?? "no answer") \(entry.outcome) \(String(format: "%.1f", entry.latencyMs)) ms"
         if entry.attempt > 1 { line += " (attempt \(entry.attempt))" }
-        if let message = entry.message { line += ": " + Masking.maskSSNs(in: message) }
+        if let message = entry.message { line += ": " + TerminalText.printable(Masking.maskSSNs(in: message)) }
         lock.lock()
         defer { lock.unlock() }
         printAboveStatus(line)

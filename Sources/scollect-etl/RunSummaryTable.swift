@@ -47,7 +47,8 @@ enum RunSummaryTable {
         lines.append(.count("failed", summary.callsFailed, note: summary.callsFailed > 0 ? "  see the rejects report" : ""))
         lines += [.blank, .text("elapsed", HTMLRunReport.duration(summary.elapsedSeconds))]
         for notice in summary.notices { lines.append(.text("notice", notice)) }
-        if let reason = summary.abortReason { lines.append(.text(summary.exitCode == .inputHeld ? "HELD" : "STOPPED", reason)) }
+        // The reason may quote a server's answer: no control character reaches the terminal.
+        if let reason = summary.abortReason { lines.append(.text(summary.exitCode == .inputHeld ? "HELD" : "STOPPED", TerminalText.printable(reason))) }
         lines.append(.text("exit code", "\(summary.exitCode.rawValue)  \(summary.exitCode.meaning)"))
         if !summary.reportFolder.isEmpty {
             lines.append(.text("reports", summary.reportFolder + "/"))

@@ -6,22 +6,38 @@ import Foundation
 ///       command: [/usr/local/bin/notify, --channel, ops]   # an argv list; no shell unless you write sh -c
 ///       when: [3, 4, 5, 6]                                 # exit codes; this is the default
 ///       timeout_seconds: 60                                # then it is stopped; the default
+///       pass_env: [SLACK_WEBHOOK_URL]                      # variables it may see besides the default ones
 ///
-/// It gets the summary JSON on stdin and `SCOLLECT_RUN_ID`, `SCOLLECT_EXIT_CODE`,
-/// `SCOLLECT_SUMMARY_FILE` in its environment (without the Scollect credentials). Its output
+/// It gets the summary JSON on stdin and an environment built from an allow-list: `PATH`,
+/// `HOME`, `LANG`, `TZ`, the variables `pass_env` names, and `SCOLLECT_RUN_ID`,
+/// `SCOLLECT_EXIT_CODE`, `SCOLLECT_SUMMARY_FILE`. Nothing else of the run's environment
+/// reaches it, and `pass_env` cannot name a credential (`SCOLLECT_APIKEY`, `SCOLLECT_PIN`,
+/// `SCOLLECT_CREDENTIALS_FILE`, `SCOLLECT_JOURNAL_KEY_FILE`, any `FACTORS_NETWORK_*`). Its output
 /// goes to stderr. Its failure is logged and never changes the run's exit code.
 public struct FailureCommand: Sendable, Equatable {
     public var arguments: [String]
     public var exitCodes: Set<Int32>
     public var timeoutSeconds: Double
+    /// `pass_env`: variables of the run's environment the command also gets.
+    public var passEnvironment: [String]
 
     public static let defaultExitCodes: Set<Int32> = [3, 4, 5, 6]
-    static let keys = ["command", "when", "timeout_seconds"]
+    static let keys = ["command", "when", "timeout_seconds", "pass_env"]
+    /// What every command gets from the run's environment, when set.
+    public static let allowedEnvironment = ["PATH", "HOME", "LANG", "TZ"]
+    /// Never handed to a notifier, whatever `pass_env` says.
+    static let credentialVariables: Set<String> = ["SCOLLECT_APIKEY", "SCOLLECT_PIN", "SCOLLECT_CREDENTIALS_FILE", "SCOLLECT_JOURNAL_KEY_FILE"]
 
-    public init(arguments: [String], exitCodes: Set<Int32> = FailureCommand.defaultExitCodes, timeoutSeconds: Double = 60) {
+    public init(arguments: [String], exitCodes: Set<Int32> = FailureCommand.defaultExitCodes, timeoutSeconds: Double = 60,
+                passEnvironment: [String] = []) {
         self.arguments = arguments
         self.exitCodes = exitCodes
         self.timeoutSeconds = timeoutSeconds
+        self.passEnvironment = passEnvironment
+    }
+
+    static func isCredential(_ name: String) -> Bool {
+        credentialVariables.contains(name.uppercased()) || name.uppercased().hasPrefix("FACTORS_NETWORK_")
     }
 
     /// The `on_failure:` section, if the pipeline has one. A program named with a `/` is
@@ -48,7 +64,18 @@ public struct FailureCommand: Sendable, Equatable {
             guard !codes.isEmpty else { throw whenNode.error("on_failure.when lists no exit code") }
         }
         let timeout = try section["timeout_seconds"]?.double(minimum: 1) ?? 60
-        return FailureCommand(arguments: arguments, exitCodes: codes, timeoutSeconds: timeout)
+        var passed: [String] = []
+        for item in try section["pass_env"]?.list() ?? [] {
+            let name = try item.string()
+            guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil else {
+                throw item.error("on_failure.pass_env: \"\(name)\" is not an environment variable name")
+            }
+            guard !isCredential(name) else {
+                throw item.error("on_failure.pass_env: \(name) is a credential; the on_failure command never gets the Scollect or Factors Network credentials")
+            }
+            passed.append(name)
+        }
+        return FailureCommand(arguments: arguments, exitCodes: codes, timeoutSeconds: timeout, passEnvironment: passed)
     }
 
     public func applies(to code: ExitCode) -> Bool { exitCodes.contains(code.rawValue) }
@@ -81,12 +108,8 @@ public struct FailureCommand: Sendable, Equatable {
         guard let executable = FailureCommand.executablePath(arguments[0], path: environment["PATH"]) else {
             return .couldNotStart("not found" + (arguments[0].contains("/") ? "" : " in PATH") + " or not executable")
         }
-        var env = environment
-        // The notifier has no business with the API's credentials.
-        for key in ["SCOLLECT_APIKEY", "SCOLLECT_PIN", "SCOLLECT_CREDENTIALS_FILE"] { env[key] = nil }
-        env["SCOLLECT_RUN_ID"] = runId
-        env["SCOLLECT_EXIT_CODE"] = String(exitCode.rawValue)
-        env["SCOLLECT_SUMMARY_FILE"] = summaryFile
+        let env = childEnvironment(from: environment, runId: runId, exitCode: exitCode, summaryFile: summaryFile)
+
 
         // Spawned in a process group of its own, so that a timeout stops the command and
         // whatever it started (a shell's children too), and with default signal handling.
@@ -159,6 +182,19 @@ public struct FailureCommand: Sendable, Equatable {
         return signal == 0 ? .exited((status >> 8) & 0xff) : .killedBySignal(signal)
     }
 
+    /// The command's whole environment: the allow-list and `pass_env` (credentials never, even
+    /// if the section was built by hand), then the run's own variables.
+    func childEnvironment(from environment: [String: String], runId: String, exitCode: ExitCode, summaryFile: String) -> [String: String] {
+        var env: [String: String] = [:]
+        for name in FailureCommand.allowedEnvironment + passEnvironment where !FailureCommand.isCredential(name) {
+            if let value = environment[name] { env[name] = value }
+        }
+        env["SCOLLECT_RUN_ID"] = runId
+        env["SCOLLECT_EXIT_CODE"] = String(exitCode.rawValue)
+        env["SCOLLECT_SUMMARY_FILE"] = summaryFile
+        return env
+    }
+
     /// Waits for the child to end, up to `seconds`; false when it is still running.
     private static func wait(for pid: pid_t, status: inout Int32, seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(min(seconds, 1e9))
@@ -179,5 +215,20 @@ public struct FailureCommand: Sendable, Equatable {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
+    }
+}
+
+extension FailureCommand {
+    /// What `validate` shows: the program and arguments as run (quoted where needed, control
+    /// characters escaped), when, and what environment it gets.
+    public var summary: String {
+        let words = arguments.map { word -> String in
+            let safe = TerminalText.printable(word)
+            let plain = !safe.isEmpty && safe.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_./=:,@%+".unicodeScalars.contains($0) }
+            return plain ? safe : "'" + safe.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
+        let codes = exitCodes.sorted().map(String.init).joined(separator: ", ")
+        let environment = (FailureCommand.allowedEnvironment + passEnvironment).joined(separator: ", ")
+        return "on_failure will run: \(words.joined(separator: " ")) (on exit \(codes); stopped after \(Int(timeoutSeconds)) s; environment: \(environment), SCOLLECT_RUN_ID, SCOLLECT_EXIT_CODE, SCOLLECT_SUMMARY_FILE)"
     }
 }

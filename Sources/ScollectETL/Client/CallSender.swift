@@ -25,6 +25,8 @@ public final class CallSender: @unchecked Sendable {
     /// Told of every request as it is answered (a verbose display); called on the calling
     /// worker's thread. The entry's body is not masked.
     public var onRequest: (@Sendable (AuditEntry) -> Void)?
+    /// Warnings for the operator's log (a server's Retry-After out of range).
+    public var warn: ((String) -> Void)?
 
     public init(audit: AuditSink?, retryPolicy: RetryPolicy = RetryPolicy()) {
         self.audit = audit
@@ -50,7 +52,7 @@ public final class CallSender: @unchecked Sendable {
                 backPressure = monotonicSeconds() - started < retryPolicy.rateLimitedBudget
             }
             if !backPressure { failures += 1 }
-            let retryable = CallSender.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter)
+            let retryable = CallSender.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter, warn: warn)
             if !retryable || failures >= retryPolicy.maxAttempts {
                 return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
             }
@@ -62,13 +64,15 @@ public final class CallSender: @unchecked Sendable {
     /// How the pacing reacts to an answer, and whether the call may go again: a 429 slows the
     /// limiter (and waits out Retry-After) and is retried; a lost answer or a 5xx only for a call
     /// safe to repeat; any other answer lets the limiter speed back up.
-    static func paceAndDecideRetry(_ classification: ResponseClass, status: Int?, call: APICall, limiter: RateLimiter) -> Bool {
+    static func paceAndDecideRetry(_ classification: ResponseClass, status: Int?, call: APICall, limiter: RateLimiter,
+                                   warn: ((String) -> Void)? = nil) -> Bool {
         let retryable: Bool
         switch classification {
-        case let .rateLimited(retryAfter):
+        case let .rateLimited(retryAfter, warning):
             retryable = true
             limiter.slowDown()
-            if let retryAfter { limiter.pause(for: retryAfter) }
+            let newPause = retryAfter.map { limiter.pause(for: $0) } ?? false
+            if let warning, newPause { warn?(warning) } // the other calls in flight got the same answer
         case let .transportError(_, maySent):
             retryable = call.idempotent || !maySent
         case let .httpError(status, _) where status >= 500:

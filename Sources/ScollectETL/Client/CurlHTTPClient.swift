@@ -3,7 +3,8 @@ import Foundation
 
 /// HTTP over libcurl. One instance per thread: the easy handle keeps its connection open, so
 /// consecutive calls from the same worker reuse it. TLS verification is libcurl's default
-/// (on) and there is deliberately no switch to turn it off.
+/// (on) and there is deliberately no switch to turn it off. Each request may use https only,
+/// and plain http only to a loopback address (`URLPolicy`).
 public final class CurlHTTPClient: HTTPTransport {
     private let handle: UnsafeMutableRawPointer
     public var timeoutSeconds: Double
@@ -55,6 +56,11 @@ public final class CurlHTTPClient: HTTPTransport {
         defer { curl_slist_free_all(headerList) }
 
         _ = request.url.withCString { scurl_setopt_ptr(handle, CURLOPT_URL, $0) }
+        // https only, and http besides for a loopback URL; no redirect anywhere else either.
+        _ = URLPolicy.curlProtocols(for: request.url).withCString { protocols in
+            _ = scurl_setopt_ptr(handle, CURLOPT_PROTOCOLS_STR, protocols)
+            _ = scurl_setopt_ptr(handle, CURLOPT_REDIR_PROTOCOLS_STR, protocols)
+        }
         if let bundle = CurlHTTPClient.caBundle { _ = bundle.withCString { scurl_setopt_ptr(handle, CURLOPT_CAINFO, $0) } }
         _ = scurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         _ = scurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeoutSeconds * 1000))

@@ -21,10 +21,12 @@ public struct FactorsNetworkTarget: Sendable {
         }
     }
 
-    /// nil when `FACTORS_NETWORK_URL` is not set.
+    /// nil when `FACTORS_NETWORK_URL` is not set. Plain http to anything but a loopback
+    /// address is refused (`URLPolicy`).
     public static func fromEnvironment(_ env: [String: String]) throws -> FactorsNetworkTarget? {
         func value(_ key: String) -> String? { env[key].flatMap { $0.isEmpty ? nil : $0 } }
         guard let url = value("FACTORS_NETWORK_URL") else { return nil }
+        try URLPolicy.check(url, source: "FACTORS_NETWORK_URL")
         guard let user = value("FACTORS_NETWORK_USER"), let password = value("FACTORS_NETWORK_PASSWORD") else {
             throw EnvironmentProblem.missingCredentials
         }
@@ -59,6 +61,12 @@ public final class FactorsNetworkClient: @unchecked Sendable {
         set { sender.retryPolicy = newValue }
     }
     private let encoding: CallSender.Encoding
+    /// Warnings for the operator's log (a server's Retry-After out of range), for calls made to
+    /// it directly. Set once, before any call.
+    public var warn: ((String) -> Void)? {
+        get { sender.warn }
+        set { sender.warn = newValue }
+    }
 
     public init(target: FactorsNetworkTarget, limiter: RateLimiter, audit: AuditSink?, retryPolicy: RetryPolicy = RetryPolicy()) {
         self.target = target

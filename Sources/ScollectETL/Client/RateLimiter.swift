@@ -18,6 +18,8 @@ public final class RateLimiter: @unchecked Sendable {
     /// squeezes R + 1 arrivals into one second, at a cost of 1% of throughput.
     private var interval: Double
     private var nextSlot: Double = 0
+    /// The end of the latest pause asked for by the server.
+    private var pausedUntil: Double = 0
     /// When the rate last changed: decreases are one a second at most, increases grow with time.
     private var lastDecrease = -Double.infinity
     private var lastIncrease = monotonicSeconds()
@@ -71,11 +73,28 @@ public final class RateLimiter: @unchecked Sendable {
     }
 
     /// Pushes every caller back by at least `seconds` (the server asked us to wait).
-    public func pause(for seconds: Double) {
-        let resume = monotonicSeconds() + seconds
+    /// How long a caller arriving now would wait.
+    var currentWait: Double {
+        let now = monotonicSeconds()
         lock.lock()
+        defer { lock.unlock() }
+        return max(0, nextSlot - now)
+    }
+
+    /// A wait that is not finite or longer than `RetryAfter.longestWait` is taken as that.
+    /// Returns true when callers were not already held by a pause (the answers of the calls in
+    /// flight say the same thing: one wait, one warning).
+    @discardableResult
+    public func pause(for seconds: Double) -> Bool {
+        guard !seconds.isNaN, seconds > 0 else { return false }
+        let now = monotonicSeconds()
+        let resume = now + min(seconds, RetryAfter.longestWait)
+        lock.lock()
+        defer { lock.unlock() }
+        let fresh = pausedUntil <= now
+        pausedUntil = max(pausedUntil, resume)
         nextSlot = max(nextSlot, resume)
-        lock.unlock()
+        return fresh
     }
 }
 
@@ -86,7 +105,7 @@ func monotonicSeconds() -> Double {
 }
 
 func sleepPrecisely(_ seconds: Double) {
-    guard seconds > 0 else { return }
+    guard seconds > 0, seconds.isFinite else { return }
     var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
     var remaining = timespec()
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }

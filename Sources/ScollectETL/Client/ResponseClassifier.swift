@@ -11,8 +11,9 @@ public enum ResponseClass: Equatable, Sendable {
     case errorInBody(message: String, code: Int?)
     /// `"state": "TIMEOUT"` with a `status` message: the document uses it for a validation failure.
     case timeoutState(status: String)
-    /// HTTP 429: over the server's rate limit; nothing was done.
-    case rateLimited(retryAfter: Double?)
+    /// HTTP 429: over the server's rate limit; nothing was done. `retryAfter` is always a
+    /// finite wait of at most `RetryAfter.longestWait`; `warning` says when the server's was replaced.
+    case rateLimited(retryAfter: Double?, warning: String? = nil)
     /// HTTP 401 with a `msg` (token expired or missing): log in again.
     case authRejected(message: String)
     /// Any other HTTP error status.
@@ -42,7 +43,8 @@ public enum ResponseClass: Equatable, Sendable {
         case .success, .emptyResult: return nil
         case let .errorInBody(message, code): return code.map { "\(message) (\($0))" } ?? message
         case let .timeoutState(status): return status
-        case let .rateLimited(retryAfter): return retryAfter.map { "rate limited, retry after \($0) s" } ?? "rate limited"
+        case let .rateLimited(retryAfter, warning):
+            return (retryAfter.map { "rate limited, retry after \($0) s" } ?? "rate limited") + (warning.map { " (\($0))" } ?? "")
         case let .authRejected(message): return message
         case let .httpError(status, message): return "HTTP \(status): \(message)"
         case let .transportError(message, _): return message
@@ -59,7 +61,8 @@ public enum ResponseClassifier {
             guard let json else { return (.unreadable(message: "HTTP \(response.status) with a body that is not JSON: \(snippet(response.body))"), nil) }
             return (classifyEnvelope(json), json)
         case 429:
-            return (.rateLimited(retryAfter: response.headers["retry-after"].flatMap(parseRetryAfter)), json)
+            let wait = RetryAfter.decide(response.headers["retry-after"])
+            return (.rateLimited(retryAfter: wait?.seconds, warning: wait?.warning), json)
         case 401:
             return (.authRejected(message: json?["msg"]?.stringValue ?? "HTTP 401"), json)
         default:
@@ -111,11 +114,6 @@ public enum ResponseClassifier {
         case .null: return true
         default: return false
         }
-    }
-
-    static func parseRetryAfter(_ text: String) -> Double? {
-        if let seconds = Double(text.trimmingCharacters(in: .whitespaces)) { return max(0, seconds) }
-        return nil // an HTTP-date Retry-After is rare enough to fall back to backoff
     }
 
     static func snippet(_ data: Data) -> String {

@@ -128,6 +128,11 @@ public final class ScollectClient: @unchecked Sendable {
         get { sender.onRequest }
         set { sender.onRequest = newValue }
     }
+    /// Warnings for the operator's log (a server's Retry-After out of range). Set once, before any call.
+    public var warn: ((String) -> Void)? {
+        get { sender.warn }
+        set { sender.warn = newValue }
+    }
 
     private let tokenLock = NSLock()
     private var token: String?

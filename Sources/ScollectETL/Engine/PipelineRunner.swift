@@ -108,6 +108,8 @@ public final class PipelineRunner {
         defer { session.shutdown() }
         let progress = RunProgressReporter(options: options, counters: session.client.counters, inputPath: inputPath, configuredReader: config.source.reader)
         session.observeRequests(progress.requestAnswered)
+        session.client.warn = options.log
+        session.client.factorsNetwork?.warn = options.log
         var stop = session.logIn()
         var listed: [String: PortfolioListing.Account] = [:]
         if stop == nil, !config.readFromPortfolios.isEmpty {

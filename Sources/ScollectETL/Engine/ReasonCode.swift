@@ -15,6 +15,8 @@ public struct ReasonCode: RawRepresentable, Hashable, Comparable, Sendable, Cust
     public static let invalidDate = ReasonCode("INVALID_DATE")
     public static let invalidMoney = ReasonCode("INVALID_MONEY")
     public static let missingFilenumber = ReasonCode("MISSING_FILENUMBER")
+    /// Not a file number (`FileNumberRule`): never sent, it would change the call's path.
+    public static let invalidFilenumber = ReasonCode("INVALID_FILENUMBER")
     // Payment rows checked before any call.
     public static let missingField = ReasonCode("MISSING_FIELD")
     public static let invalidField = ReasonCode("INVALID_FIELD")

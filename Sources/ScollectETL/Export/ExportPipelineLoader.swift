@@ -12,6 +12,7 @@ public enum ExportPipelineLoader {
     /// then reports what is wrong with it).
     public static func isExportPipeline(path: String) -> Bool {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              YAMLAnchorCheck.firstAnchorOrAlias(in: text) == nil, // the loader refuses them
               let root = try? Yams.compose(yaml: text), case let .mapping(top) = root,
               let source = top.first(where: { $0.key.string == "source" })?.value, case let .mapping(section) = source
         else { return false }

@@ -150,10 +150,10 @@ public struct PipelineGuesser {
         let fields = Set(mapped.compactMap(\.field))
         let payments = !fields.isDisjoint(with: PipelineGuesser.paymentFields) && fields.contains("paymentamount")
         var lines = [
-            "# Drafted by `scollect-etl guess` from \(URL(fileURLWithPath: sourcePath).lastPathComponent): check the mapping, then run it.",
+            "# Drafted by `scollect-etl guess` from \(PipelineGuesser.yamlScalar(URL(fileURLWithPath: sourcePath).lastPathComponent)): check the mapping, then run it.",
             "# Credentials never go here: SCOLLECT_URL / SCOLLECT_APIKEY / SCOLLECT_PIN come from the environment.",
             "",
-            "name: \(name)",
+            "name: \(PipelineGuesser.yamlScalar(name))",
             "",
             "source:",
             "  file: \(PipelineGuesser.yamlScalar(sourcePath))",
@@ -166,8 +166,8 @@ public struct PipelineGuesser {
             let padding = String(repeating: " ", count: width - column.field!.count)
             let why: String
             switch column.evidence {
-            case "values": why = "   # recognised by its values, e.g. \(PipelineGuesser.masked(column))"
-            case "guess": why = "   # CHECK: taken as the account key (no header says so), e.g. \(column.sample)"
+            case "values": why = "   # recognised by its values, e.g. \(PipelineGuesser.yamlScalar(PipelineGuesser.masked(column)))"
+            case "guess": why = "   # CHECK: taken as the account key (no header says so), e.g. \(PipelineGuesser.yamlScalar(PipelineGuesser.masked(column)))"
             default: why = ""
             }
             lines.append("  \(column.field!):\(padding) \(PipelineGuesser.yamlScalar(column.header))\(why)")
@@ -197,7 +197,7 @@ public struct PipelineGuesser {
             }
         }
         lines += ["", "target:", "  url: sandbox                 # the embedded sandbox; SCOLLECT_URL overrides it",
-                  "  requests_per_second: \(requestsPerSecond)       # what the server allows you", "  max_in_flight: 4", "", "reports:", "  folder: reports/\(name)", ""]
+                  "  requests_per_second: \(requestsPerSecond)       # what the server allows you", "  max_in_flight: 4", "", "reports:", "  folder: \(PipelineGuesser.yamlScalar("reports/" + name))", ""]
         return lines.joined(separator: "\n")
     }
 
@@ -211,12 +211,37 @@ public struct PipelineGuesser {
         }
     }
 
-    /// A YAML plain scalar when safe, else double-quoted.
+    /// A YAML plain scalar when safe, else double-quoted with every character that could end
+    /// the line or the scalar escaped. Headers and samples come from a creditor's file: written
+    /// this way they stay one value on one line, in a mapping entry and in a comment alike.
     static func yamlScalar(_ text: String) -> String {
         let plainSafe = !text.isEmpty && text.range(of: #"^[A-Za-z0-9_./][A-Za-z0-9 _./()-]*$"#, options: .regularExpression) != nil
-            && !text.hasSuffix(" ") && !["true", "false", "null", "yes", "no", "on", "off"].contains(text.lowercased())
+            && !text.hasSuffix(" ") && !["true", "false", "null", "yes", "no", "on", "off", "y", "n"].contains(text.lowercased())
         if plainSafe { return text }
-        return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": quoted += "\\\\"
+            case "\"": quoted += "\\\""
+            case "\n": quoted += "\\n"
+            case "\r": quoted += "\\r"
+            case "\t": quoted += "\\t"
+            default:
+                let value = scalar.value
+                // C0, DEL, C1 (NEL among them), the line and paragraph separators, a BOM.
+                if value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029 || value == 0xFEFF {
+                    quoted += value <= 0xFF ? "\\x" + hex(value, digits: 2) : "\\u" + hex(value, digits: 4)
+                } else {
+                    quoted.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return quoted + "\""
+    }
+
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 
     /// The element that repeats as a record in an XML file: the shallowest element name that

@@ -21,6 +21,7 @@ public enum PipelineLoader {
 
     /// The YAML's root node; syntax errors name the file, line and column.
     static func compose(_ text: String, file: String) throws -> Node {
+        try YAMLAnchorCheck.refuseAnchorsAndAliases(in: text, file: file)
         do {
             guard let node = try Yams.compose(yaml: text) else { throw PipelineError(file: file, "the pipeline file is empty") }
             return node
@@ -317,7 +318,10 @@ public enum PipelineLoader {
         let urlNode = try section.required("url")
         let url = try urlNode.string()
         if url != "sandbox", !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
-            throw urlNode.error("target.url must be \"sandbox\" or an http(s):// base URL, found \"\(url)\"")
+            throw urlNode.error("target.url must be \"sandbox\" or an https:// base URL, found \"\(url)\"")
+        }
+        if url != "sandbox" {
+            do { try URLPolicy.check(url, source: "target.url") } catch { throw urlNode.error("\(error)") }
         }
         var target = PipelineConfig.Target(
             url: url,

@@ -51,6 +51,7 @@ public enum TargetResolution {
         }
         if url != nil || !target.isSandbox {
             let baseURL = url ?? target.url
+            do { try URLPolicy.check(baseURL, source: url != nil ? "SCOLLECT_URL" : "target.url") } catch { throw Problem(description: "\(error)") }
             guard let credentials = try credentials(env) else {
                 throw Problem(description: "target \(baseURL) needs credentials: set SCOLLECT_APIKEY and SCOLLECT_PIN in the environment, or SCOLLECT_CREDENTIALS_FILE to a file of mode 0600 holding them (never in the pipeline file)")
             }

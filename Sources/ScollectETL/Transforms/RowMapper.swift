@@ -154,6 +154,11 @@ public struct RowMapper: Sendable {
             issues.insert(RowIssue(.missingFilenumber, field: "filenumber", "\(columns[filenumberPosition]) is blank: no account to write to"), at: 0)
             return .rejected(issues: issues, warnings: warnings)
         }
+        guard FileNumberRule.isValid(filenumber) else {
+            issues.insert(RowIssue(.invalidFilenumber, field: "filenumber",
+                                   "\(columns[filenumberPosition]) \"\(filenumber)\" is not a file number (\(FileNumberRule.description)): no call was made"), at: 0)
+            return .rejected(issues: issues, warnings: warnings)
+        }
         guard issues.isEmpty else { return .rejected(issues: issues, warnings: warnings) }
         return .row(NormalizedRow(record: record, filenumber: filenumber.uppercased(), index: index, slots: slots, warnings: warnings))
     }

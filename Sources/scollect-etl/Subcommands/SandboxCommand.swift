@@ -74,6 +74,12 @@ extension SandboxCommand {
         @Option(name: .customLong("latency-ms"), help: "Latency added to every API request.")
         var latencyMs: Double = 0
 
+        @Option(name: .customLong("http-500-message"), help: ArgumentHelp("The msg of an injected HTTP 500 (e.g. with terminal escape sequences, as a hostile server would send).", valueName: "text"))
+        var serverErrorMessage: String?
+
+        @Option(name: .customLong("retry-after"), help: ArgumentHelp("Sent as the 429's Retry-After instead of the seconds to wait (e.g. inf, -1, 99999999).", valueName: "text"))
+        var retryAfter: String?
+
         @Option(name: .customLong("seed"), help: ArgumentHelp(
             "Account file loaded when the database is created (repeatable; default \(SandboxCommand.defaultSeed) when it exists).",
             valueName: "file"))
@@ -108,6 +114,8 @@ extension SandboxCommand {
             configuration.serverErrorShare = serverErrorShare
             configuration.dropShare = dropShare
             configuration.latencyMs = latencyMs
+            if let serverErrorMessage { configuration.serverErrorMessage = serverErrorMessage }
+            configuration.retryAfterHeader = retryAfter
             configuration.apikey = apikey
             configuration.pin = pin
             let server = try SandboxServer.start(configuration)

@@ -11,8 +11,9 @@ struct ValidateCommand: ParsableCommand {
         discussion: """
         Reports every unknown key (with a "did you mean"), normaliser on a field that is not \
         mapped, writer option the endpoint does not take, and mapped column missing from the \
-        input's header (with the closest header), each with its file, line and column. Exits 0 \
-        when there is nothing to fix, 2 otherwise.
+        input's header (with the closest header), each with its file, line and column. Prints \
+        the on_failure command the pipeline would run, if any. Exits 0 when there is nothing to \
+        fix, 2 otherwise.
 
         Examples:
           scollect-etl validate Pipelines/nightly-placement.yml
@@ -50,6 +51,8 @@ struct ValidateCommand: ParsableCommand {
                 lines.append("\(error)")
             }
         }
+        // What the file would make this machine run, for the reviewer to see before any run.
+        if let onFailure = config?.onFailure { print(onFailure.summary) }
         if lines.isEmpty {
             print("\(pipeline): OK (\(config!.mapping.count) mapped columns found in \(URL(fileURLWithPath: input ?? config!.source.path).lastPathComponent); writers: \(config!.writers.map { type(of: $0).name }.joined(separator: ", ")))")
             return

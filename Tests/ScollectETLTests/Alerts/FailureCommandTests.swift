@@ -86,4 +86,49 @@ struct FailureCommandTests {
             return
         }
     }
+
+    /// The notifier gets an allow-list environment: no credential of either service, nothing
+    /// else of the run's environment but what `pass_env` names.
+    @Test func theCommandGetsAnAllowListEnvironmentAndWhatPassEnvNames() throws {
+        let folder = try makeTemporaryDirectory("on-failure")
+        let script = folder + "/env.sh"
+        try "#!/bin/sh\nenv | sort > \"$(dirname \"$0\")/env.txt\"\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let config = try PipelineLoader.parse(pipeline(onFailure: """
+        on_failure:
+          command: [\(script)]
+          pass_env: [SLACK_WEBHOOK_URL]
+        """), file: folder + "/p.yml")
+        let command = try #require(config.onFailure)
+        #expect(command.passEnvironment == ["SLACK_WEBHOOK_URL"])
+        let parent = [
+            "PATH": "/usr/bin:/bin", "HOME": "/home/ops", "LANG": "en_US.UTF-8", "TZ": "America/New_York",
+            "SLACK_WEBHOOK_URL": "https://hooks.example/T1", "AWS_SECRET_ACCESS_KEY": "aws-canary",
+            "SCOLLECT_APIKEY": "scollect-canary", "SCOLLECT_PIN": "pin-canary", "SCOLLECT_CREDENTIALS_FILE": "/etc/creds",
+            "SCOLLECT_JOURNAL_KEY_FILE": "/etc/journal.key", "FACTORS_NETWORK_USER": "fn-user-canary", "FACTORS_NETWORK_PASSWORD": "fn-password-canary",
+        ]
+        let outcome = command.run(summaryJSON: "{}", runId: "r1", exitCode: .apiUnavailable, summaryFile: folder + "/summary.json",
+                                  environment: parent, log: { _ in })
+        #expect(outcome == .exited(0))
+        let lines = try String(contentsOfFile: folder + "/env.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+        // `sh` may add PWD, SHLVL and `_` of its own; everything else is what we handed over.
+        let received = Set(lines.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) }).subtracting(["PWD", "SHLVL", "_", "OLDPWD"])
+        #expect(received == ["PATH", "HOME", "LANG", "TZ", "SLACK_WEBHOOK_URL", "SCOLLECT_RUN_ID", "SCOLLECT_EXIT_CODE", "SCOLLECT_SUMMARY_FILE"], "\(lines)")
+        #expect(lines.contains("SLACK_WEBHOOK_URL=https://hooks.example/T1") && lines.contains("SCOLLECT_EXIT_CODE=6"))
+        for canary in ["aws-canary", "scollect-canary", "pin-canary", "fn-user-canary", "fn-password-canary", "/etc/creds", "/etc/journal.key"] {
+            #expect(!lines.joined().contains(canary), "\(canary) leaked")
+        }
+    }
+
+    @Test(arguments: ["SCOLLECT_APIKEY", "SCOLLECT_PIN", "SCOLLECT_CREDENTIALS_FILE", "FACTORS_NETWORK_PASSWORD", "FACTORS_NETWORK_USER", "factors_network_url", "NOT-A-NAME"])
+    func passEnvCannotNameACredential(name: String) {
+        #expect { try PipelineLoader.parse(pipeline(onFailure: "on_failure: { command: [notify], pass_env: [OK_VAR, \"\(name)\"] }"), file: "/p.yml") } throws: {
+            "\($0)".contains("on_failure.pass_env") && "\($0)".contains("p.yml:20:")
+        }
+    }
+
+    @Test func theSummaryShowsWhatWouldRunWithControlCharactersEscaped() {
+        let command = FailureCommand(arguments: ["/bin/sh", "-c", "curl -d @- https://x\u{1B}[8m"], exitCodes: [6, 3], passEnvironment: ["HOOK"])
+        #expect(command.summary == "on_failure will run: /bin/sh -c 'curl -d @- https://x\\x1B[8m' (on exit 3, 6; stopped after 60 s; environment: PATH, HOME, LANG, TZ, HOOK, SCOLLECT_RUN_ID, SCOLLECT_EXIT_CODE, SCOLLECT_SUMMARY_FILE)")
+    }
 }
