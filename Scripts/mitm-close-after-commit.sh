@@ -14,15 +14,20 @@
 # Prints "proxy: http://127.0.0.1:PORT -> http://127.0.0.1:SERVER_PORT" and runs mitmdump in the
 # foreground until Ctrl-C; each killed request is logged. Needs mitmproxy: `pip install mitmproxy`.
 #
-# Example (a keep-alive curl login, then a payment the proxy kills: curl says "Connection died,
-# retrying a fresh connect" and sends the payment again, so the server books it twice):
+# Example, checked against the sandbox (curl 7.88, mitmproxy 11): a read, then a payment on the
+# same keep-alive connection; the proxy kills the payment's answer, curl says "Connection died,
+# retrying a fresh connect" and sends the payment again by itself.
 #   scollect-etl sandbox --port 8000 --db /tmp/mitm.sqlite &
-#   Scripts/mitm-close-after-commit.sh 8000 1 &      # proxy: http://127.0.0.1:PORT …
-#   curl -s localhost:PORT/login -d '{"apikey":"sandbox-apikey","pin":"C2C"}' -H 'Content-Type: application/json' \
-#     --next -v localhost:PORT/insert_payments_external -H "Authorization: Bearer $TOKEN" -d @payment.json
-#   curl -s localhost:8000/getpayments/R1000 -H "Authorization: Bearer $TOKEN"   # booked, twice
-# With a share of 1, the re-sent request is killed too and curl ends with "Empty reply from
-# server" (exit 52) after two commits.
+#   Scripts/mitm-close-after-commit.sh 8000 0.5 1 &   # prints "proxy: http://127.0.0.1:PORT …"
+#   TOKEN=$(curl -s localhost:8000/login -H 'Content-Type: application/json' \
+#     -d '{"apikey": "sandbox-apikey", "pin": "C2C"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["result"]["access_token"])')
+#   curl -s localhost:PORT/getaccount/R1000 -H "Authorization: Bearer $TOKEN" -o /dev/null \
+#     --next -v localhost:PORT/insert_payments_external -H "Authorization: Bearer $TOKEN" \
+#     -H 'Content-Type: application/json' -d @payment.json    # a complete payment body
+# With seed 1 and share 0.5 the first send is killed and the re-send passes: curl exits 0 with
+# {"message": "Payment successfully inserted", …}, and getpayments/R1000 shows the payment twice.
+# With share 1 the re-send is killed too: curl ends with "Empty reply from server" (exit 52), after
+# two commits. A raw socket on a kept-alive connection reads end of file and not one byte.
 set -euo pipefail
 if [ $# -lt 1 ]; then
   sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
