@@ -8,7 +8,8 @@ import HummingbirdCore
 /// must find out from the server (read back, or a journal) whether to send the write again.
 /// Each committed write draws the next number of a SplitMix64 stream seeded with `fault_seed`,
 /// and is dropped when the draw is below the share; the stream advances whatever the share, so a
-/// seed names one sequence of decisions for a given order of writes.
+/// seed names one sequence of decisions for a given order of writes. One of the
+/// `AfterCommitFault`s; `close_after_commit` is its sibling that sends nothing at all.
 enum DropAfterCommit {
     /// Thrown out of the responder to make Hummingbird close the connection.
     struct ConnectionDropped: Error {}
@@ -16,9 +17,11 @@ enum DropAfterCommit {
     /// Sends the head (with the full Content-Length) and the first half of the body, then throws so
     /// the channel closes: the client sees a truncated response, a transport error. Always throws.
     ///
-    /// Sending the head first matters: an HTTP client that reuses a keep-alive connection retries
-    /// a request silently when the connection closes before any byte of the answer (libcurl, behind
-    /// URLSession on Linux, does), which would turn the fault into a duplicate write.
+    /// Sending the head first is what makes this shape differ from `close_after_commit`: an HTTP
+    /// client that reuses a keep-alive connection retries a request silently when the connection
+    /// closes before any byte of the answer (libcurl, behind URLSession on Linux, does), which turns
+    /// a committed write into a duplicate. Here the client sees a transport error instead;
+    /// `close_after_commit` produces the silent re-send.
     static func writeTruncated(_ reply: Reply, to writer: consuming ResponseWriter) async throws {
         var head = HTTPResponse(status: reply.status)
         head.headerFields[.contentType] = "application/json"

@@ -9,7 +9,7 @@ struct SandboxResponder: HTTPResponder {
     let api: SandboxAPI
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        await api.handle(request)
+        try await api.handle(request)
     }
 }
 
@@ -20,6 +20,7 @@ struct Reply {
     var retryAfter: Int?
     /// Sent as `Retry-After` instead of `retryAfter` (a fault: a value no client should trust).
     var retryAfterText: String?
+    var contentType = "application/json"
     /// The request changed the database (a fault may then drop the connection instead of answering).
     var committed = false
 
@@ -34,7 +35,7 @@ struct Reply {
     var stream: ResponseBody?
 
     var response: Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
+        var headers: HTTPFields = [.contentType: contentType]
         if let retryAfterText { headers[.retryAfter] = retryAfterText } else if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: stream ?? .init(byteBuffer: ByteBuffer(bytes: body)))
     }
@@ -148,14 +149,18 @@ final class SandboxAPI: Sendable {
     /// What to send back for a request.
     enum Answer {
         case complete(Response)
-        /// Committed, but the `drop_after_commit` fault drew it: send part of it and hang up.
+        /// Committed, but the `drop_after_commit` fault drew it (or `drop_connection` before
+        /// handling): send part of it and hang up.
         case truncated(Reply)
+        /// Committed, but the `close_after_commit` fault drew it: hang up without a byte.
+        case closed
     }
 
-    func handle(_ request: Request) async -> Response {
+    func handle(_ request: Request) async throws -> Response {
         switch await answer(request) {
         case .complete(let response): return response
         case .truncated(let reply): return reply.response
+        case .closed: throw ConnectionClosedWithoutAnswer()
         }
     }
 
@@ -192,7 +197,7 @@ final class SandboxAPI: Sendable {
         } catch {
             reply = Reply.msg(.internalServerError, "Internal server error: \(error)")
         }
-        if reply.committed && traffic.drawDropAfterCommit() { return .truncated(reply) }
+        if reply.committed, let fault = traffic.drawAfterCommitFault() { return fault.answer(instead: reply) }
         return .complete(reply.response)
     }
 
@@ -504,13 +509,6 @@ final class SandboxAPI: Sendable {
                 default: return Reply.msg(.badRequest, "token_ttl must be a positive number of seconds")
                 }
             }
-            var newShare: Double?
-            if let share = body["drop_after_commit"] {
-                guard let d = share.doubleValue, (0...1).contains(d) else {
-                    return Reply.msg(.badRequest, "drop_after_commit must be a number between 0 and 1")
-                }
-                newShare = d
-            }
             var newSeed: UInt64?
             if let seed = body["fault_seed"] {
                 guard let i = seed.intValue, i >= 0 else {
@@ -519,7 +517,10 @@ final class SandboxAPI: Sendable {
                 newSeed = UInt64(i)
             }
             var shares: [WritableKeyPath<SandboxFaults, Double>: Double] = [:]
-            for (key, path) in [("http_500", \SandboxFaults.serverErrorShare), ("drop_connection", \SandboxFaults.dropShare)] {
+            let shareKeys: [(String, WritableKeyPath<SandboxFaults, Double>)] =
+                [("http_500", \.serverErrorShare), ("drop_connection", \.dropShare)]
+                + AfterCommitFault.allCases.map { ($0.configKey, $0.share) }
+            for (key, path) in shareKeys {
                 if let value = body[key] {
                     guard let d = value.doubleValue, (0...1).contains(d) else {
                         return Reply.msg(.badRequest, "\(key) must be a number between 0 and 1")
@@ -538,7 +539,6 @@ final class SandboxAPI: Sendable {
                 for (path, value) in shares { faults[keyPath: path] = value }
                 if let newLimit { faults.rateLimit = newLimit }
                 if let newTTL { faults.tokenTTL = newTTL }
-                if let newShare { faults.dropAfterCommit = newShare }
                 if let newSeed { faults.faultSeed = newSeed }
             }
             return Reply.json(configJSON())
@@ -562,16 +562,17 @@ final class SandboxAPI: Sendable {
     }
 
     private func faultsJSON(_ faults: SandboxFaults) -> [String: SandboxJSON] {
-        [
+        var object: [String: SandboxJSON] = [
             "rate_limit": faults.rateLimit.map { .int($0) } ?? .null,
             "token_ttl": .double(faults.tokenTTL),
-            "drop_after_commit": .double(faults.dropAfterCommit),
             "http_500": .double(faults.serverErrorShare),
             "drop_connection": .double(faults.dropShare),
             "latency_ms": .double(faults.latencyMs),
             // A seed above Int.max (possible from the command line) is shown as text.
             "fault_seed": Int(exactly: faults.faultSeed).map { .int($0) } ?? .string(String(faults.faultSeed)),
         ]
+        for fault in AfterCommitFault.allCases { object[fault.configKey] = .double(faults.share(of: fault)) }
+        return object
     }
 }
 

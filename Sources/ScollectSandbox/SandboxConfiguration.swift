@@ -1,5 +1,5 @@
-/// How a sandbox server starts. The faults (rate limit, token TTL, drop after commit) can also be
-/// changed while it runs (`PUT /_sandbox/config`, or the `SandboxServer` setters).
+/// How a sandbox server starts. The faults (rate limit, token TTL, the after-commit faults…) can
+/// also be changed while it runs (`PUT /_sandbox/config`, or the `SandboxServer` setters).
 public struct SandboxConfiguration: Sendable {
     public static let defaultAPIKey = "sandbox-apikey"
     public static let defaultPIN = "C2C"
@@ -24,7 +24,15 @@ public struct SandboxConfiguration: Sendable {
     public var rateLimit: Int?
     /// Share (0…1) of committed writes whose connection is dropped before the answer is complete.
     public var dropAfterCommit: Double = 0
-    /// Seed of the draws choosing the dropped writes: same seed, same choices.
+    /// Share (0…1) of committed writes whose connection is closed without a byte of answer.
+    public var closeAfterCommit: Double = 0
+    /// Share (0…1) of committed writes answered HTTP 200 `{"state": "TIMEOUT", "status": "…"}`.
+    public var timeoutAfterCommit: Double = 0
+    /// Share (0…1) of committed writes answered HTTP 200 with an empty body.
+    public var emptyAfterCommit: Double = 0
+    /// Share (0…1) of committed writes answered HTTP 502 (a proxy's HTML page).
+    public var badGatewayAfterCommit: Double = 0
+    /// Seed of the fault draws: same seed, same choices for the same order of requests.
     public var faultSeed: UInt64 = 0
     /// Share (0…1) of API requests answered HTTP 500 without being acted on.
     public var serverErrorShare: Double = 0

@@ -33,20 +33,25 @@ public final class SandboxServer: @unchecked Sendable {
     /// Opens (creating and seeding if new) the database and starts listening; returns once the port is bound.
     /// Synchronous on purpose: the engine that embeds it is thread-based, not async.
     public static func start(_ configuration: SandboxConfiguration) throws -> SandboxServer {
-        guard (0...1).contains(configuration.dropAfterCommit), (0...1).contains(configuration.serverErrorShare),
-              (0...1).contains(configuration.dropShare), configuration.serverErrorShare + configuration.dropShare <= 1 else {
+        let faults = SandboxFaults(rateLimit: configuration.rateLimit,
+                                   tokenTTL: configuration.tokenTTL,
+                                   dropAfterCommit: configuration.dropAfterCommit,
+                                   faultSeed: configuration.faultSeed,
+                                   serverErrorShare: configuration.serverErrorShare,
+                                   dropShare: configuration.dropShare,
+                                   latencyMs: configuration.latencyMs,
+                                   serverErrorMessage: configuration.serverErrorMessage,
+                                   retryAfterHeader: configuration.retryAfterHeader,
+                                   closeAfterCommit: configuration.closeAfterCommit,
+                                   timeoutAfterCommit: configuration.timeoutAfterCommit,
+                                   emptyAfterCommit: configuration.emptyAfterCommit,
+                                   badGatewayAfterCommit: configuration.badGatewayAfterCommit)
+        let shares = [faults.serverErrorShare, faults.dropShare] + AfterCommitFault.allCases.map { faults.share(of: $0) }
+        guard shares.allSatisfy({ (0...1).contains($0) }), faults.serverErrorShare + faults.dropShare <= 1 else {
             throw SandboxError("fault shares must be between 0 and 1 (http_500 + drop_connection at most 1)")
         }
         let store = try SandboxStore.open(path: configuration.databasePath, seedFiles: configuration.seedFiles)
-        let traffic = SandboxTraffic(faults: SandboxFaults(rateLimit: configuration.rateLimit,
-                                                           tokenTTL: configuration.tokenTTL,
-                                                           dropAfterCommit: configuration.dropAfterCommit,
-                                                           faultSeed: configuration.faultSeed,
-                                                           serverErrorShare: configuration.serverErrorShare,
-                                                           dropShare: configuration.dropShare,
-                                                           latencyMs: configuration.latencyMs,
-                                                           serverErrorMessage: configuration.serverErrorMessage,
-                                                           retryAfterHeader: configuration.retryAfterHeader))
+        let traffic = SandboxTraffic(faults: faults)
         let api = SandboxAPI(store: store, traffic: traffic, apikey: configuration.apikey, pin: configuration.pin,
                              factorsNetworkUser: configuration.factorsNetworkUser, factorsNetworkPassword: configuration.factorsNetworkPassword)
         let state = RunState()
@@ -68,6 +73,9 @@ public final class SandboxServer: @unchecked Sendable {
                     try await responseWriter.write(response: response.head, body: response.body)
                 case .truncated(let reply):
                     try await DropAfterCommit.writeTruncated(reply, to: responseWriter)
+                case .closed:
+                    // Before the head: Hummingbird closes the connection and nothing is sent.
+                    throw ConnectionClosedWithoutAnswer()
                 }
             },
             onServerRunning: { channel in
@@ -151,7 +159,13 @@ public final class SandboxServer: @unchecked Sendable {
         api.traffic.update { $0.dropAfterCommit = share }
     }
 
-    /// Restarts the drop-after-commit draws from `seed` (even when it is the current seed).
+    /// Share (0…1) of committed writes that meet `fault` from now on.
+    public func setShare(_ share: Double, of fault: AfterCommitFault) {
+        precondition((0...1).contains(share), "\(fault.configKey) must be a share between 0 and 1")
+        api.traffic.update { $0[keyPath: fault.share] = share }
+    }
+
+    /// Restarts the fault draws from `seed` (even when it is the current seed).
     public func setFaultSeed(_ seed: UInt64) {
         api.traffic.update(reseed: true) { $0.faultSeed = seed }
     }

@@ -13,24 +13,33 @@ public struct SandboxStats: Sendable, Equatable {
     /// Largest number of API requests that arrived (admitted or answered 429) in any sliding
     /// one-second window: the pace the client really kept.
     public var maxArrivalsInAnySecond: Int = 0
-    /// Committed writes whose connection was dropped instead of answered (`drop_after_commit`).
+    /// Committed writes whose connection was dropped mid-answer (`drop_after_commit`).
     public var droppedAfterCommit: Int = 0
+    /// Committed writes whose connection was closed without a byte of answer (`close_after_commit`).
+    public var closedAfterCommit: Int = 0
+    /// Committed writes answered `{"state": "TIMEOUT", …}` (`timeout_after_commit`).
+    public var timedOutAfterCommit: Int = 0
+    /// Committed writes answered HTTP 200 with an empty body (`empty_after_commit`).
+    public var emptyAnswersAfterCommit: Int = 0
+    /// Committed writes answered HTTP 502 (`bad_gateway_after_commit`).
+    public var injected502AfterCommit: Int = 0
     /// Requests answered HTTP 500 without being acted on (`http_500`).
     public var injected500: Int = 0
     /// Requests whose connection was dropped without being acted on (`drop_connection`).
     public var droppedBeforeHandling: Int = 0
 
     var json: SandboxJSON {
-        [
+        var object: [String: SandboxJSON] = [
             "endpoints": .object(endpoints.mapValues { .int($0) }),
             "admitted": .int(admitted),
             "rejected_429": .int(rejected429),
             "max_in_any_second": .int(maxInAnySecond),
             "max_arrivals_in_any_second": .int(maxArrivalsInAnySecond),
-            "dropped_after_commit": .int(droppedAfterCommit),
             "injected_500": .int(injected500),
             "dropped_before_handling": .int(droppedBeforeHandling),
         ]
+        for fault in AfterCommitFault.allCases { object[fault.statsKey] = .int(self[keyPath: fault.count]) }
+        return .object(object)
     }
 }
 
@@ -40,9 +49,9 @@ public struct SandboxFaults: Sendable, Equatable {
     public var rateLimit: Int?
     /// Access-token lifetime in seconds.
     public var tokenTTL: Double
-    /// Share (0…1) of committed writes whose connection is then dropped (see `DropAfterCommit`).
+    /// Share (0…1) of committed writes whose connection is then dropped mid-answer (see `DropAfterCommit`).
     public var dropAfterCommit: Double = 0
-    /// Seed of the draws deciding which writes are dropped.
+    /// Seed of the draws deciding which requests and writes meet a fault.
     public var faultSeed: UInt64 = 0
     /// Share (0…1) of API requests answered HTTP 500 without being acted on.
     public var serverErrorShare: Double = 0
@@ -56,6 +65,20 @@ public struct SandboxFaults: Sendable, Equatable {
     public var retryAfterHeader: String?
 
     public static let defaultServerErrorMessage = "Internal server error (injected fault)"
+
+    /// Share (0…1) of committed writes whose connection is then closed without a byte of answer.
+    public var closeAfterCommit: Double = 0
+    /// Share (0…1) of committed writes then answered HTTP 200 `{"state": "TIMEOUT", …}`.
+    public var timeoutAfterCommit: Double = 0
+    /// Share (0…1) of committed writes then answered HTTP 200 with an empty body.
+    public var emptyAfterCommit: Double = 0
+    /// Share (0…1) of committed writes then answered HTTP 502.
+    public var badGatewayAfterCommit: Double = 0
+
+    /// The share of one after-commit fault.
+    public func share(of fault: AfterCommitFault) -> Double {
+        self[keyPath: fault.share]
+    }
 }
 
 /// What a request faces before it is handled.
@@ -87,15 +110,16 @@ final class SandboxTraffic: @unchecked Sendable {
     /// Arrival timestamps (429s included) of the last second since the last reset.
     private var arrivalsWindow = TimestampWindow()
     private var stats = SandboxStats(endpoints: [:], admitted: 0, rejected429: 0, maxInAnySecond: 0)
-    /// The draws of `drop_after_commit`, one per committed write.
-    private var dropDraws: SplitMix64
+    /// The draws of the after-commit faults, one stream per fault (`AfterCommitFault.allCases`
+    /// order), one draw from each per committed write.
+    private var afterCommitDraws: [SplitMix64]
     /// The draws of `http_500` and `drop_connection`, one per API request: a stream of its own,
     /// so that turning these on does not change which writes `drop_after_commit` picks.
     private var requestDraws: SplitMix64
 
     init(faults: SandboxFaults) {
         self.faults = faults
-        self.dropDraws = SplitMix64(seed: faults.faultSeed)
+        self.afterCommitDraws = Self.afterCommitStreams(faults.faultSeed)
         self.requestDraws = SplitMix64(seed: faults.faultSeed ^ 0x5EED_F4A1_7000_0001)
     }
 
@@ -137,7 +161,7 @@ final class SandboxTraffic: @unchecked Sendable {
         let oldSeed = faults.faultSeed
         change(&faults)
         if reseed || faults.faultSeed != oldSeed {
-            dropDraws = SplitMix64(seed: faults.faultSeed)
+            afterCommitDraws = Self.afterCommitStreams(faults.faultSeed)
             requestDraws = SplitMix64(seed: faults.faultSeed ^ 0x5EED_F4A1_7000_0001)
         }
     }
@@ -159,13 +183,22 @@ final class SandboxTraffic: @unchecked Sendable {
         return .none
     }
 
-    /// Called once per committed write: true when its connection is to be dropped.
-    func drawDropAfterCommit() -> Bool {
+    private static func afterCommitStreams(_ seed: UInt64) -> [SplitMix64] {
+        AfterCommitFault.allCases.map { SplitMix64(seed: $0.streamSeed(seed)) }
+    }
+
+    /// Called once per committed write: the fault it meets instead of its answer, if any (the
+    /// first drawn in `AfterCommitFault.allCases` order; every stream advances once).
+    func drawAfterCommitFault() -> AfterCommitFault? {
         lock.lock()
         defer { lock.unlock() }
-        let drop = dropDraws.nextUnit() < faults.dropAfterCommit
-        if drop { stats.droppedAfterCommit += 1 }
-        return drop
+        var chosen: AfterCommitFault?
+        for (index, fault) in AfterCommitFault.allCases.enumerated() {
+            let hit = afterCommitDraws[index].nextUnit() < faults[keyPath: fault.share]
+            if hit && chosen == nil { chosen = fault }
+        }
+        if let chosen { stats[keyPath: chosen.count] += 1 }
+        return chosen
     }
 
     var currentStats: SandboxStats {

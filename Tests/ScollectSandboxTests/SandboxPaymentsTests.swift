@@ -391,7 +391,7 @@ import Testing
     @Test func theSameSeedDrawsTheSameDrops() {
         func draws(seed: UInt64, share: Double = 0.5) -> [Bool] {
             let traffic = SandboxTraffic(faults: SandboxFaults(rateLimit: nil, tokenTTL: 900, dropAfterCommit: share, faultSeed: seed))
-            return (0..<64).map { _ in traffic.drawDropAfterCommit() }
+            return (0..<64).map { _ in traffic.drawAfterCommitFault() == .drop }
         }
         #expect(draws(seed: 7) == draws(seed: 7))
         #expect(draws(seed: 7) != draws(seed: 8))
@@ -402,9 +402,9 @@ import Testing
 
         // Setting the seed again restarts the sequence; so does reseeding with the same seed.
         let traffic = SandboxTraffic(faults: SandboxFaults(rateLimit: nil, tokenTTL: 900, dropAfterCommit: 0.5, faultSeed: 7))
-        let first = (0..<10).map { _ in traffic.drawDropAfterCommit() }
+        let first = (0..<10).map { _ in traffic.drawAfterCommitFault() == .drop }
         traffic.update(reseed: true) { $0.faultSeed = 7 }
-        #expect((0..<10).map { _ in traffic.drawDropAfterCommit() } == first)
+        #expect((0..<10).map { _ in traffic.drawAfterCommitFault() == .drop } == first)
         #expect(traffic.currentStats.droppedAfterCommit == 2 * first.filter { $0 }.count)
     }
 
@@ -414,7 +414,8 @@ import Testing
         let client = f.client
         #expect(try await client.get("/_sandbox/config", token: nil).json
             == ["rate_limit": nil, "token_ttl": 900.0, "drop_after_commit": 0.0, "fault_seed": 0,
-               "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0])
+               "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0, "close_after_commit": 0.0,
+               "timeout_after_commit": 0.0, "empty_after_commit": 0.0, "bad_gateway_after_commit": 0.0])
         for bad: SandboxJSON in [["drop_after_commit": 1.5], ["drop_after_commit": -0.1], ["drop_after_commit": "x"],
                                  ["fault_seed": -1], ["fault_seed": "seven"]] {
             #expect(try await client.send("PUT", "/_sandbox/config", json: bad).status == 400)
@@ -435,15 +436,17 @@ import Testing
             return dropped
         }
         let config = try await client.send("PUT", "/_sandbox/config", json: ["drop_after_commit": 0.5, "fault_seed": 7,
-                                "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0])
+                                "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0, "close_after_commit": 0.0,
+                                "timeout_after_commit": 0.0, "empty_after_commit": 0.0, "bad_gateway_after_commit": 0.0])
         #expect(config.json == ["rate_limit": nil, "token_ttl": 900.0, "drop_after_commit": 0.5, "fault_seed": 7,
-                                "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0])
+                                "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0, "close_after_commit": 0.0,
+                                "timeout_after_commit": 0.0, "empty_after_commit": 0.0, "bad_gateway_after_commit": 0.0])
         let first = try await outcomes()
         _ = try await client.send("PUT", "/_sandbox/config", json: ["fault_seed": 7])
         let second = try await outcomes()
         #expect(first == second)
         let expected = SandboxTraffic(faults: SandboxFaults(rateLimit: nil, tokenTTL: 900, dropAfterCommit: 0.5, faultSeed: 7))
-        #expect(first == (0..<9).map { _ in expected.drawDropAfterCommit() })
+        #expect(first == (0..<9).map { _ in expected.drawAfterCommitFault() == .drop })
         #expect(first.contains(true) && first.contains(false))
         // Dropped or not, every write was committed.
         #expect(try f.server.store.payments("R1000").count == 18)

@@ -83,7 +83,8 @@ import Testing
 
         let config = try await client.send("PUT", "/_sandbox/config", json: ["rate_limit": 2, "token_ttl": 60])
         #expect(config.json == ["rate_limit": 2, "token_ttl": 60.0, "drop_after_commit": 0.0, "fault_seed": 0,
-                                "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0])
+                                "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0, "close_after_commit": 0.0,
+                                "timeout_after_commit": 0.0, "empty_after_commit": 0.0, "bad_gateway_after_commit": 0.0])
         #expect(f.server.faults == SandboxFaults(rateLimit: 2, tokenTTL: 60))
         try await Task.sleep(nanoseconds: 1_100_000_000)  // let the earlier requests leave the window
         let newToken = try await client.login()
@@ -106,7 +107,8 @@ import Testing
         f.server.setTokenTTL(5)
         #expect(try await client.get("/_sandbox/config", token: nil).json
             == ["rate_limit": 7, "token_ttl": 5.0, "drop_after_commit": 0.0, "fault_seed": 0,
-               "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0])
+               "http_500": 0.0, "drop_connection": 0.0, "latency_ms": 0.0, "close_after_commit": 0.0,
+               "timeout_after_commit": 0.0, "empty_after_commit": 0.0, "bad_gateway_after_commit": 0.0])
     }
 
     @Test func stateSurvivesARestart() async throws {

@@ -25,10 +25,10 @@ struct SandboxClient {
     let baseURL: String
     let session: URLSession
 
-    init(baseURL: String) {
+    init(baseURL: String, timeoutSeconds: TimeInterval = 30) {
         self.baseURL = baseURL
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 30
+        configuration.timeoutIntervalForRequest = timeoutSeconds
         self.session = URLSession(configuration: configuration)
     }
 

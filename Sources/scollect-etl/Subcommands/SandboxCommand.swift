@@ -11,9 +11,24 @@ struct SandboxCommand: ParsableCommand {
             A local server speaking the documented Scollect API, its state in a SQLite file. A new \
             database holds the document's example accounts plus the seed files.
 
+            Faults after commit (each a share 0…1 of committed writes, one seeded draw each; when \
+            several draw one write, the first of this list applies): --close-after-commit (the \
+            connection closed without a byte: libcurl re-sends on a reused connection), \
+            --drop-after-commit (half an answer, then closed), --bad-gateway-after-commit (HTTP \
+            502), --timeout-after-commit (200 {"state": "TIMEOUT", …}), --empty-after-commit (200, \
+            empty body). Before handling: --http-500, --drop-connection.
+
+            At run time: PUT /_sandbox/config with any of the keys rate_limit, token_ttl, \
+            latency_ms, http_500, drop_connection, close_after_commit, drop_after_commit, \
+            bad_gateway_after_commit, timeout_after_commit, empty_after_commit, fault_seed \
+            (sending fault_seed restarts the draws). GET /_sandbox/config shows them; \
+            GET /_sandbox/stats adds what was injected.
+
             Examples:
               scollect-etl sandbox --port 8000 --db /tmp/sandbox.sqlite
               scollect-etl sandbox --rate-limit 50     # 429 above 50 requests/s
+              scollect-etl sandbox --close-after-commit 0.05 --fault-seed 7
+              curl -X PUT localhost:8000/_sandbox/config -d '{"timeout_after_commit": 0.1}'
               scollect-etl sandbox reset
             """,
         subcommands: [Serve.self, Reset.self, Seed.self],
@@ -58,9 +73,29 @@ extension SandboxCommand {
         var tokenTTL: Double = 900
 
         @Option(name: .customLong("drop-after-commit"), help: ArgumentHelp(
-            "Share (0…1) of committed writes whose connection is then dropped before the answer is complete.",
+            "Share (0…1) of committed writes whose connection is then dropped before the answer is complete (key drop_after_commit).",
             valueName: "share"))
         var dropAfterCommit: Double = 0
+
+        @Option(name: .customLong("close-after-commit"), help: ArgumentHelp(
+            "Share (0…1) of committed writes whose connection is then closed without a byte of answer (key close_after_commit).",
+            valueName: "share"))
+        var closeAfterCommit: Double = 0
+
+        @Option(name: .customLong("timeout-after-commit"), help: ArgumentHelp(
+            "Share (0…1) of committed writes then answered HTTP 200 {\"state\": \"TIMEOUT\", \"status\": …} (key timeout_after_commit).",
+            valueName: "share"))
+        var timeoutAfterCommit: Double = 0
+
+        @Option(name: .customLong("empty-after-commit"), help: ArgumentHelp(
+            "Share (0…1) of committed writes then answered HTTP 200 with an empty body (key empty_after_commit).",
+            valueName: "share"))
+        var emptyAfterCommit: Double = 0
+
+        @Option(name: .customLong("bad-gateway-after-commit"), help: ArgumentHelp(
+            "Share (0…1) of committed writes then answered HTTP 502 (key bad_gateway_after_commit).",
+            valueName: "share"))
+        var badGatewayAfterCommit: Double = 0
 
         @Option(name: .customLong("fault-seed"), help: "Seed of the fault draws: same seed, same faults for the same order of requests.")
         var faultSeed: UInt64 = 0
@@ -95,7 +130,11 @@ extension SandboxCommand {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
             if let rateLimit, rateLimit < 0 { throw ValidationError("--rate-limit must not be negative") }
             guard tokenTTL > 0 else { throw ValidationError("--token-ttl must be positive") }
-            guard (0...1).contains(dropAfterCommit) else { throw ValidationError("--drop-after-commit must be 0…1") }
+            for (flag, share) in [("--drop-after-commit", dropAfterCommit), ("--close-after-commit", closeAfterCommit),
+                                  ("--timeout-after-commit", timeoutAfterCommit), ("--empty-after-commit", emptyAfterCommit),
+                                  ("--bad-gateway-after-commit", badGatewayAfterCommit)] {
+                guard (0...1).contains(share) else { throw ValidationError("\(flag) must be 0…1") }
+            }
             guard (0...1).contains(serverErrorShare), (0...1).contains(dropShare), serverErrorShare + dropShare <= 1 else {
                 throw ValidationError("--http-500 and --drop-connection are shares 0…1 (together at most 1)")
             }
@@ -110,6 +149,10 @@ extension SandboxCommand {
             configuration.rateLimit = rateLimit
             configuration.tokenTTL = tokenTTL
             configuration.dropAfterCommit = dropAfterCommit
+            configuration.closeAfterCommit = closeAfterCommit
+            configuration.timeoutAfterCommit = timeoutAfterCommit
+            configuration.emptyAfterCommit = emptyAfterCommit
+            configuration.badGatewayAfterCommit = badGatewayAfterCommit
             configuration.faultSeed = faultSeed
             configuration.serverErrorShare = serverErrorShare
             configuration.dropShare = dropShare
@@ -129,9 +172,11 @@ extension SandboxCommand {
             } else if !seedFiles.isEmpty {
                 say("  seeded from: \(seedFiles.joined(separator: ", "))")
             }
-            say("  faults:      rate limit \(rateLimit.map { "\($0)/s" } ?? "none"), token TTL \(String(format: "%g", tokenTTL)) s, "
-                + "drop after commit \(String(format: "%g", dropAfterCommit)), HTTP 500 \(String(format: "%g", serverErrorShare)), "
-                + "dropped connections \(String(format: "%g", dropShare)), latency \(String(format: "%g", latencyMs)) ms (seed \(faultSeed))")
+            let g = { (value: Double) in String(format: "%g", value) }
+            say("  faults:      rate limit \(rateLimit.map { "\($0)/s" } ?? "none"), token TTL \(g(tokenTTL)) s, "
+                + "HTTP 500 \(g(serverErrorShare)), dropped connections \(g(dropShare)), latency \(g(latencyMs)) ms (seed \(faultSeed))")
+            say("  after commit: close \(g(closeAfterCommit)), drop \(g(dropAfterCommit)), 502 \(g(badGatewayAfterCommit)), "
+                + "timeout \(g(timeoutAfterCommit)), empty \(g(emptyAfterCommit))")
             say("  instance:    \(server.store.instanceID)")
             say("  admin:       GET /_sandbox/stats, POST /_sandbox/stats/reset, GET|PUT /_sandbox/config")
             say("Press Ctrl-C to stop.")
