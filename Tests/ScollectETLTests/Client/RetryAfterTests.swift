@@ -39,7 +39,7 @@ struct RetryAfterTests {
         let call = APICall(method: "GET", endpoint: "getaccount", path: "/getaccount/R1", filenumber: "R1", idempotent: true)
         // Four workers get the same answer: one wait, one warning.
         for _ in 0..<4 {
-            #expect(ScollectClient.paceAndDecideRetry(classification, status: 429, call: call, limiter: limiter, warn: { logged.append($0) }))
+            #expect(CallSender.paceAndDecideRetry(classification, status: 429, call: call, limiter: limiter, warn: { logged.append($0) }))
         }
         #expect(logged.count == 1 && logged[0].hasPrefix("warning:"), "\(logged)")
         #expect(limiter.currentWait > 299 && limiter.currentWait <= 300)

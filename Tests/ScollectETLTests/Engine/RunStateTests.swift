@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized)
 struct RunStateTests {
     @Test func theFirstStopWinsWhileWorkersReadIt() {
-        let state = PipelineRunner.RunState()
+        let state = RunState()
         let seen = NSLock()
         var observed: [String] = []
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
