@@ -9,7 +9,8 @@ Scripts/compare-xlsx-readers.py). The Swift tests (XLSXWildTests) read the snaps
 
 Files (hand-written XML parts zipped here unless said otherwise; re-running gives the same bytes):
   wild-strict.xlsx          Strict OOXML (purl.oclc.org/ooxml namespaces and relationship types)
-                            with shared strings, styles (a date), booleans, a second sheet.
+                            as Excel saves it: dateCompatibility="0", ISO dates in t="d" cells
+                            beside a date serial, shared strings, styles, booleans, two sheets.
   wild-minimal.xlsx         a minimal package: the workbook at `/workbook.xml` (found only through
                             `_rels/.rels`), sheets outside `worksheets/` (the first named by an
                             unprefixed `id`), no styles, no shared strings, no docProps.
@@ -125,13 +126,13 @@ def styles_xml(formats, main=MAIN):
 def make_strict():
     rows = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c></row>'
             '<row r="2"><c r="A2" t="s"><v>4</v></c><c r="B2"><v>1234.5</v></c><c r="C2" s="1"><v>43845</v></c><c r="D2" t="b"><v>1</v></c></row>'
-            '<row r="3"><c r="A3" t="s"><v>5</v></c><c r="B3"><v>0.30000000000000004</v></c><c r="C3" s="1"><v>36525</v></c><c r="D3" t="b"><v>0</v></c></row>'
-            '<row r="4"><c r="A4" t="inlineStr"><is><t>R003</t></is></c><c r="B4"><v>-7</v></c><c r="C4" s="2"><v>44377.5</v></c></row>')
+            '<row r="3"><c r="A3" t="s"><v>5</v></c><c r="B3"><v>0.30000000000000004</v></c><c r="C3" s="1" t="d"><v>1999-12-31T00:00:00</v></c><c r="D3" t="b"><v>0</v></c></row>'
+            '<row r="4"><c r="A4" t="inlineStr"><is><t>R003</t></is></c><c r="B4"><v>-7</v></c><c r="C4" s="2" t="d"><v>2021-06-30T12:00:00</v></c></row>')
     second = '<row r="1"><c r="A1" t="inlineStr"><is><t>note</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>strict</t></is></c></row>'
     parts = standard([("Accounts", sheet_xml(rows, S_MAIN)), ("Notes", sheet_xml(second, S_MAIN))],
                      shared=["Account", "Amount", "Opened", "Active", "R001", "R002"],
                      styles=styles_xml(["yyyy\\-mm\\-dd", "yyyy\\-mm\\-dd\\ hh:mm:ss"], S_MAIN), main=S_MAIN, rel=S_REL,
-                     properties='<workbookPr dateCompatibility="1"/>')
+                     properties='<workbookPr dateCompatibility="0"/>')
     # Strict's root relationship type is the purl one as well.
     parts[1] = ("_rels/.rels", rels(("rId1", "officeDocument", "xl/workbook.xml"),
                                     rel="http://purl.oclc.org/ooxml/officeDocument/relationships"))
