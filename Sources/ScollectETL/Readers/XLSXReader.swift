@@ -30,7 +30,8 @@ import CLibXML2
 ///   empty row, skipped. An empty shared-string `<v/>` is empty.
 /// - Errors end the file with `ReaderError.cannotOpen` and a reason: an old .xls or encrypted
 ///   workbook, not a zip, a truncated or corrupt archive (inflate error, size or CRC-32
-///   mismatch), a zip bomb past `Limits`, XML that is not well-formed. Damage found while the
+///   mismatch), a zip bomb past `Limits`, XML that is not well-formed, a part with a DOCTYPE,
+///   a `headerRow` that is empty or past the end of the sheet. Damage found while the
 ///   rows are read is reported the same way, by `next()`.
 public final class XLSXReader: RecordReader {
     /// Zip bomb limits: per entry, its declared and its actual inflated size; and the
