@@ -17,6 +17,8 @@ public struct PipelineConfig {
         public var encoding: TextEncoding?
         /// XLSX: the sheet, by name or 1-based index; nil: the first sheet.
         public var sheet: String?
+        /// XLSX: the worksheet row (1-based) holding the header; nil: the first non-empty row.
+        public var headerRow: Int?
         /// XML: the element that holds one record (`Account`, or a path `Placement/Accounts/Account`).
         public var recordElement: String?
         /// XML and JSON: the columns the mapping reads, as paths inside a record (`debtor.ssn`,

@@ -62,6 +62,7 @@ public enum PipelineLoader {
             source.encoding = PipelineConfig.TextEncoding(rawValue: try node.oneOf(["auto"] + PipelineConfig.TextEncoding.allCases.map(\.rawValue)))
         }
         source.sheet = try sourceSection["sheet"]?.string()
+        source.headerRow = try sourceSection["header_row"]?.int(in: 1...1_048_576)
         source.recordElement = try sourceSection["record"]?.string()
         if let node = sourceSection["delimiter"] {
             let text = try node.string()

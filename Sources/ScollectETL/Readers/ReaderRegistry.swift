@@ -14,7 +14,9 @@ public enum ReaderRegistry {
         ReaderEntry(name: "csv", extensions: ["csv", "txt", "tsv", "csv.gz", "txt.gz", "tsv.gz"], optionKeys: ["delimiter", "encoding"]) {
             try CSVReader(path: $0.path, delimiter: $0.delimiter, encoding: $0.encoding)
         },
-        ReaderEntry(name: "xlsx", extensions: ["xlsx", "xlsm"], optionKeys: ["sheet"]) { try XLSXReader(path: $0.path, sheet: $0.sheet) },
+        ReaderEntry(name: "xlsx", extensions: ["xlsx", "xlsm"], optionKeys: ["sheet", "header_row"]) {
+            try XLSXReader(path: $0.path, sheet: $0.sheet, headerRow: $0.headerRow)
+        },
         ReaderEntry(name: "xml", extensions: ["xml", "xml.gz"], optionKeys: ["record"]) { try XMLRecordReader(path: $0.path, recordElement: $0.recordElement, columns: $0.columns) },
         ReaderEntry(name: "json", extensions: ["json", "ndjson", "jsonl", "json.gz", "ndjson.gz", "jsonl.gz"], optionKeys: []) { try JSONRecordReader(path: $0.path, columns: $0.columns) },
     ]

@@ -10,6 +10,8 @@ public struct SourceRecord: Sendable {
     @usableFromInline let bytes: [UInt8]
     /// `fieldEnds[i]` is the end offset of field `i` in `bytes`; field `i` starts at `fieldEnds[i-1]`.
     @usableFromInline let fieldEnds: [Int32]
+    /// Cells read as empty because they hold an error value (XLSX `#N/A`); almost always none.
+    public internal(set) var cellErrors: [CellError] = []
 
     public init(row: Int, line: Int, bytes: [UInt8], fieldEnds: [Int32]) {
         self.row = row
@@ -60,6 +62,19 @@ public struct SourceRecord: Sendable {
     }
 
     public var values: [String] { (0..<count).map { value(at: $0) } }
+}
+
+/// A cell read as empty because it holds an error value: its header column (0-based), its
+/// reference (`D5`) and the error (`#N/A`).
+public struct CellError: Sendable, Equatable {
+    public let column: Int
+    public let cell: String
+    public let value: String
+}
+
+extension ReasonCode {
+    /// Warning: a mapped cell holds an error value (`#N/A`) and was read as empty.
+    public static let cellError = ReasonCode("CELL_ERROR")
 }
 
 /// What a reader hands the engine: a record, or a row it could not read.

@@ -177,14 +177,20 @@ enum XLSXCellText {
     }
 
     /// Appends a date serial as `yyyy-mm-dd` (`kind` .date), `yyyy-mm-ddTHH:MM:SS` (.dateTime
-    /// with a time of day; midnight gives the date alone) or `HH:MM:SS` (.time, the time of day).
-    /// Serials outside Excel's dates (negative, past 9999-12-31) are appended as numbers.
+    /// with a time of day; midnight gives the date alone), `HH:MM:SS` (.time under a day; from
+    /// one day on, the date and time as .dateTime) or `[h]:mm:ss` (.duration, negative too:
+    /// `255:10:10`, `-12:00:00`). Serials outside Excel's dates (negative, past 9999-12-31)
+    /// are appended as numbers.
     ///
     /// 1900 system: serial 1 is 1900-01-01 and serial 60 is Excel's 1900-02-29, a day that
     /// never was (Lotus 1-2-3's leap-year bug); later serials count from 1899-12-30.
     /// 1904 system: serial 0 is 1904-01-01.
     static func appendDate(_ text: UnsafePointer<UInt8>, _ length: Int, kind: XLSXDateKind, date1904: Bool,
                            to out: XLSXByteBuffer) {
+        if kind == .duration, let value = parseDouble(text, length), value.isFinite, abs(value) < 2_958_466 {
+            appendDuration(value, to: out)
+            return
+        }
         guard let value = parseDouble(text, length), value.isFinite, value >= 0, value < 2_958_466 else {
             appendNumber(text, length, to: out)
             return
@@ -192,7 +198,7 @@ enum XLSXCellText {
         let seconds = Int((value * 86400).rounded())
         let days = seconds / 86400
         let secondOfDay = seconds % 86400
-        if kind == .time {
+        if kind == .time && value < 1 {
             appendTime(secondOfDay, to: out)
             return
         }
@@ -213,10 +219,23 @@ enum XLSXCellText {
         out.append2(m)
         out.append(minus)
         out.append2(d)
-        if kind == .dateTime && secondOfDay != 0 {
+        if (kind == .dateTime || kind == .time) && secondOfDay != 0 {
             out.append(UInt8(ascii: "T"))
             appendTime(secondOfDay, to: out)
         }
+    }
+
+    /// Days as elapsed time: hours (at least two digits, past 24), minutes, seconds.
+    private static func appendDuration(_ days: Double, to out: XLSXByteBuffer) {
+        let seconds = Int((days * 86400).rounded())
+        if seconds < 0 { out.append(minus) }
+        let magnitude = abs(seconds)
+        let hours = magnitude / 3600
+        if hours < 100 { out.append2(hours) } else { out.appendDecimal(hours) }
+        out.append(colon)
+        out.append2(magnitude / 60 % 60)
+        out.append(colon)
+        out.append2(magnitude % 60)
     }
 
     private static func appendTime(_ secondOfDay: Int, to out: XLSXByteBuffer) {

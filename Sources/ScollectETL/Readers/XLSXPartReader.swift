@@ -11,7 +11,8 @@ import Darwin
 /// inflated bytes through a read callback, so no part is ever held whole.
 ///
 /// Safe options only: `XML_PARSE_NONET` (no network), and never `NOENT`, `DTDLOAD` or `HUGE`
-/// (no entity expansion, no external DTD, libxml2's default size limits stay on).
+/// (no entity expansion, no external DTD, libxml2's default size limits stay on). A DOCTYPE,
+/// which no workbook part has, is refused (like the XML reader refuses entity declarations).
 final class XLSXPartReader {
     let reader: xmlTextReaderPtr
     let archive: ZipArchive
@@ -47,13 +48,36 @@ final class XLSXPartReader {
 
     deinit { xmlFreeTextReader(reader) }
 
+    /// Before the root element: a DOCTYPE may still come.
+    private var inProlog = true
+
     /// Moves to the next node; false at the end of the part.
     @inline(__always)
     func read() throws -> Bool {
         let status = xmlTextReaderRead(reader)
-        if status == 1 { return true }
+        if status == 1 {
+            if inProlog { try checkProlog() }
+            return true
+        }
         if status == 0 && parseError == nil && input.failure == nil { return false }
         throw failure()
+    }
+
+    /// Refuses a DOCTYPE; the prolog ends at the first element.
+    func checkProlog() throws {
+        let type = xmlTextReaderNodeType(reader)
+        if type == XMLNodeType.documentType { throw documentTypeRefusal() }
+        if type == XMLNodeType.element { inProlog = false }
+    }
+
+    func documentTypeRefusal() -> ReaderError {
+        var declaresEntities = false
+        if let node = xmlTextReaderCurrentNode(reader), node.pointee.type == XML_DTD_NODE {
+            let dtd = UnsafeMutableRawPointer(node).assumingMemoryBound(to: xmlDtd.self)
+            declaresEntities = dtd.pointee.entities != nil || dtd.pointee.pentities != nil
+        }
+        let what = declaresEntities ? "a DOCTYPE declaring XML entities" : "a DOCTYPE"
+        return archive.fail("\(partName) has \(what), which no workbook part has: refused (XXE / billion laughs protection)")
     }
 
     func failure() -> Error {

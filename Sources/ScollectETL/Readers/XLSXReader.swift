@@ -12,17 +12,26 @@ import CLibXML2
 /// skips past it, freeing the row's nodes.
 ///
 /// - `sheet`: a sheet name, or its 1-based position; nil reads the first worksheet.
-/// - Header: the first non-empty row's cell texts, trimmed (trailing empty names dropped).
+/// - `headerRow`: the worksheet row (1-based) that holds the header; rows above it are skipped.
+///   nil: the first non-empty row.
+/// - Header: that row's cell texts, trimmed (trailing empty names dropped).
 ///   Each later row is aligned to the header's columns by the cells' `r` references (gaps are
 ///   empty; a cell without `r` is the next column); cells past the header are ignored and
 ///   fully empty rows skipped. `row` counts data rows; `line` is the worksheet row number.
-/// - Values as text: strings as stored; `TRUE`/`FALSE`; error cells as their text (`#N/A`);
-///   numbers to Excel's 15 significant digits without float noise; numbers in a date or time
-///   format as `yyyy-mm-dd`, `yyyy-mm-ddTHH:MM:SS` or `HH:MM:SS` (1900 or 1904 system; a
-///   date-only format shows the date, a time-only format the time of day).
+/// - Values as text, as python-calamine reads them: strings as stored (an inline string's `<is>`,
+///   never a stray `<v>` beside it); `TRUE`/`FALSE`; numbers to Excel's 15 significant digits
+///   without float noise; numbers in a date or time format as `yyyy-mm-dd`,
+///   `yyyy-mm-ddTHH:MM:SS` or `HH:MM:SS` (1900 or 1904 system; a date-only format shows the
+///   date, a time-only format the time of day, or the date and time from one day on); in an
+///   elapsed-time format (`[h]:mm:ss`, `[mm]:ss`, built-in 46) as a duration `[h]:mm:ss`
+///   (`255:10:10`, `-12:00:00`). Formula cells (shared formulas included) give their cached
+///   value. Error cells (`#N/A`, `#DIV/0!`) are empty; each is listed in the record's
+///   `cellErrors` (the mapper warns, naming the cell); a row of nothing but error cells is an
+///   empty row, skipped. An empty shared-string `<v/>` is empty.
 /// - Errors end the file with `ReaderError.cannotOpen` and a reason: an old .xls or encrypted
 ///   workbook, not a zip, a truncated or corrupt archive (inflate error, size or CRC-32
-///   mismatch), a zip bomb past `Limits`, XML that is not well-formed. Damage found while the
+///   mismatch), a zip bomb past `Limits`, XML that is not well-formed, a part with a DOCTYPE,
+///   a `headerRow` that is empty or past the end of the sheet. Damage found while the
 ///   rows are read is reported the same way, by `next()`.
 public final class XLSXReader: RecordReader {
     /// Zip bomb limits: per entry, its declared and its actual inflated size; and the
@@ -55,6 +64,8 @@ public final class XLSXReader: RecordReader {
     public let sheetName: String
     /// The workbook counts dates from 1904 (`<workbookPr date1904="1"/>`).
     public let date1904: Bool
+    /// The worksheet row of the header (`source.header_row`); nil: the first non-empty row.
+    public let headerRow: Int?
 
     private let archive: ZipArchive
     private let part: XLSXPartReader
@@ -78,13 +89,16 @@ public final class XLSXReader: RecordReader {
     private var sheetRow = 0
     private var dataRow = 0
     private var finished = false
+    /// The error cells of the row being read (rare: empty for almost every row).
+    private var rowErrors: [CellError] = []
     /// The reader already stands on the next node (skipping a row moves it there).
     private var positioned = false
 
     static let maxColumns = 16384
 
-    public init(path: String, sheet: String? = nil, limits: Limits = Limits()) throws {
+    public init(path: String, sheet: String? = nil, headerRow: Int? = nil, limits: Limits = Limits()) throws {
         self.path = path
+        self.headerRow = headerRow
         let archive = try ZipArchive(path: path)
         self.archive = archive
         let workbook = try XLSXWorkbook(archive: archive, limits: limits)
@@ -139,6 +153,12 @@ public final class XLSXReader: RecordReader {
 
     private func readHeader() throws {
         while try readRow() {
+            if let headerRow {
+                if sheetRow < headerRow { continue }
+                if sheetRow > headerRow || lastFilledColumn() < 0 {
+                    throw archive.fail("source.header_row is \(headerRow), but row \(headerRow) of the sheet \"\(sheetName)\" is empty")
+                }
+            }
             let count = lastFilledColumn() + 1
             if count == 0 { continue }
             var names: [String] = []
@@ -154,6 +174,9 @@ public final class XLSXReader: RecordReader {
                 throw ReaderError.duplicateHeader(path: path, name: duplicate, columns: seen[duplicate]!)
             }
             return
+        }
+        if let headerRow {
+            throw archive.fail("source.header_row is \(headerRow), but the sheet \"\(sheetName)\" ends at row \(sheetRow)")
         }
     }
 
@@ -187,7 +210,9 @@ public final class XLSXReader: RecordReader {
                 initialized = columns
             }
             dataRow += 1
-            return .record(SourceRecord(row: dataRow, line: sheetRow, bytes: bytes, fieldEnds: fieldEnds))
+            var record = SourceRecord(row: dataRow, line: sheetRow, bytes: bytes, fieldEnds: fieldEnds)
+            if !rowErrors.isEmpty { record.cellErrors = rowErrors }
+            return .record(record)
         }
         return nil
     }
@@ -208,7 +233,9 @@ public final class XLSXReader: RecordReader {
                 }
                 throw part.failure()
             }
-            guard xmlTextReaderNodeType(reader) == XMLNodeType.element, xmlTextReaderConstLocalName(reader) == rowName else {
+            let type = xmlTextReaderNodeType(reader)
+            guard type == XMLNodeType.element, xmlTextReaderConstLocalName(reader) == rowName else {
+                if type == XMLNodeType.documentType { throw part.documentTypeRefusal() }
                 continue
             }
             guard let row = xmlTextReaderExpand(reader) else { throw part.failure() }
@@ -219,6 +246,7 @@ public final class XLSXReader: RecordReader {
                 rowStamp = 1
             }
             arena.count = 0
+            if !rowErrors.isEmpty { rowErrors.removeAll() }
             var number = sheetRow + 1
             if let text = XLSXReader.attribute(row, refName) {
                 let parsed = XLSXReader.integer(text)
@@ -276,6 +304,8 @@ public final class XLSXReader: RecordReader {
                 child = element.pointee.next
                 guard element.pointee.type == XML_ELEMENT_NODE else { continue }
                 if element.pointee.name == valueName {
+                    // An inline string's text is its `<is>`: a `<v>` beside it is not read.
+                    if cellType == .inline { continue }
                     XLSXReader.appendText(of: element, to: value)
                     hasValue = true
                 } else if element.pointee.name == inlineName {
@@ -357,6 +387,7 @@ public final class XLSXReader: RecordReader {
         let length = value.count
         switch type {
         case .shared:
+            if length == 0 { break }
             let index = XLSXCellText.parseDouble(text, length).map { Int(exactly: $0) ?? -1 } ?? -1
             guard let string = sharedStrings.string(at: index) else {
                 throw archive.fail("\(part.partName), row \(sheetRow): a cell refers to shared string \(String(decoding: UnsafeBufferPointer(start: text, count: length), as: UTF8.self)), but the workbook has \(sharedStrings.count)")
@@ -382,7 +413,11 @@ public final class XLSXReader: RecordReader {
                 out.append(text, length)
             }
         case .error:
-            out.append(text, length)
+            // Empty, as python-calamine reads it; the record names the cell.
+            if length > 0 {
+                rowErrors.append(CellError(column: column, cell: XLSXReader.reference(column: column, row: sheetRow),
+                                           value: String(decoding: UnsafeBufferPointer(start: text, count: length), as: UTF8.self)))
+            }
         case .date:
             // ISO 8601 as stored; a midnight time is dropped, as for serial dates.
             var end = length
@@ -432,6 +467,18 @@ public final class XLSXReader: RecordReader {
     }
 
     // MARK: - Small parsers
+
+    /// `B7` for column 1, row 7.
+    static func reference(column: Int, row: Int) -> String {
+        var letters: [Character] = []
+        var n = column + 1
+        while n > 0 {
+            let digit = (n - 1) % 26
+            letters.insert(Character(Unicode.Scalar(UInt8(65 + digit))), at: 0)
+            n = (n - 1) / 26
+        }
+        return String(letters) + String(row)
+    }
 
     /// 0-based column of a cell reference (`B7` → 1), or -1 without letters or past XFD.
     @inline(__always)
@@ -522,7 +569,8 @@ struct XLSXWorkbook {
             } else if name == sheetName {
                 let attributes = part.attributes()
                 let sheet = attributes["name"] ?? "Sheet\(sheets.count + 1)"
-                let relation = attributes[":id"].flatMap { relations[$0] }
+                // `r:id`; minimal writers leave the prefix out.
+                let relation = (attributes[":id"] ?? attributes["id"]).flatMap { relations[$0] }
                 let target = relation?.target ?? "\(folder)worksheets/sheet\(sheets.count + 1).xml"
                 let isWorksheet = relation.map { $0.type.hasSuffix("/worksheet") } ?? true
                 sheets.append(Sheet(name: sheet, part: target, isWorksheet: isWorksheet))

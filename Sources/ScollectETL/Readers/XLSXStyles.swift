@@ -1,7 +1,7 @@
 /// What a number format makes of a number: nothing (a plain number), or a date, a date and
-/// time, or a time of day.
+/// time, a time of day, or an elapsed time (a duration: `[h]:mm:ss`).
 enum XLSXDateKind: UInt8, Sendable {
-    case none, date, dateTime, time
+    case none, date, dateTime, time, duration
 }
 
 /// The cell formats of `xl/styles.xml`, reduced to what the reader needs: for each `cellXfs`
@@ -46,23 +46,26 @@ struct XLSXStyles {
     }
 
     /// A format id's kind: a custom format by its code, else Excel's built-in date and time
-    /// formats (14–17 dates, 18–21 times, 22 date and time, 45–47 minutes and seconds).
+    /// formats (14–17 dates, 18–21 times, 22 date and time, 45 and 47 minutes and seconds,
+    /// 46 elapsed time `[h]:mm:ss`).
     static func dateKind(numFmtId id: Int, custom: [Int: String]) -> XLSXDateKind {
         if let code = custom[id] { return dateKind(formatCode: code) }
         switch id {
         case 14...17: return .date
-        case 18...21, 45...47: return .time
+        case 18...21, 45, 47: return .time
+        case 46: return .duration
         case 22: return .dateTime
         default: return .none
         }
     }
 
-    /// A custom format code's kind, from its first section: `d`/`y` make a date, `h`/`s` (or
-    /// an elapsed `[h]`, `[mm]`, `[ss]`) a time, `m` alone a date (months); letters inside
-    /// quotes, brackets, after `\`, `_` or `*`, and in `AM/PM` or `A/P`, do not count.
+    /// A custom format code's kind, from its first section: `d`/`y` make a date, `h`/`s` a
+    /// time, an elapsed `[h]`, `[mm]`, `[ss]` without `d`/`y` a duration, `m` alone a date
+    /// (months); letters inside quotes, brackets, after `\`, `_` or `*`, and in `AM/PM` or
+    /// `A/P`, do not count.
     static func dateKind(formatCode code: String) -> XLSXDateKind {
         let c = Array(code.utf8)
-        var hasDate = false, hasTime = false, hasMonthOrMinute = false
+        var hasDate = false, hasTime = false, hasMonthOrMinute = false, hasElapsed = false
         var i = 0
         scan: while i < c.count {
             let ch = c[i]
@@ -80,6 +83,7 @@ struct XLSXStyles {
                 if !inside.isEmpty, let first = inside.first, [UInt8(ascii: "h"), UInt8(ascii: "m"), UInt8(ascii: "s")].contains(first),
                    inside.allSatisfy({ $0 == first }) {
                     hasTime = true
+                    hasElapsed = true
                 }
                 i = j + 1
             case UInt8(ascii: ";"):
@@ -96,6 +100,7 @@ struct XLSXStyles {
                 i += 1
             }
         }
+        if hasElapsed && !hasDate { return .duration }
         if hasDate && hasTime { return .dateTime }
         if hasDate { return .date }
         if hasTime { return .time }

@@ -26,7 +26,8 @@ public struct ZipLimits: Sendable, Equatable {
 
 /// A zip archive read from its central directory (zip64 included), with entries inflated on
 /// demand as streams. Only what XLSX needs: stored and deflate entries, no encryption, no
-/// multi-disk archives. Every failure is a `ReaderError` naming the archive.
+/// multi-disk archives. Every failure is a `ReaderError` naming the archive. Every size and
+/// offset read from the file is untrusted: sums of them are checked (`zipSum`), never trapped.
 final class ZipArchive {
     struct Entry {
         let name: String
@@ -87,7 +88,7 @@ final class ZipArchive {
 
     /// `count` bytes at `offset`, or an error saying the file ends too soon.
     func read(at offset: Int, count: Int, what: String) throws -> [UInt8] {
-        guard offset >= 0, count >= 0, offset + count <= fileSize else {
+        guard offset >= 0, count >= 0, let end = zipSum(offset, count), end <= fileSize else {
             throw fail("the zip archive is truncated: \(what) lies past the end of the file")
         }
         var bytes = [UInt8](repeating: 0, count: count)
@@ -100,7 +101,10 @@ final class ZipArchive {
     func preadFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
         var done = 0
         while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            guard let at = zipSum(offset, done), let position = off_t(exactly: at) else {
+                throw fail("the zip archive is damaged: an offset lies past the end of the file")
+            }
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, position)
             if n > 0 { done += n; continue }
             if n == 0 { break }
             let code = errno
@@ -160,12 +164,17 @@ final class ZipArchive {
         }
 
         let eocdOffset = tailStart + eocd
-        guard directoryOffset + directorySize <= eocdOffset, directorySize <= ZipArchive.maxCentralDirectoryBytes else {
+        guard let directoryEnd = zipSum(directoryOffset, directorySize), directoryEnd <= eocdOffset,
+              directorySize <= ZipArchive.maxCentralDirectoryBytes else {
             throw fail("the zip archive is truncated or damaged: its central directory lies outside the file")
         }
         let directory = try read(at: directoryOffset, count: directorySize, what: "the central directory")
         var p = 0
         entries.reserveCapacity(min(entryCount, 4096))
+        // Each entry takes at least 46 bytes of the directory: a count past that is a lie.
+        guard entryCount <= directorySize / 46 else {
+            throw fail("the zip archive is damaged: its central directory holds fewer entries than it says (\(entryCount))")
+        }
         for _ in 0..<entryCount {
             guard p + 46 <= directory.count, le32(directory, p) == 0x0201_4B50 else {
                 throw fail("the zip archive is damaged: its central directory is cut short")
@@ -251,8 +260,8 @@ final class ZipEntryStream: ByteSource {
         guard le32(header, 0) == 0x0403_4B50 else {
             throw archive.fail("the zip archive is damaged: the local header of \(name) is missing")
         }
-        let dataStart = entry.localHeaderOffset + 30 + le16(header, 26) + le16(header, 28)
-        guard dataStart + entry.compressedSize <= archive.fileSize else {
+        guard let dataStart = zipSum(entry.localHeaderOffset, 30 + le16(header, 26) + le16(header, 28)),
+              let dataEnd = zipSum(dataStart, entry.compressedSize), dataEnd <= archive.fileSize else {
             throw archive.fail("the zip archive is truncated: the data of \(name) runs past the end of the file")
         }
         nextInputOffset = dataStart
@@ -360,6 +369,12 @@ final class ZipEntryStream: ByteSource {
 
 @inline(__always) private func le16(_ b: [UInt8], _ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 }
 @inline(__always) private func le32(_ b: [UInt8], _ i: Int) -> Int { le16(b, i) | le16(b, i + 2) << 16 }
+/// `a + b`, or nil when the sum overflows: sizes and offsets come from the file.
+@inline(__always) func zipSum(_ a: Int, _ b: Int) -> Int? {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? nil : sum
+}
+
 @inline(__always) private func le64(_ b: [UInt8], _ i: Int) -> Int {
     let value = UInt64(le32(b, i)) | UInt64(le32(b, i + 4)) << 32
     return value > UInt64(Int.max) ? Int.max : Int(value)

@@ -85,6 +85,16 @@ public struct RowMapper: Sendable {
         return filenumber.uppercased()
     }
 
+    /// A warning for each mapped cell that held an error value (read as empty), naming the cell.
+    func cellErrorWarnings(_ errors: [CellError]) -> [RowIssue] {
+        errors.flatMap { error in
+            columnIndices.indices.filter { columnIndices[$0] == error.column }.map { position in
+                RowIssue(.cellError, field: index.fields[position],
+                         "\(columns[position]) (cell \(error.cell)): the error value \(error.value) is read as empty")
+            }
+        }
+    }
+
     /// The header position of the column a field is read from.
     public func sourceColumn(of field: String) -> Int? {
         index.position(of: field).map { columnIndices[$0] }
@@ -150,6 +160,7 @@ public struct RowMapper: Sendable {
                 }
             }
         }
+        if !record.cellErrors.isEmpty { warnings += cellErrorWarnings(record.cellErrors) }
         guard case let .value(filenumber)? = slots[filenumberPosition] else {
             issues.insert(RowIssue(.missingFilenumber, field: "filenumber", "\(columns[filenumberPosition]) is blank: no account to write to"), at: 0)
             return .rejected(issues: issues, warnings: warnings)

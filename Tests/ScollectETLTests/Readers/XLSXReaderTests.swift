@@ -54,8 +54,9 @@ struct XLSXReaderTests {
         #expect(header == ["Name", "Value", "When", "Kind", "Extra"])
         #expect(rows == [
             // Rich-text runs joined, the phonetic guide left out; float noise gone; serial 60 is
-            // Excel's 1900-02-29; an error cell as its text; a formula's cached string.
-            Row(row: 1, line: 2, values: ["José ", "0.3", "1900-02-29", "#N/A", "007"]),
+            // Excel's 1900-02-29; an error cell empty (as python-calamine reads it); a formula's
+            // cached string.
+            Row(row: 1, line: 2, values: ["José ", "0.3", "1900-02-29", "", "007"]),
             // Cells without `r` take the next column; _x000D_ decoded; a date-time format; booleans.
             Row(row: 2, line: 3, values: ["line\rbreak", "0.0015", "2023-03-15T12:00:00", "TRUE", "FALSE"]),
             // Leading zeros kept in text; a gap; a time-only format; number formats that are not
@@ -147,7 +148,7 @@ struct XLSXReaderTests {
     @Test func registryOpensXLSXByExtensionWithTheSheetKey() throws {
         let entry = try #require(ReaderRegistry.entry(forPath: "/tmp/Placement.XLSX"))
         #expect(entry.name == "xlsx")
-        #expect(entry.optionKeys == ["sheet"])
+        #expect(entry.optionKeys == ["sheet", "header_row"])
         #expect(ReaderRegistry.entry(forPath: "book.xlsm")?.name == "xlsx")
         var source = PipelineConfig.Source(path: fixture("handmade.xlsx"), reader: "csv")
         source.sheet = "Other"
@@ -195,12 +196,42 @@ struct XLSXReaderTests {
         }
     }
 
-    @Test func entitiesAreNeitherExpandedNorLoaded() throws {
-        // No XML_PARSE_NOENT / DTDLOAD: an internal entity stays unexpanded, an external file
-        // is never read; character references and the predefined entities are plain text.
-        let (header, rows) = try read("entities.xlsx")
-        #expect(header == ["a", "b"])
-        #expect(rows == [Row(row: 1, line: 2, values: ["xy é&", ""])])
+    @Test func errorCellIsNamedInTheRecord() throws {
+        let reader = try XLSXReader(path: fixture("handmade.xlsx"))
+        guard case let .record(record)? = try reader.next() else { Issue.record("expected a record"); return }
+        #expect(record.cellErrors == [CellError(column: 3, cell: "D2", value: "#N/A")])
+        guard case let .record(next)? = try reader.next() else { Issue.record("expected a record"); return }
+        #expect(next.cellErrors.isEmpty)
+    }
+
+    @Test func partWithADoctypeDeclaringEntitiesIsRefused() {
+        // Like the XML reader: a DOCTYPE with entity declarations (an internal entity and an
+        // external file) is refused before any row, never silently read without them.
+        #expect(failure("entities.xlsx") == "xl/worksheets/sheet1.xml has a DOCTYPE declaring XML entities, which no workbook part has: refused (XXE / billion laughs protection)")
+    }
+
+    @Test(arguments: ["xl/workbook.xml", "xl/sharedStrings.xml", "xl/styles.xml", "xl/_rels/workbook.xml.rels"])
+    func doctypeInAnyPartIsRefused(part: String) throws {
+        // handmade.xlsx with a DOCTYPE (declaring an entity) put in front of one part's root.
+        let source = try ZipArchive(path: fixture("handmade.xlsx"))
+        var entries: [(String, [UInt8])] = []
+        for entry in source.entries {
+            var bytes = try readEntry(source, entry)
+            if entry.name == part {
+                var text = String(decoding: bytes, as: UTF8.self)
+                let root = text.range(of: "?>")!.upperBound
+                text.insert(contentsOf: "<!DOCTYPE x [<!ENTITY e \"E\">]>", at: root)
+                bytes = Array(text.utf8)
+            }
+            entries.append((entry.name, bytes))
+        }
+        let path = try temporaryReaderFile("doctype.xlsx", ZipImage.build(entries).bytes)
+        do {
+            _ = try readAll(try XLSXReader(path: path))
+            Issue.record("read \(part) with a DOCTYPE")
+        } catch let ReaderError.cannotOpen(_, reason) {
+            #expect(reason == "\(part) has a DOCTYPE declaring XML entities, which no workbook part has: refused (XXE / billion laughs protection)")
+        }
     }
 
     @Test func missingFileAndDirectory() {
@@ -277,6 +308,11 @@ struct XLSXReaderTests {
         ("0.5", .time, false, "12:00:00"), ("0.99999", .time, false, "23:59:59"), ("0.99999999", .time, false, "00:00:00"), ("45000.999999999", .dateTime, false, "2023-03-16"),
         ("0", .date, true, "1904-01-01"), ("43538", .date, true, "2023-03-15"), ("2958465", .date, false, "9999-12-31"),
         ("-1", .date, false, "-1"), ("3000000", .date, false, "3000000"),
+        // From one day on, a time of day shows its date too; a duration counts hours past 24.
+        ("10.5", .time, false, "1900-01-10T12:00:00"), ("1", .time, false, "1900-01-01"),
+        ("10.6229166666667", .duration, false, "254:57:00"), ("1.5", .duration, false, "36:00:00"),
+        ("0.25", .duration, false, "06:00:00"), ("-0.5", .duration, false, "-12:00:00"), ("0", .duration, false, "00:00:00"),
+        ("5000", .duration, false, "120000:00:00"), ("abc", .duration, false, "abc"),
     ])
     func dateSerials(stored: String, kind: XLSXDateKind, date1904: Bool, shown: String) {
         let out = XLSXByteBuffer()
@@ -288,7 +324,7 @@ struct XLSXReaderTests {
 
     @Test(arguments: [
         ("yyyy-mm-dd", XLSXDateKind.date), ("m/d/yyyy\\ hh:mm:ss", .dateTime), ("[$-409]mmmm d, yyyy;@", .date),
-        ("h:mm:ss AM/PM", .time), ("[h]:mm:ss", .time), ("mm:ss.0", .time), ("mmm-yy", .date), ("mmmm", .date),
+        ("h:mm:ss AM/PM", .time), ("[h]:mm:ss", .duration), ("[Red][mm]:ss", .duration), ("d \"days\" [h]", .dateTime), ("mm:ss.0", .time), ("mmm-yy", .date), ("mmmm", .date),
         ("General", .none), ("0.00\" days\"", .none), ("[Red]#,##0.00;[Blue]\\-#,##0.00", .none), ("#,##0 \"dhs\"", .none),
         ("0.00E+00", .none), ("@", .none), ("_(\"$\"* #,##0.00_)", .none), ("\\d0", .none),
     ])
@@ -297,7 +333,7 @@ struct XLSXReaderTests {
     }
 
     @Test(arguments: [(14, XLSXDateKind.date), (17, .date), (18, .time), (21, .time), (22, .dateTime), (45, .time),
-                      (47, .time), (0, .none), (2, .none), (13, .none), (23, .none), (49, .none)])
+                      (47, .time), (46, .duration), (0, .none), (2, .none), (13, .none), (23, .none), (49, .none)])
     func builtInFormats(id: Int, kind: XLSXDateKind) {
         #expect(XLSXStyles.dateKind(numFmtId: id, custom: [:]) == kind)
     }
