@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages scollect-etl builds against (and strace, which FilePermissionsTests
-# reads file creation modes with); does nothing when they are there.
+# reads file creation modes with, and python3, whose csv module some tests read reports back with);
+# does nothing when they are there.
 set -euo pipefail
-packages=(libcurl4-openssl-dev zlib1g-dev libxml2-dev libsqlite3-dev pkg-config strace)
+packages=(libcurl4-openssl-dev zlib1g-dev libxml2-dev libsqlite3-dev pkg-config strace python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
