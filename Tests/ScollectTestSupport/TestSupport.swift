@@ -174,3 +174,22 @@ public final class TestAPI {
         return JSONValue.parse(response.body) ?? .null
     }
 }
+
+/// The rows of a CSV file (gzipped when its name ends in `.gz`) as Python's csv module reads
+/// them: an independent reader. Keys and values a short row lacks are left out.
+public func pythonCSVRows(_ path: String) throws -> [[String: String]] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", """
+        import csv, gzip, json, sys
+        path = sys.argv[1]
+        f = gzip.open(path, 'rt', newline='') if path.endswith('.gz') else open(path, newline='')
+        print(json.dumps([{k: v for k, v in r.items() if k is not None and v is not None} for r in csv.DictReader(f)]))
+        """, path]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return try JSONSerialization.jsonObject(with: data) as! [[String: String]]
+}

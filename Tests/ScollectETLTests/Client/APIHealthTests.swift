@@ -70,11 +70,8 @@ import Testing
         state.health.answered()
         let processor = AccountProcessor(config: config, client: client, state: state, effects: nil, listedAccounts: [:], options: RunOptions())
         transport.queue("GET", "/getaccount/R1001", .json("{}", status: 503), .json("{}", status: 503))
-        let mapper = try RowMapper(config: config, header: ["Account", "City", "Phone"], inputFile: "input.csv")
-        guard case let .row(row) = mapper.map(SourceRecord(row: 1, line: 2, bytes: Array("R1001Mobile".utf8), fieldEnds: [5, 11, 11])) else {
-            Issue.record("row did not map"); return
-        }
-        let outcomes = processor.process([row], http: transport)
+        let rows = try AccountProcessorTests.rows(config: config, header: ["Account", "City", "Phone"], values: [["R1001", "Mobile", ""]])
+        let outcomes = processor.process(rows, http: transport)
         guard case let .rejected(issue, _) = outcomes[0] else { Issue.record("\(outcomes[0])"); return }
         #expect(issue.reason == .apiErrorRetryable)
         #expect(state.fatal == nil)

@@ -42,8 +42,14 @@ import Testing
         let state = RunState()
         let processor = AccountProcessor(config: config, client: client, state: state, effects: nil, listedAccounts: [:], options: RunOptions())
         let header = ["Account", "City", "Phone"]
+        let rows = try Self.rows(config: config, header: header, values: values)
+        return (processor, rows, state)
+    }
+
+    /// The rows of a file with this header and these cells, mapped and normalised by the pipeline.
+    static func rows(config: PipelineConfig, header: [String], values: [[String]]) throws -> [NormalizedRow] {
         let mapper = try RowMapper(config: config, header: header, inputFile: "input.csv")
-        let rows = values.enumerated().map { index, cells -> NormalizedRow in
+        return values.enumerated().map { index, cells -> NormalizedRow in
             var bytes: [UInt8] = []
             var ends: [Int32] = []
             for cell in cells {
@@ -55,7 +61,6 @@ import Testing
             }
             return row
         }
-        return (processor, rows, state)
     }
 
     static func account(_ filenumber: String, city: String, status: String = "ACTIVE") -> String {

@@ -42,19 +42,7 @@ import Testing
         let effects = EffectJournal(journal: journal, runId: "run-1", pipeline: config.name, inputName: "input.csv", inputDigest: "d1",
                                     normalizerName: { _ in nil })
         let processor = AccountProcessor(config: config, client: client, state: RunState(), effects: effects, listedAccounts: [:], options: RunOptions())
-        let mapper = try RowMapper(config: config, header: header, inputFile: "input.csv")
-        let rows = values.enumerated().map { index, cells -> NormalizedRow in
-            var bytes: [UInt8] = []
-            var ends: [Int32] = []
-            for cell in cells {
-                bytes += Array(cell.utf8)
-                ends.append(Int32(bytes.count))
-            }
-            guard case let .row(row) = mapper.map(SourceRecord(row: index + 1, line: index + 2, bytes: bytes, fieldEnds: ends)) else {
-                fatalError("row \(index + 1) did not map")
-            }
-            return row
-        }
+        let rows = try AccountProcessorTests.rows(config: config, header: header, values: values)
         return Setup(processor: processor, rows: rows, journal: journal, effects: effects)
     }
 

@@ -17,19 +17,7 @@ struct RejectReportMaskingTests {
         return try Self.pythonCSV(path)
     }
 
-    /// The rows as Python's csv module reads the gz file (lines of unparseable rows are shorter
-    /// than the header: they carry no values).
-    static func pythonCSV(_ path: String) throws -> [[String: String]] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import csv, gzip, json, sys; print(json.dumps([{k: v for k, v in r.items() if k is not None and v is not None} for r in csv.DictReader(gzip.open(sys.argv[1], 'rt', newline=''))]))", path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return try JSONSerialization.jsonObject(with: data) as! [[String: String]]
-    }
+    static func pythonCSV(_ path: String) throws -> [[String: String]] { try pythonCSVRows(path) }
 
     func malformed(_ raw: String) -> RejectLine {
         RejectLine(row: 2, line: 3, kind: .reject, reason: .malformedRow, field: nil, message: "payments.csv row 2 (line 3): expected 7 fields, found 8",
