@@ -383,6 +383,28 @@ public final class RunJournal: @unchecked Sendable {
         }
     }
 
+    // MARK: settled by hand
+
+    /// An operator's finding about a row of a run whose outcome is unknown, recorded in one
+    /// transaction: `confirmed` (the write is on the server) or absent. The row's ledger entries
+    /// still `sent` or `unknown` become `booked` or `refused`, its inserts still `sent` become
+    /// `made` or `failed`, each with `note` (who and when) as its message. A reference settled
+    /// absent no longer blocks later files; one confirmed is a duplicate for them, as booked.
+    /// Returns how many entries and change records it settled.
+    public func settleByHand(runId: String, sourceRow: Int, confirmed: Bool, note: String) throws -> (entries: Int, changes: Int) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE entries SET state = ?, message = ?, settled_at = ?
+                WHERE run_id = ? AND source_row = ? AND state IN ('sent', 'unknown')
+                """, arguments: [confirmed ? LedgerState.booked.rawValue : LedgerState.refused.rawValue, note,
+                                 AuditReport.timestamp(Date()), runId, sourceRow])
+            let entries = db.changesCount
+            try db.execute(sql: "UPDATE changes SET state = ? WHERE run_id = ? AND source_row = ? AND state = 'sent' AND field IS NULL",
+                           arguments: [confirmed ? ChangeRecord.State.made.rawValue : ChangeRecord.State.failed.rawValue, runId, sourceRow])
+            return (entries, db.changesCount)
+        }
+    }
+
     // MARK: plumbing
 
     private func read<T>(_ body: (Database) throws -> T) throws -> T {
