@@ -85,11 +85,12 @@ final class EffectJournal: @unchecked Sendable {
         try journal.earlierBooking(filenumber: filenumber, reference: reference, excluding: key(intent))
     }
 
-    /// Records the intent to send a ledger entry, committed before the call is sent.
-    func recordIntent(_ planned: PlannedCall, _ intent: LedgerIntent, baseline: [PaymentKey: Int]?) throws -> LedgerEntry {
-        try journal.recordIntent(key(intent), runId: runId, inputName: inputName, sourceRow: intent.sourceRow,
-                                 filenumber: planned.call.filenumber ?? "", endpoint: planned.call.endpoint, reference: intent.reference,
-                                 items: intent.items, baseline: baseline, maskedBody: planned.call.body.map { Masking.mask($0).serialized } ?? "")
+    /// Checks and records the intent to send a ledger entry in one transaction, committed before
+    /// the call is sent: still as last seen (`expecting`), no other entry with its reference.
+    func claim(_ planned: PlannedCall, _ intent: LedgerIntent, expecting: LedgerEntry?, baseline: [PaymentKey: Int]?) throws -> RunJournal.Claim {
+        try journal.claim(key(intent), expecting: expecting?.sequence, runId: runId, inputName: inputName, sourceRow: intent.sourceRow,
+                          filenumber: planned.call.filenumber ?? "", endpoint: planned.call.endpoint, reference: intent.reference,
+                          items: intent.items, baseline: baseline, maskedBody: planned.call.body.map { Masking.mask($0).serialized } ?? "")
     }
 
     func settle(_ entry: LedgerEntry, as state: LedgerState, message: String?) throws {

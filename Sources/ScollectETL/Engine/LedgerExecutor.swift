@@ -59,12 +59,27 @@ final class LedgerExecutor: @unchecked Sendable {
         }
 
         var sends = 0
+        var lastSeen = try effects.entry(ledger)
         while true {
             sends += 1
             let baseline = snapshot.paymentCounts.map { counts in
                 Dictionary(uniqueKeysWithValues: ledger.items.tally.keys.map { ($0, counts[$0, default: 0]) })
             }
-            let entry = try effects.recordIntent(planned, ledger, baseline: baseline)
+            let entry: LedgerEntry
+            switch try effects.claim(planned, ledger, expecting: lastSeen, baseline: baseline) {
+            case let .claimed(claimed):
+                entry = claimed
+            case let .booked(other):
+                return .alreadyBooked(effects.describe(other))
+            case let .inFlight(other):
+                return .rejected(RowIssue(.outcomeUnknown, field: nil,
+                    "\(planned.summary): \(effects.describe(other)) is sending it now; not sent twice — its outcome settles it"))
+            case let .duplicate(earlier):
+                let status = earlier.state == .booked ? "was already booked" : "may already be booked (its outcome is being checked)"
+                return .rejected(RowIssue(.duplicatePayment, field: nil,
+                    "payment reference \(ledger.reference ?? "") \(status) on account \(filenumber) by \(effects.describe(earlier)); not booked again"))
+            }
+            lastSeen = entry
             let result = try client.perform(planned.call, using: http)
             if result.succeeded {
                 try effects.settle(entry, as: .booked, message: nil)

@@ -283,23 +283,78 @@ public final class RunJournal: @unchecked Sendable {
                              endpoint: String, reference: String?, items: [PaymentKey], baseline: [PaymentKey: Int]?,
                              maskedBody: String) throws -> LedgerEntry {
         try write { db in
-            let sequence = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM entries") ?? 0) + 1
-            let itemsText = items.map(\.description).joined(separator: ",")
-            let baselineText = baseline.map { RunJournal.encode($0) }
-            try db.execute(sql: """
-                INSERT INTO entries (sequence, run_id, pipeline, input_name, input_sha256, entry_key, source_row, filenumber,
-                    endpoint, reference, items, baseline, body, state, sent_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?)
-                ON CONFLICT (pipeline, input_sha256, entry_key) DO UPDATE SET
-                    sequence = excluded.sequence, run_id = excluded.run_id, input_name = excluded.input_name,
-                    source_row = excluded.source_row, filenumber = excluded.filenumber, endpoint = excluded.endpoint,
-                    reference = excluded.reference, items = excluded.items, baseline = excluded.baseline, body = excluded.body,
-                    state = 'sent', message = NULL, sent_at = excluded.sent_at, settled_at = NULL
-                """, arguments: [sequence, runId, key.pipeline, inputName, key.inputDigest, key.key, sourceRow, filenumber,
-                                 endpoint, reference, itemsText, baselineText, maskedBody, AuditReport.timestamp(Date())])
-            return try Row.fetchOne(db, sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?",
-                                    arguments: [key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)!
+            try RunJournal.insertIntent(db, key, runId: runId, inputName: inputName, sourceRow: sourceRow, filenumber: filenumber,
+                                        endpoint: endpoint, reference: reference, items: items, baseline: baseline, maskedBody: maskedBody)
         }
+    }
+
+    /// What `claim` found.
+    public enum Claim: Sendable {
+        /// The intent is recorded (`sent`): the request may go.
+        case claimed(LedgerEntry)
+        /// Booked meanwhile (by another process sharing the journal).
+        case booked(LedgerEntry)
+        /// Recorded again meanwhile by another run, whose outcome is open: not sent twice.
+        case inFlight(LedgerEntry)
+        /// The client reference is booked, or may be, on the account by another entry.
+        case duplicate(LedgerEntry)
+    }
+
+    /// Check-and-record in one `BEGIN IMMEDIATE` transaction, so that two processes sharing the
+    /// journal cannot both book one write or one reference: the entry is still as the caller
+    /// last saw it (`expecting`: its sequence, nil when there was none), no other entry holds
+    /// the reference, and only then is the intent recorded.
+    public func claim(_ key: LedgerKey, expecting: Int64?, runId: String, inputName: String, sourceRow: Int, filenumber: String,
+                      endpoint: String, reference: String?, items: [PaymentKey], baseline: [PaymentKey: Int]?,
+                      maskedBody: String) throws -> Claim {
+        do {
+            return try queue.writeWithoutTransaction { db in
+                var claim: Claim?
+                try db.inTransaction(.immediate) {
+                    let current = try Row.fetchOne(db, sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?",
+                                                   arguments: [key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)
+                    if let current, current.state == .booked {
+                        claim = .booked(current)
+                    } else if let current, current.sequence != expecting, current.state == .sent || current.state == .unknown {
+                        claim = .inFlight(current)
+                    } else if let reference, let earlier = try Row.fetchOne(db, sql: """
+                        SELECT * FROM entries WHERE filenumber = ? AND reference = ? AND state IN ('booked', 'sent', 'unknown')
+                        AND NOT (pipeline = ? AND input_sha256 = ? AND entry_key = ?) ORDER BY sequence LIMIT 1
+                        """, arguments: [filenumber, reference, key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry) {
+                        claim = .duplicate(earlier)
+                    } else {
+                        claim = .claimed(try RunJournal.insertIntent(db, key, runId: runId, inputName: inputName, sourceRow: sourceRow,
+                                                                     filenumber: filenumber, endpoint: endpoint, reference: reference,
+                                                                     items: items, baseline: baseline, maskedBody: maskedBody))
+                    }
+                    return .commit
+                }
+                return claim!
+            }
+        } catch {
+            throw JournalError("run journal \(path): \(error)")
+        }
+    }
+
+    private static func insertIntent(_ db: Database, _ key: LedgerKey, runId: String, inputName: String, sourceRow: Int, filenumber: String,
+                                     endpoint: String, reference: String?, items: [PaymentKey], baseline: [PaymentKey: Int]?,
+                                     maskedBody: String) throws -> LedgerEntry {
+        let sequence = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM entries") ?? 0) + 1
+        let itemsText = items.map(\.description).joined(separator: ",")
+        let baselineText = baseline.map { RunJournal.encode($0) }
+        try db.execute(sql: """
+            INSERT INTO entries (sequence, run_id, pipeline, input_name, input_sha256, entry_key, source_row, filenumber,
+                endpoint, reference, items, baseline, body, state, sent_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?)
+            ON CONFLICT (pipeline, input_sha256, entry_key) DO UPDATE SET
+                sequence = excluded.sequence, run_id = excluded.run_id, input_name = excluded.input_name,
+                source_row = excluded.source_row, filenumber = excluded.filenumber, endpoint = excluded.endpoint,
+                reference = excluded.reference, items = excluded.items, baseline = excluded.baseline, body = excluded.body,
+                state = 'sent', message = NULL, sent_at = excluded.sent_at, settled_at = NULL
+            """, arguments: [sequence, runId, key.pipeline, inputName, key.inputDigest, key.key, sourceRow, filenumber,
+                             endpoint, reference, itemsText, baselineText, maskedBody, AuditReport.timestamp(Date())])
+        return try Row.fetchOne(db, sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?",
+                                arguments: [key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)!
     }
 
     public func settle(_ entry: LedgerEntry, as state: LedgerState, message: String?) throws {
