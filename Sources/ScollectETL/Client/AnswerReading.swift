@@ -17,6 +17,14 @@ extension APIResult {
         }
     }
 
+    /// The phones of a `getphones` answer: digits, and status and type as the API wrote them.
+    var phones: [(digits: String, status: String?, type: String?)] {
+        (json?["result"]?.arrayValue ?? []).compactMap { phone in
+            guard let number = phone["phonenumber"]?.stringValue else { return nil }
+            return (number.filter(\.isNumber), phone["phonestatus"]?.stringValue, phone["phonetype"]?.stringValue)
+        }
+    }
+
     /// A 429, or a connection that never carried the request: the server did nothing.
     var tooManyRequestsOrRefusedConnection: Bool {
         switch classification {

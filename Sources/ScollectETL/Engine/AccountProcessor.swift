@@ -139,12 +139,10 @@ final class AccountProcessor: @unchecked Sendable {
             let answer = try client.perform(APIPath.accountRead("getphones", filenumber), using: http)
             switch answer.classification {
             case .success:
-                for phone in answer.json?["result"]?.arrayValue ?? [] {
-                    guard let number = phone["phonenumber"]?.stringValue else { continue }
-                    let digits = number.filter(\.isNumber)
-                    snapshot.phoneDigits.insert(digits)
-                    if let status = phone["phonestatus"]?.stringValue { snapshot.phoneStatus[digits] = status }
-                    if let type = phone["phonetype"]?.stringValue { snapshot.phoneType[digits] = type }
+                for phone in answer.phones {
+                    snapshot.phoneDigits.insert(phone.digits)
+                    if let status = phone.status { snapshot.phoneStatus[phone.digits] = status }
+                    if let type = phone.type { snapshot.phoneType[phone.digits] = type }
                 }
             case .emptyResult:
                 break

@@ -80,11 +80,6 @@ final class EffectJournal: @unchecked Sendable {
         try journal.entry(key(intent))
     }
 
-    /// An earlier write of the same account with the same client reference, by any run.
-    func earlierBooking(filenumber: String, reference: String, excluding intent: LedgerIntent) throws -> LedgerEntry? {
-        try journal.earlierBooking(filenumber: filenumber, reference: reference, excluding: key(intent))
-    }
-
     /// Checks and records the intent to send a ledger entry in one transaction, committed before
     /// the call is sent: still as last seen (`expecting`), no other entry with its reference.
     func claim(_ planned: PlannedCall, _ intent: LedgerIntent, expecting: LedgerEntry?, baseline: [PaymentKey: Int]?) throws -> RunJournal.Claim {

@@ -21,7 +21,7 @@ enum InsertLookup {
             let result = try client.perform(APIPath.accountRead("getphones", filenumber), using: http)
             switch result.classification {
             case .success:
-                return (result.json?["result"]?.arrayValue ?? []).contains { $0["phonenumber"]?.stringValue?.filter(\.isNumber) == digits }
+                return result.phones.contains { $0.digits == digits }
             case .emptyResult:
                 return false
             case let .errorInBody(message, _) where ResponseClass.meansNoPhones(message):

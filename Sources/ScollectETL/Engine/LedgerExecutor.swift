@@ -32,7 +32,8 @@ final class LedgerExecutor: @unchecked Sendable {
 
     func execute(_ planned: PlannedCall, ledger: LedgerIntent, snapshot: inout AccountSnapshot, http: any HTTPTransport) throws -> Outcome {
         let filenumber = planned.call.filenumber ?? ""
-        if let existing = try effects.entry(ledger) {
+        let existing = try effects.entry(ledger)
+        if let existing {
             switch existing.state {
             case .booked:
                 return .alreadyBooked(effects.describe(existing))
@@ -52,14 +53,9 @@ final class LedgerExecutor: @unchecked Sendable {
                 break // the server refused it last time: nothing was booked, try again
             }
         }
-        if let reference = ledger.reference, let earlier = try effects.earlierBooking(filenumber: filenumber, reference: reference, excluding: ledger) {
-            let status = earlier.state == .booked ? "was already booked" : "may already be booked (its outcome is being checked)"
-            return .rejected(RowIssue(.duplicatePayment, field: nil,
-                                      "payment reference \(reference) \(status) on account \(filenumber) by \(effects.describe(earlier)); not booked again"))
-        }
-
+        // The duplicate-reference check is part of the claim: one transaction with the intent.
         var sends = 0
-        var lastSeen = try effects.entry(ledger)
+        var lastSeen = existing
         while true {
             sends += 1
             let baseline = snapshot.paymentCounts.map { counts in

@@ -269,11 +269,15 @@ public final class RunJournal: @unchecked Sendable {
     /// have booked, money (any pipeline, any file).
     public func earlierBooking(filenumber: String, reference: String, excluding key: LedgerKey) throws -> LedgerEntry? {
         try read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT * FROM entries WHERE filenumber = ? AND reference = ? AND state IN ('booked', 'sent', 'unknown')
-                AND NOT (pipeline = ? AND input_sha256 = ? AND entry_key = ?) ORDER BY sequence LIMIT 1
-                """, arguments: [filenumber, reference, key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)
+            try RunJournal.earlierBooking(db, filenumber: filenumber, reference: reference, excluding: key)
         }
+    }
+
+    private static func earlierBooking(_ db: Database, filenumber: String, reference: String, excluding key: LedgerKey) throws -> LedgerEntry? {
+        try Row.fetchOne(db, sql: """
+            SELECT * FROM entries WHERE filenumber = ? AND reference = ? AND state IN ('booked', 'sent', 'unknown')
+            AND NOT (pipeline = ? AND input_sha256 = ? AND entry_key = ?) ORDER BY sequence LIMIT 1
+            """, arguments: [filenumber, reference, key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)
     }
 
     /// Records the intent to send (before sending). A refused or reconciled-absent entry is
@@ -317,10 +321,7 @@ public final class RunJournal: @unchecked Sendable {
                         claim = .booked(current)
                     } else if let current, current.sequence != expecting, current.state == .sent || current.state == .unknown {
                         claim = .inFlight(current)
-                    } else if let reference, let earlier = try Row.fetchOne(db, sql: """
-                        SELECT * FROM entries WHERE filenumber = ? AND reference = ? AND state IN ('booked', 'sent', 'unknown')
-                        AND NOT (pipeline = ? AND input_sha256 = ? AND entry_key = ?) ORDER BY sequence LIMIT 1
-                        """, arguments: [filenumber, reference, key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry) {
+                    } else if let reference, let earlier = try RunJournal.earlierBooking(db, filenumber: filenumber, reference: reference, excluding: key) {
                         claim = .duplicate(earlier)
                     } else {
                         claim = .claimed(try RunJournal.insertIntent(db, key, runId: runId, inputName: inputName, sourceRow: sourceRow,
