@@ -24,7 +24,8 @@ enum RunSummaryTable {
         lines.append(.count("read", summary.rowsRead, note: ""))
         lines.append(.count("written", summary.written, note: share(summary.written)))
         lines.append(.count("unchanged", summary.unchanged, note: share(summary.unchanged)
-            + (summary.alreadyBooked > 0 ? "  (\(summary.alreadyBooked) booked by an earlier run)" : "")))
+            + (summary.alreadyBooked > 0 ? "  (\(summary.alreadyBooked) booked by an earlier run)" : "")
+            + (summary.settledEarlier > 0 ? "  (\(summary.settledEarlier) settled by an earlier run)" : "")))
         lines.append(.count("rejected", summary.rejected, note: share(summary.rejected)))
         if !summary.rejectsByReason.isEmpty {
             lines += [.blank, .heading("rejects by reason")]

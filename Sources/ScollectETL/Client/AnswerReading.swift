@@ -64,6 +64,13 @@ extension ResponseClass {
         return lower.contains("data not found for this filenumber") || (lower.contains("file number") && lower.contains("does not exist"))
     }
 
+    /// How a per-account list (`getpayments`, `getnotes`, `getattempts`) may answer an account
+    /// that has none: the documented "does not exist" or "does not have any … or may not exist".
+    static func meansNoRecords(_ message: String) -> Bool {
+        let lower = message.lowercased()
+        return meansNotFound(message) || lower.contains("does not have any") || lower.contains("no records")
+    }
+
     /// The documented answer of `getphones` for an account without phones.
     static func meansNoPhones(_ message: String) -> Bool {
         message.lowercased().contains("does not have associated phone")

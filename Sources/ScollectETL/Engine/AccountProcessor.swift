@@ -168,25 +168,20 @@ final class AccountProcessor: @unchecked Sendable {
         var outcomes: [RowOutcome] = []
         var unsettled: String?
         for row in rows {
-            // An insert the journal shows made for this row of this file is not planned again,
-            // so a later writer summarising the row's changes (a note) does not count it; one
-            // whose answer was lost is not sent again.
-            var lostInsert: PlannedCall?
-            let planned = try config.writers.reduce(into: [PlannedCall]()) { calls, writer in
-                for call in writer.plan(row, current: snapshot, earlier: calls) {
-                    switch try effects?.earlierInsert(call, sourceRow: row.row) {
-                    case .made?: continue
-                    case .sent?: lostInsert = lostInsert ?? call
-                    default: break
-                    }
-                    calls.append(call)
-                }
-            }
-            if let lostInsert {
-                outcomes.append(.rejected(RowIssue(.outcomeUnknown, field: nil, "\(lostInsert.summary): an earlier run of this file sent it and its answer was lost; not sent again, check the account by hand"), callsMade: []))
+            // A write of this row an earlier run sent without learning its outcome is settled
+            // first, planned again or not; one that stays unknown holds the row.
+            if let issue = try ledger?.settleEarlier(row: row.row, snapshot: &snapshot, http: http) {
+                outcomes.append(.rejected(issue, callsMade: []))
                 continue
             }
-            if let unsettled, planned.contains(where: { $0.ledger != nil }) {
+            let planned: [PlannedCall]
+            switch try plan(row, snapshot: snapshot) {
+            case let .success(calls): planned = calls
+            case let .failure(issue):
+                outcomes.append(.rejected(issue, callsMade: []))
+                continue
+            }
+            if let unsettled, planned.contains(where: { $0.ledger?.read == .payments }) {
                 // Counting this account's payments can no longer tell one write from another.
                 outcomes.append(.rejected(RowIssue(.accountUnsettled, field: nil, "not sent: \(unsettled)"), callsMade: []))
                 continue
@@ -198,6 +193,33 @@ final class AccountProcessor: @unchecked Sendable {
             outcomes.append(outcome)
         }
         return outcomes
+    }
+
+    /// The row's calls, each write not safe to send twice with its ledger intent. One the journal
+    /// shows booked for this row of this file is not planned again, so a later writer summarising
+    /// the row's changes (a note) does not count it.
+    func plan(_ row: NormalizedRow, snapshot: AccountSnapshot) throws -> Result<[PlannedCall], RowIssue> {
+        var lost: PlannedCall?
+        let planned = try config.writers.reduce(into: [PlannedCall]()) { calls, writer in
+            for var call in writer.plan(row, current: snapshot, earlier: calls) {
+                if let effects {
+                    call.ledger = SettlingReads.intent(for: call, sourceRow: row.row)
+                    if let intent = call.ledger, intent.read != .payments, try effects.isBooked(intent) { continue }
+                    // A call with nothing to compare it against (permissions) is made once per row of a
+                    // file; journals from before every insert was a ledger entry kept inserts that way too.
+                    switch try effects.earlierInsert(call, sourceRow: row.row) {
+                    case .made?: continue
+                    case .sent? where !call.call.idempotent: lost = lost ?? call
+                    default: break
+                    }
+                }
+                calls.append(call)
+            }
+        }
+        if let lost {
+            return .failure(RowIssue(.outcomeUnknown, field: nil, "\(lost.summary): an earlier run of this file sent it and its answer was lost; not sent again — \(LedgerExecutor.advice(.none))"))
+        }
+        return .success(planned)
     }
 
     /// True when every write planned for these rows is booked in the journal. Only for
@@ -217,8 +239,8 @@ final class AccountProcessor: @unchecked Sendable {
         return true
     }
 
-    /// Makes a row's planned calls in order; stops at the first failure. Ledger entries go
-    /// through the ledger; every other call is recorded as a change before it is sent.
+    /// Makes a row's planned calls in order; stops at the first failure. Writes not safe to send
+    /// twice go through the ledger; every other call is recorded as a change before it is sent.
     func perform(_ planned: [PlannedCall], snapshot: inout AccountSnapshot, sourceRow: Int, http: any HTTPTransport) throws -> RowOutcome {
         if planned.isEmpty { return .unchanged }
         if dryRun { return try count(planned, snapshot: &snapshot) }
@@ -226,12 +248,7 @@ final class AccountProcessor: @unchecked Sendable {
         var skipped = 0
         let recorded = try effects?.recordChanges(planned, snapshot: snapshot, sourceRow: sourceRow) ?? [:]
         var madeChangeIds: Set<Int64> = []
-        // A write whose answer was lost stays `sent`: a later run of the file does not send it again.
-        var unknownChangeIds: Set<Int64> = []
-        defer {
-            effects?.settleChanges(made: Array(madeChangeIds),
-                                   failed: recorded.values.filter { !madeChangeIds.contains($0) && !unknownChangeIds.contains($0) })
-        }
+        defer { effects?.settleChanges(made: Array(madeChangeIds), failed: recorded.values.filter { !madeChangeIds.contains($0) }) }
         for (callIndex, plannedCall) in planned.enumerated() {
             if let intent = plannedCall.ledger {
                 guard let ledger else { throw JournalError("\(plannedCall.summary) needs the run journal") }
@@ -242,10 +259,9 @@ final class AccountProcessor: @unchecked Sendable {
                 }
                 continue
             }
-            let result = try send(plannedCall, http: http)
+            let result = try client.perform(plannedCall.call, using: http)
             guard result.succeeded else {
                 state.failed(result)
-                if !plannedCall.call.idempotent, result.answerLost, let id = recorded[callIndex] { unknownChangeIds.insert(id) }
                 return .rejected(result.rowIssue(summary: plannedCall.summary, idempotent: plannedCall.call.idempotent), callsMade: made)
             }
             made.append(plannedCall.summary)
@@ -254,24 +270,6 @@ final class AccountProcessor: @unchecked Sendable {
         }
         if skipped > 0 && made.isEmpty { return .alreadyBooked }
         return .written(made)
-    }
-
-    /// One call that is not a ledger entry. An insert whose answer was lost is looked up
-    /// before it is sent again: never blindly.
-    func send(_ plannedCall: PlannedCall, http: any HTTPTransport) throws -> APIResult {
-        var result = try client.perform(plannedCall.call, using: http)
-        var sends = 1
-        while !result.succeeded, result.answerLost, sends < client.retryPolicy.maxAttempts, let lookup = InsertLookup(plannedCall) {
-            state.callFailed()
-            guard let present = try lookup.isPresent(on: plannedCall.call.filenumber ?? "", client: client, http: http) else { break }
-            if present {
-                result = APIResult(classification: .success, json: nil, httpStatus: nil, attempts: result.attempts)
-            } else {
-                sends += 1
-                result = try client.perform(plannedCall.call, using: http)
-            }
-        }
-        return result
     }
 
     /// `plan`: the calls counted and applied to the snapshot as if answered, never sent.

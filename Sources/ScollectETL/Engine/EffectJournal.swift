@@ -2,12 +2,11 @@ import Foundation
 
 /// Every call of a load run that changes the server goes through here, recorded in the run
 /// journal before it is sent and settled after:
-/// - payments and payment plans as **ledger entries** (exactly once: an entry booked by any
-///   run is never sent again, a lost answer is reconciled before anything is re-sent —
+/// - every write not safe to send twice (payments, plans, phones, notes, attempts, callbacks,
+///   Factors Network notes) as a **ledger entry** (exactly once: an entry booked by any run is
+///   never sent again, a lost answer is settled by a read before anything is re-sent —
 ///   `LedgerExecutor` drives them);
-/// - every other write as a **change record**, with the value it replaces (for `rollback`);
-///   an insert with nothing to compare it against (a note, an attempt, a callback) is made
-///   once per row of a file: a resumed or forced run finds it here.
+/// - every other write as a **change record**, with the value it replaces (for `rollback`).
 final class EffectJournal: @unchecked Sendable {
     let journal: RunJournal
     let runId: String
@@ -30,10 +29,14 @@ final class EffectJournal: @unchecked Sendable {
 
     // MARK: change records
 
-    /// What an earlier run of this file did with an insert of this row: nil: send it;
-    /// `.made`: skip it; `.sent`: its answer was lost.
+    /// What an earlier run of this file did, by change records, with a call of this row that has
+    /// nothing to compare it against (permissions), or with an insert recorded by a journal from
+    /// before every insert was a ledger entry: nil: send it; `.made`: skip it; `.sent`: its
+    /// answer was lost.
     func earlierInsert(_ plannedCall: PlannedCall, sourceRow: Int) throws -> ChangeRecord.State? {
-        guard plannedCall.ledger == nil, case .none = plannedCall.effect else { return nil }
+        var nothingToCompare = false
+        if case .none = plannedCall.effect { nothingToCompare = true }
+        guard plannedCall.ledger?.read != .payments, nothingToCompare || !plannedCall.call.idempotent else { return nil }
         return try journal.earlierInsert(pipeline: pipeline, inputDigest: inputDigest, excludingRun: runId,
                                          sourceRow: sourceRow, filenumber: plannedCall.call.filenumber ?? "",
                                          endpoint: plannedCall.call.endpoint, description: plannedCall.summary)
@@ -82,10 +85,10 @@ final class EffectJournal: @unchecked Sendable {
 
     /// Checks and records the intent to send a ledger entry in one transaction, committed before
     /// the call is sent: still as last seen (`expecting`), no other entry with its reference.
-    func claim(_ planned: PlannedCall, _ intent: LedgerIntent, expecting: LedgerEntry?, baseline: [PaymentKey: Int]?) throws -> RunJournal.Claim {
+    func claim(_ planned: PlannedCall, _ intent: LedgerIntent, expecting: LedgerEntry?, baseline: [String: Int]?) throws -> RunJournal.Claim {
         try journal.claim(key(intent), expecting: expecting?.sequence, runId: runId, inputName: inputName, sourceRow: intent.sourceRow,
                           filenumber: planned.call.filenumber ?? "", endpoint: planned.call.endpoint, reference: intent.reference,
-                          items: intent.items, baseline: baseline, maskedBody: planned.call.body.map { Masking.mask($0).serialized } ?? "")
+                          read: intent.read, items: intent.items, baseline: baseline, maskedBody: planned.call.body.map { Masking.mask($0).serialized } ?? "")
     }
 
     func settle(_ entry: LedgerEntry, as state: LedgerState, message: String?) throws {
@@ -93,4 +96,19 @@ final class EffectJournal: @unchecked Sendable {
     }
 
     func describe(_ entry: LedgerEntry) -> String { journal.describe(entry) }
+
+    /// Where the rows of a batch ended in this run.
+    func recordRowOutcomes(_ outcomes: [(row: Int, outcome: String, reason: String?)]) throws {
+        try journal.recordRowOutcomes(pipeline: pipeline, inputDigest: inputDigest, runId: runId, outcomes)
+    }
+
+    /// Rows of this file an earlier run settled for good, with that run's id.
+    func settledRows(among rows: [Int]) throws -> [Int: String] {
+        try journal.settledRows(pipeline: pipeline, inputDigest: inputDigest, among: rows)
+    }
+
+    /// This row's entries of this file that earlier runs left open (`sent`, `unknown`).
+    func openEntries(sourceRow: Int) throws -> [LedgerEntry] {
+        try journal.openEntries(pipeline: pipeline, inputDigest: inputDigest, sourceRow: sourceRow, excludingRun: runId)
+    }
 }

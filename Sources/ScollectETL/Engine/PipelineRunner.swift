@@ -52,8 +52,6 @@ public enum ScollectETLVersion {
 
 /// Runs one pipeline: read → map and normalise → read the accounts' current state → write
 /// only what changed, rate-limited, in batches → reports. Every data row ends exactly once
-/// Runs one pipeline: read → map and normalise → read the accounts' current state → write
-/// only what changed, rate-limited, in batches → reports. Every data row ends exactly once
 /// as written, unchanged or rejected.
 ///
 /// The stages, each a type of its own: `InputGate` (loaded before? whole-file checks),
@@ -118,10 +116,11 @@ public final class PipelineRunner {
                                            folder: opened.reports.folder, state: state, log: options.log)
         }
         let processor = AccountProcessor(config: config, client: session.client, state: state, effects: opened.effects, listedAccounts: listed, options: options)
-        let accounting = RowAccounting(summary: summary, reports: opened.reports, mapper: input.mapper)
+        let accounting = RowAccounting(summary: summary, reports: opened.reports, mapper: input.mapper, effects: options.dryRun ? nil : opened.effects)
         if stop == nil {
             let batches = BatchAssembler(config: config, reader: input.reader, mapper: input.mapper, verdict: verdict, inputName: input.name)
-            stop = load(batches, processor, accounting, pool: session.pool, progress: progress, state: state, counter: opened.reports.counter)
+            stop = load(batches, processor, accounting, pool: session.pool, progress: progress, state: state, counter: opened.reports.counter,
+                        resuming: options.force ? nil : opened.effects)
         }
         accounting.callsEnded(byEndpoint: opened.reports.counter.byEndpoint, failed: state.failedCalls, planned: state.plannedWrites)
         return finish(accounting, stop: stop, opened, input: input, started: started)
@@ -170,8 +169,12 @@ public final class PipelineRunner {
         let digest = try FileDigest.sha256(ofFile: input.path)
         var journal: RunJournal?
         if let path = target.journalPath {
-            journal = try RunJournal(path: path, key: target.journalKey ?? JournalKey.fromEnvironment(),
-                                     retentionDays: options.dryRun ? nil : config.journalRetentionDays)
+            do {
+                journal = try RunJournal(path: path, key: target.journalKey ?? JournalKey.fromEnvironment(),
+                                         retentionDays: options.dryRun ? nil : config.journalRetentionDays)
+            } catch let newer as JournalSchema.NewerJournal {
+                throw RunStop(code: .badPipelineOrArguments, reason: newer.description)
+            }
             if !options.dryRun { try journal!.beginRun(id: runId, pipeline: config.name, inputName: input.name, inputDigest: digest, target: target.description) }
         } else if config.writers.contains(where: { $0.reads.contains(.payments) }) {
             // Writers that book money must go through the journal: never sent without it.
@@ -202,9 +205,11 @@ public final class PipelineRunner {
         return OpenedRun(reports: reports, journal: journal, effects: effects, digest: digest)
     }
 
-    /// The batches, one after another, until the input ends or something stops the run.
+    /// The batches, one after another, until the input ends or something stops the run. Rows
+    /// an earlier run of the file settled for good are not read or compared again (`resuming`:
+    /// the journal, unless the run is forced).
     func load(_ batches: BatchAssembler, _ processor: AccountProcessor, _ accounting: RowAccounting, pool: WorkerPool,
-              progress: RunProgressReporter, state: RunState, counter: CallCounter) -> (ExitCode, String)? {
+              progress: RunProgressReporter, state: RunState, counter: CallCounter, resuming: EffectJournal?) -> (ExitCode, String)? {
         while true {
             if options.isInterrupted() { return (.interrupted, "interrupted: rows after row \(accounting.summary.rowsRead) were not read") }
             let batch: BatchAssembler.Batch
@@ -214,8 +219,11 @@ public final class PipelineRunner {
                 accounting.flush()
                 return (.rejectLimit, limit)
             }
-            let outcomes = processor.process(batch, on: pool)
-            for (row, outcome) in zip(batch.rows, outcomes) { accounting.account(row, outcome) }
+            let settled = (try? resuming?.settledRows(among: batch.rows.map(\.row))) ?? [:]
+            var fresh = batch
+            fresh.rows = batch.rows.filter { settled[$0.row] == nil }
+            var outcomes = processor.process(fresh, on: pool).makeIterator()
+            for row in batch.rows { accounting.account(row, settled[row.row].map(RowOutcome.settledEarlier) ?? outcomes.next()!) }
             accounting.flush()
             progress.rowsCounted(accounting.summary)
             // A progress display shows these counts itself.
@@ -254,7 +262,8 @@ public final class PipelineRunner {
             accounting.note("\(input.name) has a header and no data rows: nothing to load")
             options.log("notice: \(accounting.summary.notices.last!)")
         }
-        let result = accounting.summary.ended(exitCode, InputDisposition.resumeHint(exitCode, reason: reason, hasJournal: opened.journal != nil),
+        let result = accounting.summary.ended(exitCode, InputDisposition.resumeHint(exitCode, reason: reason, hasJournal: opened.journal != nil,
+                                                                                    rowsToRetry: accounting.summary.rowsToRetry),
                                               since: started)
         record(result, opened, inputPath: input.path)
         return result
@@ -263,12 +272,15 @@ public final class PipelineRunner {
     /// The run's end in the journal, `summary.json`, and the input moved where it belongs.
     func record(_ result: RunSummary, _ opened: OpenedRun, inputPath: String) {
         do {
-            if !options.dryRun { try opened.journal?.finishRun(id: result.runId, exitCode: result.exitCode.rawValue, summary: result.json.serialized) }
+            if !options.dryRun {
+                try opened.journal?.finishRun(id: result.runId, exitCode: result.exitCode.rawValue, summary: result.json.serialized,
+                                              rowsToRetry: result.rowsToRetry)
+            }
         } catch {
             options.log("error: \(error)")
         }
         opened.reports.writeSummary(result)
         guard options.inputOverride == nil, !options.dryRun else { return }
-        InputDisposition.move(inputPath, exitCode: result.exitCode, operations: config.operations, log: options.log)
+        InputDisposition.move(inputPath, exitCode: result.exitCode, rowsToRetry: result.rowsToRetry, operations: config.operations, log: options.log)
     }
 }

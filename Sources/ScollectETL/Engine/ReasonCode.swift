@@ -57,4 +57,11 @@ public struct ReasonCode: RawRepresentable, Hashable, Comparable, Sendable, Cust
     /// again later (nothing was written by it).
     public static let apiErrorRetryable = ReasonCode("API_ERROR_RETRYABLE")
     public static let outcomeUnknown = ReasonCode("OUTCOME_UNKNOWN")
+
+    /// A reason a later run of the same file may clear (the API was failing, an outcome was
+    /// unknown, the run stopped): the same command again resumes the file for these rows.
+    public var isRetryable: Bool { Self.retryable.contains(self) }
+
+    static let retryable: Set<ReasonCode> = [.outcomeUnknown, .apiErrorRetryable, .transportError, .accountUnsettled,
+                                             .interrupted, .notAttempted, .apiTimeout]
 }

@@ -7,6 +7,8 @@ enum RowOutcome {
     case unchanged
     /// Every write of the row was booked by an earlier run (a resumed payment import).
     case alreadyBooked
+    /// An earlier run of the file settled the row (the run named): not read or compared again.
+    case settledEarlier(String)
     case rejected(RowIssue, callsMade: [String])
 }
 
@@ -21,11 +23,15 @@ final class RowAccounting {
     private let referenceColumn: Int?
     private var pendingLines: [RejectLine] = []
     private var pendingAcknowledgements: [AcknowledgementReport.Line] = []
+    /// Where rows ended, for the journal: a resumed run skips those settled for good.
+    private let effects: EffectJournal?
+    private var pendingOutcomes: [(row: Int, outcome: String, reason: String?)] = []
 
-    init(summary: RunSummary, reports: RunReports, mapper: RowMapper) {
+    init(summary: RunSummary, reports: RunReports, mapper: RowMapper, effects: EffectJournal? = nil) {
         self.summary = summary
         self.reports = reports
         self.mapper = mapper
+        self.effects = effects
         referenceColumn = mapper.sourceColumn(of: "accountnumber")
     }
 
@@ -43,6 +49,7 @@ final class RowAccounting {
                 rawText: String? = nil) {
         summary.rejected += 1
         summary.rejectsByReason[issue.reason, default: 0] += 1
+        pendingOutcomes.append((row, issue.reason.isRetryable ? "retry" : "rejected", issue.reason.rawValue))
         let message = ([issue] + others).map(\.message).joined(separator: "; ")
         acknowledge(record, row: row, accepted: false, reason: issue.reason.rawValue, changes: [], message: message)
         pendingLines.append(RejectLine(row: row, line: line, kind: .reject, reason: issue.reason, field: issue.field, message: message,
@@ -55,14 +62,21 @@ final class RowAccounting {
         switch outcome {
         case let .written(changes):
             summary.written += 1
+            pendingOutcomes.append((row.row, "written", nil))
             acknowledge(row.record, row: row.row, accepted: true, reason: "", changes: changes, message: "")
         case .unchanged:
             summary.unchanged += 1
+            pendingOutcomes.append((row.row, "unchanged", nil))
             acknowledge(row.record, row: row.row, accepted: true, reason: "", changes: [], message: "")
         case .alreadyBooked:
             summary.unchanged += 1
             summary.alreadyBooked += 1
             acknowledge(row.record, row: row.row, accepted: true, reason: "", changes: [], message: "already loaded by an earlier run")
+            pendingOutcomes.append((row.row, "unchanged", nil))
+        case let .settledEarlier(runId):
+            summary.unchanged += 1
+            summary.settledEarlier += 1
+            acknowledge(row.record, row: row.row, accepted: true, reason: "", changes: [], message: "settled by run \(runId)")
         case let .rejected(issue, callsMade):
             reject(row.record, row: row.row, line: row.record.line, issue: issue, callsMade: callsMade)
         }
@@ -81,6 +95,11 @@ final class RowAccounting {
         pendingLines.removeAll(keepingCapacity: true)
         for line in pendingAcknowledgements.sorted(by: { $0.row < $1.row }) { reports.add(line) }
         pendingAcknowledgements.removeAll(keepingCapacity: true)
+        if let effects, !pendingOutcomes.isEmpty {
+            // Lost only if the journal fails: a later run then reads those rows again.
+            try? effects.recordRowOutcomes(pendingOutcomes)
+        }
+        pendingOutcomes.removeAll(keepingCapacity: true)
     }
 
     func note(_ notice: String) { summary.notices.append(notice) }

@@ -60,7 +60,7 @@ public struct PaymentKey: Hashable, Sendable, Comparable, CustomStringConvertibl
     public static func < (lhs: PaymentKey, rhs: PaymentKey) -> Bool { (lhs.date, lhs.cents) < (rhs.date, rhs.cents) }
 }
 
-extension Array where Element == PaymentKey {
+extension Array where Element: Hashable {
     /// How many times each key occurs (a plan may hold the same date and amount twice).
-    var tally: [PaymentKey: Int] { reduce(into: [:]) { $0[$1, default: 0] += 1 } }
+    var tally: [Element: Int] { reduce(into: [:]) { $0[$1, default: 0] += 1 } }
 }

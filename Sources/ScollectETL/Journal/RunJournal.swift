@@ -35,12 +35,17 @@ public struct LedgerEntry: Sendable {
     public let filenumber: String
     public let endpoint: String
     public let reference: String?
-    public let items: [PaymentKey]
-    /// Matching payments the account had on the server just before the request went out
-    /// (nil when the pipeline skipped that read).
-    public let baseline: [PaymentKey: Int]?
+    /// The read that shows whether it reached the server.
+    public let read: SettlingRead
+    /// What it adds to the account, in that read's keys (`2025-09-01|100.00`, phone digits, …).
+    public let items: [String]
+    /// Matching records the account had on the server just before the request went out
+    /// (nil when that was not read).
+    public let baseline: [String: Int]?
     public let state: LedgerState
     public let message: String?
+    /// Times the request was sent (each send is recorded before it leaves).
+    public let sends: Int
 }
 
 /// The durable run journal: one SQLite file per target (agency), shared by every pipeline, so
@@ -85,7 +90,7 @@ public final class RunJournal: @unchecked Sendable {
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
-            try queue.write { db in try RunJournal.createSchema(db) }
+            try queue.write { db in try JournalSchema.migrate(db, path: path) }
             var changesConfiguration = Configuration()
             changesConfiguration.busyMode = .timeout(30)
             changesConfiguration.prepareDatabase { db in
@@ -93,41 +98,13 @@ public final class RunJournal: @unchecked Sendable {
                 try db.execute(sql: "PRAGMA secure_delete = ON")
             }
             changesQueue = try DatabaseQueue(path: path, configuration: changesConfiguration)
+        } catch let newer as JournalSchema.NewerJournal {
+            throw newer
         } catch {
             throw JournalError("cannot open the run journal \(path): \(error)")
         }
         try protectEarlierChanges()
         if let retentionDays { try purgeChanges(olderThanDays: retentionDays) }
-    }
-
-    static func createSchema(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS runs (
-                run_id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, input_name TEXT NOT NULL, input_sha256 TEXT NOT NULL,
-                target TEXT NOT NULL, started TEXT NOT NULL, finished TEXT, exit_code INTEGER, summary TEXT);
-            CREATE TABLE IF NOT EXISTS entries (
-                id INTEGER PRIMARY KEY, sequence INTEGER NOT NULL, run_id TEXT NOT NULL,
-                pipeline TEXT NOT NULL, input_name TEXT NOT NULL, input_sha256 TEXT NOT NULL, entry_key TEXT NOT NULL,
-                source_row INTEGER NOT NULL, filenumber TEXT NOT NULL COLLATE NOCASE, endpoint TEXT NOT NULL,
-                reference TEXT, items TEXT NOT NULL, baseline TEXT, body TEXT NOT NULL,
-                state TEXT NOT NULL, message TEXT, sent_at TEXT NOT NULL, settled_at TEXT,
-                UNIQUE (pipeline, input_sha256, entry_key));
-            CREATE INDEX IF NOT EXISTS entries_account ON entries (filenumber, sequence);
-            CREATE INDEX IF NOT EXISTS entries_reference ON entries (filenumber, reference);
-            CREATE TABLE IF NOT EXISTS changes (
-                id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, filenumber TEXT NOT NULL COLLATE NOCASE, endpoint TEXT NOT NULL,
-                field TEXT, previous TEXT, new_value TEXT NOT NULL, normalizer TEXT, source_row INTEGER NOT NULL,
-                state TEXT NOT NULL, recorded_at TEXT NOT NULL);
-            CREATE INDEX IF NOT EXISTS changes_run ON changes (run_id, id);
-            CREATE INDEX IF NOT EXISTS runs_input ON runs (pipeline, input_sha256);
-            CREATE INDEX IF NOT EXISTS changes_recorded ON changes (recorded_at);
-            """)
-        // Journals made before sensitive values were protected: the column is added, and their
-        // rows are protected when the journal opens (`protectEarlierChanges`).
-        if try !Row.fetchAll(db, sql: "PRAGMA table_info(changes)").contains(where: { ($0["name"] as String?) == "protection" }) {
-            try db.execute(sql: "ALTER TABLE changes ADD COLUMN protection TEXT")
-        }
-        try db.execute(sql: "CREATE INDEX IF NOT EXISTS changes_unprotected ON changes (id) WHERE protection IS NULL")
     }
 
     // MARK: runs
@@ -139,10 +116,46 @@ public final class RunJournal: @unchecked Sendable {
         }
     }
 
-    public func finishRun(id: String, exitCode: Int32, summary: String) throws {
+    /// `rowsToRetry`: rows that ended for a reason a later run may clear (see
+    /// `ReasonCode.isRetryable`); the same command again resumes the file while any is left.
+    public func finishRun(id: String, exitCode: Int32, summary: String, rowsToRetry: Int = 0) throws {
         try write { db in
-            try db.execute(sql: "UPDATE runs SET finished = ?, exit_code = ?, summary = ? WHERE run_id = ?",
-                           arguments: [AuditReport.timestamp(Date()), Int(exitCode), summary, id])
+            try db.execute(sql: "UPDATE runs SET finished = ?, exit_code = ?, summary = ?, rows_to_retry = ? WHERE run_id = ?",
+                           arguments: [AuditReport.timestamp(Date()), Int(exitCode), summary, rowsToRetry, id])
+        }
+    }
+
+    // MARK: row outcomes
+
+    /// Where rows of a file ended in a run (`written`, `unchanged`, `rejected`, `retry`); one
+    /// commit for the batch. A record lost to a crash only makes a later run read that row again.
+    public func recordRowOutcomes(pipeline: String, inputDigest: String, runId: String, _ outcomes: [(row: Int, outcome: String, reason: String?)]) throws {
+        guard !outcomes.isEmpty else { return }
+        do {
+            try changesQueue.write { db in
+                for item in outcomes {
+                    try db.execute(sql: "INSERT OR REPLACE INTO row_outcomes (pipeline, input_sha256, source_row, outcome, reason, run_id) VALUES (?, ?, ?, ?, ?, ?)",
+                                   arguments: [pipeline, inputDigest, item.row, item.outcome, item.reason, runId])
+                }
+            }
+        } catch {
+            throw JournalError("run journal \(path): \(error)")
+        }
+    }
+
+    /// Which of these rows of a file an earlier run settled for good (written, unchanged, or
+    /// rejected for a reason that is not retryable), with that run's id.
+    public func settledRows(pipeline: String, inputDigest: String, among rows: [Int]) throws -> [Int: String] {
+        guard let low = rows.min(), let high = rows.max() else { return [:] }
+        return try read { db in
+            var settled: [Int: String] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT source_row, run_id FROM row_outcomes WHERE pipeline = ? AND input_sha256 = ? AND source_row BETWEEN ? AND ?
+                AND outcome != 'retry'
+                """, arguments: [pipeline, inputDigest, low, high]) {
+                settled[row["source_row"]] = row["run_id"]
+            }
+            return settled
         }
     }
 
@@ -171,11 +184,14 @@ public final class RunJournal: @unchecked Sendable {
         }
     }
 
-    /// The newest finished run of the pipeline that loaded a file with this digest (exit 0 or 1):
-    /// the same file loaded again is refused unless forced.
+    /// The newest finished run of the pipeline that loaded a file with this digest (exit 0 or 1)
+    /// and left no row to retry: the same file loaded again is refused unless forced.
     public func completedRun(pipeline: String, inputDigest: String) throws -> RunRecord? {
         let id = try read { db in
-            try String.fetchOne(db, sql: "SELECT run_id FROM runs WHERE pipeline = ? AND input_sha256 = ? AND exit_code IN (0, 1) ORDER BY started DESC LIMIT 1",
+            try String.fetchOne(db, sql: """
+                SELECT run_id FROM runs WHERE pipeline = ? AND input_sha256 = ? AND exit_code IN (0, 1) AND COALESCE(rows_to_retry, 0) = 0
+                ORDER BY started DESC LIMIT 1
+                """,
                                 arguments: [pipeline, inputDigest])
         }
         return try id.flatMap { try run(id: $0) }
@@ -284,11 +300,11 @@ public final class RunJournal: @unchecked Sendable {
     /// reused with a new sequence number, so the key stays unique.
     @discardableResult
     public func recordIntent(_ key: LedgerKey, runId: String, inputName: String, sourceRow: Int, filenumber: String,
-                             endpoint: String, reference: String?, items: [PaymentKey], baseline: [PaymentKey: Int]?,
+                             endpoint: String, reference: String?, read: SettlingRead, items: [String], baseline: [String: Int]?,
                              maskedBody: String) throws -> LedgerEntry {
         try write { db in
             try RunJournal.insertIntent(db, key, runId: runId, inputName: inputName, sourceRow: sourceRow, filenumber: filenumber,
-                                        endpoint: endpoint, reference: reference, items: items, baseline: baseline, maskedBody: maskedBody)
+                                        endpoint: endpoint, reference: reference, read: read, items: items, baseline: baseline, maskedBody: maskedBody)
         }
     }
 
@@ -309,7 +325,7 @@ public final class RunJournal: @unchecked Sendable {
     /// last saw it (`expecting`: its sequence, nil when there was none), no other entry holds
     /// the reference, and only then is the intent recorded.
     public func claim(_ key: LedgerKey, expecting: Int64?, runId: String, inputName: String, sourceRow: Int, filenumber: String,
-                      endpoint: String, reference: String?, items: [PaymentKey], baseline: [PaymentKey: Int]?,
+                      endpoint: String, reference: String?, read: SettlingRead, items: [String], baseline: [String: Int]?,
                       maskedBody: String) throws -> Claim {
         do {
             return try queue.writeWithoutTransaction { db in
@@ -326,7 +342,7 @@ public final class RunJournal: @unchecked Sendable {
                     } else {
                         claim = .claimed(try RunJournal.insertIntent(db, key, runId: runId, inputName: inputName, sourceRow: sourceRow,
                                                                      filenumber: filenumber, endpoint: endpoint, reference: reference,
-                                                                     items: items, baseline: baseline, maskedBody: maskedBody))
+                                                                     read: read, items: items, baseline: baseline, maskedBody: maskedBody))
                     }
                     return .commit
                 }
@@ -338,22 +354,23 @@ public final class RunJournal: @unchecked Sendable {
     }
 
     private static func insertIntent(_ db: Database, _ key: LedgerKey, runId: String, inputName: String, sourceRow: Int, filenumber: String,
-                                     endpoint: String, reference: String?, items: [PaymentKey], baseline: [PaymentKey: Int]?,
+                                     endpoint: String, reference: String?, read: SettlingRead, items: [String], baseline: [String: Int]?,
                                      maskedBody: String) throws -> LedgerEntry {
         let sequence = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM entries") ?? 0) + 1
-        let itemsText = items.map(\.description).joined(separator: ",")
+        let itemsText = items.joined(separator: ",")
         let baselineText = baseline.map { RunJournal.encode($0) }
         try db.execute(sql: """
             INSERT INTO entries (sequence, run_id, pipeline, input_name, input_sha256, entry_key, source_row, filenumber,
-                endpoint, reference, items, baseline, body, state, sent_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?)
+                endpoint, reference, lookup, items, baseline, body, state, sent_at, sends)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, 1)
             ON CONFLICT (pipeline, input_sha256, entry_key) DO UPDATE SET
                 sequence = excluded.sequence, run_id = excluded.run_id, input_name = excluded.input_name,
                 source_row = excluded.source_row, filenumber = excluded.filenumber, endpoint = excluded.endpoint,
-                reference = excluded.reference, items = excluded.items, baseline = excluded.baseline, body = excluded.body,
-                state = 'sent', message = NULL, sent_at = excluded.sent_at, settled_at = NULL
+                reference = excluded.reference, lookup = excluded.lookup, items = excluded.items, baseline = excluded.baseline,
+                body = excluded.body, state = 'sent', message = NULL, sent_at = excluded.sent_at, settled_at = NULL,
+                sends = entries.sends + 1
             """, arguments: [sequence, runId, key.pipeline, inputName, key.inputDigest, key.key, sourceRow, filenumber,
-                             endpoint, reference, itemsText, baselineText, maskedBody, AuditReport.timestamp(Date())])
+                             endpoint, reference, read.rawValue, itemsText, baselineText, maskedBody, AuditReport.timestamp(Date())])
         return try Row.fetchOne(db, sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?",
                                 arguments: [key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)!
     }
@@ -365,25 +382,31 @@ public final class RunJournal: @unchecked Sendable {
         }
     }
 
-    /// Payments the journal booked on the account after the given intent (any pipeline).
-    public func bookedItems(filenumber: String, after sequence: Int64) throws -> [PaymentKey: Int] {
+    /// Records of that read's kind the journal confirmed on the account after the given intent
+    /// (any pipeline).
+    public func bookedItems(filenumber: String, read settling: SettlingRead, after sequence: Int64 = 0) throws -> [String: Int] {
         try read { db in
-            let texts = try String.fetchAll(db, sql: "SELECT items FROM entries WHERE filenumber = ? AND sequence > ? AND state = 'booked'",
-                                            arguments: [filenumber, sequence])
+            let texts = try String.fetchAll(db, sql: "SELECT items FROM entries WHERE filenumber = ? AND lookup = ? AND sequence > ? AND state = 'booked'",
+                                            arguments: [filenumber, settling.rawValue, sequence])
             return texts.flatMap(RunJournal.items).tally
         }
     }
 
-    /// Every payment the journal booked on the account.
-    public func bookedItems(filenumber: String) throws -> [PaymentKey: Int] {
-        try bookedItems(filenumber: filenumber, after: 0)
+    /// Other writes of that read's kind to the account, after the given one, still open.
+    public func openEntries(filenumber: String, read settling: SettlingRead, after sequence: Int64) throws -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entries WHERE filenumber = ? AND lookup = ? AND sequence > ? AND state IN ('sent', 'unknown')",
+                             arguments: [filenumber, settling.rawValue, sequence]) ?? 0
+        }
     }
 
-    /// Other writes to the account, after the given one, whose outcome is still open.
-    public func openEntries(filenumber: String, after sequence: Int64) throws -> Int {
+    /// Entries of one row of a file that runs other than `runId` left open (`sent`, `unknown`).
+    public func openEntries(pipeline: String, inputDigest: String, sourceRow: Int, excludingRun runId: String) throws -> [LedgerEntry] {
         try read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entries WHERE filenumber = ? AND sequence > ? AND state IN ('sent', 'unknown')",
-                             arguments: [filenumber, sequence]) ?? 0
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND source_row = ? AND run_id != ?
+                AND state IN ('sent', 'unknown') ORDER BY sequence
+                """, arguments: [pipeline, inputDigest, sourceRow, runId]).map(RunJournal.entry)
         }
     }
 
@@ -471,19 +494,19 @@ public final class RunJournal: @unchecked Sendable {
         do { return try queue.write(body) } catch { throw JournalError("run journal \(path): \(error)") }
     }
 
-    static func items(_ text: String) -> [PaymentKey] {
-        text.split(separator: ",").compactMap { PaymentKey(journalText: String($0)) }
+    static func items(_ text: String) -> [String] {
+        text.split(separator: ",").map(String.init)
     }
 
-    static func encode(_ counts: [PaymentKey: Int]) -> String {
+    static func encode(_ counts: [String: Int]) -> String {
         counts.keys.sorted().map { "\($0)=\(counts[$0]!)" }.joined(separator: ",")
     }
 
-    static func decode(_ text: String) -> [PaymentKey: Int] {
-        var counts: [PaymentKey: Int] = [:]
+    static func decode(_ text: String) -> [String: Int] {
+        var counts: [String: Int] = [:]
         for pair in text.split(separator: ",") {
             let parts = pair.split(separator: "=")
-            if parts.count == 2, let key = PaymentKey(journalText: String(parts[0])), let count = Int(parts[1]) { counts[key] = count }
+            if parts.count == 2, let count = Int(parts[1]) { counts[String(parts[0])] = count }
         }
         return counts
     }
@@ -498,8 +521,9 @@ public final class RunJournal: @unchecked Sendable {
         LedgerEntry(id: row["id"], sequence: row["sequence"], runId: row["run_id"], pipeline: row["pipeline"],
                     inputName: row["input_name"], key: row["entry_key"], sourceRow: row["source_row"],
                     filenumber: row["filenumber"], endpoint: row["endpoint"], reference: row["reference"],
+                    read: SettlingRead(rawValue: row["lookup"]) ?? .none,
                     items: items(row["items"]), baseline: (row["baseline"] as String?).map(decode),
-                    state: LedgerState(rawValue: row["state"]) ?? .unknown, message: row["message"])
+                    state: LedgerState(rawValue: row["state"]) ?? .unknown, message: row["message"], sends: row["sends"])
     }
 }
 

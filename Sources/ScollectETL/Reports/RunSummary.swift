@@ -12,6 +12,9 @@ public struct RunSummary: Sendable {
     public var unchanged = 0
     /// Of the unchanged rows: payments an earlier run had booked (a resumed import).
     public var alreadyBooked = 0
+    /// Of the unchanged rows: rows an earlier run of the same file settled (a resumed run does
+    /// not read or compare them again).
+    public var settledEarlier = 0
     public var rejected = 0
     public var rejectsByReason: [ReasonCode: Int] = [:]
     public var warningsByReason: [ReasonCode: Int] = [:]
@@ -30,6 +33,9 @@ public struct RunSummary: Sendable {
 
     public var callsMade: Int { callsByEndpoint.values.reduce(0, +) }
     public var accountedRows: Int { written + unchanged + rejected }
+    /// Rejected rows a later run of the same file may clear (`ReasonCode.isRetryable`): while
+    /// any is left, the same command again resumes the file instead of refusing it.
+    public var rowsToRetry: Int { rejectsByReason.filter { $0.key.isRetryable }.values.reduce(0, +) }
 
     public var json: JSONValue {
         func counts(_ dictionary: [String: Int]) -> JSONValue {
@@ -39,6 +45,7 @@ public struct RunSummary: Sendable {
             ("run_id", .string(runId)), ("pipeline", .string(pipeline)), ("input", .string(inputFile)), ("target", .string(target)),
             ("rows_read", .number(Double(rowsRead))), ("written", .number(Double(written))),
             ("unchanged", .number(Double(unchanged))), ("already_booked", .number(Double(alreadyBooked))),
+            ("settled_earlier", .number(Double(settledEarlier))), ("rows_to_retry", .number(Double(rowsToRetry))),
             ("rejected", .number(Double(rejected))),
             ("rejects_by_reason", counts(Dictionary(uniqueKeysWithValues: rejectsByReason.map { ($0.key.rawValue, $0.value) }))),
             ("warnings_by_reason", counts(Dictionary(uniqueKeysWithValues: warningsByReason.map { ($0.key.rawValue, $0.value) }))),
@@ -56,7 +63,8 @@ public struct RunSummary: Sendable {
     public var table: String {
         var lines: [(String, String)] = [
             ("run", runId), ("pipeline", pipeline), ("input", inputFile), ("target", target),
-            ("rows read", "\(rowsRead)"), ("  written", "\(written)"), ("  unchanged", "\(unchanged)" + (alreadyBooked > 0 ? " (\(alreadyBooked) booked by an earlier run)" : "")),
+            ("rows read", "\(rowsRead)"), ("  written", "\(written)"), ("  unchanged", "\(unchanged)" + (alreadyBooked > 0 ? " (\(alreadyBooked) booked by an earlier run)" : "")
+                + (settledEarlier > 0 ? " (\(settledEarlier) settled by an earlier run)" : "")),
             ("  rejected", "\(rejected)"),
         ]
         for (reason, count) in rejectsByReason.sorted(by: { $0.key < $1.key }) { lines.append(("    \(reason.rawValue)", "\(count)")) }

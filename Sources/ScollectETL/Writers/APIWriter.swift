@@ -12,6 +12,9 @@ public struct AccountSnapshot: Sendable {
     public var phoneType: [String: String] = [:]
     /// The account's payments (`getpayments`) counted by date and amount; nil when not read.
     public var paymentCounts: [PaymentKey: Int]?
+    /// The account's notes and attempts counted by the journal's keys (`SettlingReads`), read
+    /// just before the first such insert of a run: the baseline a lost answer is judged against.
+    public var recordCounts: [SettlingRead: [String: Int]] = [:]
 
     public init(fields: [String: String?] = [:], phoneDigits: Set<String> = [], paymentCounts: [PaymentKey: Int]? = nil) {
         self.fields = fields
@@ -63,16 +66,47 @@ extension AccountSnapshot {
     }
 }
 
-/// What the run journal must know of a write that is not idempotent (a payment): it is
-/// recorded before it is sent, settled after, and never sent twice.
+/// The read that shows whether a write not safe to send twice reached the server, after its
+/// answer was lost: the account's records of that kind, keyed as the journal keys them.
+public enum SettlingRead: String, Sendable, CaseIterable {
+    /// `getpayments`: date and amount (`2025-09-01|100.00`).
+    case payments
+    /// `getphones`: the number's ten digits.
+    case phones
+    /// `getnotes`: collector and message (a digest).
+    case notes
+    /// `getattempts`: phone, outcome, agent and type (a digest).
+    case attempts
+    /// No read lists it (`createCallback`, Factors Network notes): a lost answer is never re-sent.
+    case none
+}
+
+/// What the run journal must know of a write that is not safe to send twice (a payment, a
+/// phone, a note, an attempt, a callback, a Factors Network note): it is recorded before it is
+/// sent, settled after, and never sent twice.
 public struct LedgerIntent: Sendable {
-    /// Unique within the input file: `row:17`, `plan:R1001:<schedule digest>`.
+    /// Unique within the input file: `row:17`, `plan:R1001:<schedule digest>`,
+    /// `row:17:insertphone:5055551234`.
     public let key: String
     public let sourceRow: Int
     /// The client's reference (`invoice`): the same reference is never booked twice on an account.
     public let reference: String?
-    /// The payments it books, for reconciliation against `getpayments`.
-    public let items: [PaymentKey]
+    public let read: SettlingRead
+    /// What it adds to the account, in `read`'s keys.
+    public let items: [String]
+
+    public init(key: String, sourceRow: Int, reference: String? = nil, read: SettlingRead, items: [String]) {
+        self.key = key
+        self.sourceRow = sourceRow
+        self.reference = reference
+        self.read = read
+        self.items = items
+    }
+
+    /// Payments, reconciled against `getpayments`.
+    public init(key: String, sourceRow: Int, reference: String?, items: [PaymentKey]) {
+        self.init(key: key, sourceRow: sourceRow, reference: reference, read: .payments, items: items.map(\.description))
+    }
 }
 
 /// One write a writer wants to make for one row.

@@ -40,7 +40,12 @@ import Testing
                                     limiter: RateLimiter(ratePerSecond: 1000), audit: nil)
         client.retryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 0, maxDelay: 0)
         let state = RunState()
-        let processor = AccountProcessor(config: config, client: client, state: state, effects: nil, listedAccounts: [:], options: RunOptions())
+        // As in a run: every write not safe to send twice goes through a journal.
+        let journal = try RunJournal(path: try makeTemporaryDirectory("journal") + "/journal.sqlite", key: nil)
+        try journal.beginRun(id: "run-1", pipeline: config.name, inputName: "input.csv", inputDigest: "d1", target: "scripted")
+        let effects = EffectJournal(journal: journal, runId: "run-1", pipeline: config.name, inputName: "input.csv", inputDigest: "d1",
+                                    normalizerName: { _ in nil })
+        let processor = AccountProcessor(config: config, client: client, state: state, effects: effects, listedAccounts: [:], options: RunOptions())
         let header = ["Account", "City", "Phone"]
         let rows = try Self.rows(config: config, header: header, values: values)
         return (processor, rows, state)

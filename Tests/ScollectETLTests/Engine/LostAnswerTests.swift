@@ -53,21 +53,50 @@ import Testing
         .json("{}", status: 502),
         .closedBeforeAnswer,
     ])
-    func aNoteWhoseAnswerIsLostIsUnknownAndStaysSent(answer: ScriptedTransport.Answer) throws {
+    func aNoteWhoseAnswerIsLostIsUnknownWhenItsReadCannotTell(answer: ScriptedTransport.Answer) throws {
         let transport = ScriptedTransport()
         transport.queue("GET", "/getaccount/R1001", .json(AccountProcessorTests.account("R1001", city: "Mobile")))
         let setup = try setUp(transport, pipeline: Self.notePipeline, header: ["Account", "Note"], rows: [["R1001", "promised to pay"]])
+        // The baseline, then the settling read fails its attempts.
+        transport.queue("GET", "/getnotes/R1001", .json(Self.notes([("LOADER", "an older note")])),
+                        .json("{}", status: 500), .json("{}", status: 500), .json("{}", status: 500))
         transport.queue("POST", "/InsertNoteline", answer)
         let outcomes = setup.processor.process(setup.rows, http: transport)
         guard case let .rejected(issue, _) = outcomes[0] else { Issue.record("\(outcomes[0])"); return }
         #expect(issue.reason == .outcomeUnknown)
+        #expect(issue.message.contains("settle"))
         #expect(transport.requestLines.filter { $0 == "POST /InsertNoteline" }.count == 1)
-        let records = try setup.journal.changes(runId: "run-1")
-        #expect(records.count == 1)
-        #expect(records.first?.state == .sent)
+        let entries = try setup.journal.entries(runId: "run-1")
+        #expect(entries.count == 1)
+        #expect(entries.first?.state == .unknown)
+        #expect(entries.first?.read == .notes)
+        #expect(entries.first?.baseline?.values.reduce(0, +) == 0)
     }
 
-    @Test func aNoteTheServerRefusedInFullIsFailedAndMayBeSentAgain() throws {
+    @Test(arguments: [true, false])
+    func aNoteWhoseAnswerIsLostIsLookedUpInGetnotes(landed: Bool) throws {
+        let transport = ScriptedTransport()
+        transport.queue("GET", "/getaccount/R1001", .json(AccountProcessorTests.account("R1001", city: "Mobile")))
+        let setup = try setUp(transport, pipeline: Self.notePipeline, header: ["Account", "Note"], rows: [["R1001", "promised to pay"]])
+        // The same note already on the account once (an earlier night): the baseline counts it.
+        let before = [("LOADER", "promised to pay")]
+        let after = landed ? before + [("loader", "Promised to  pay")] : before
+        transport.queue("GET", "/getnotes/R1001", .json(Self.notes(before)), .json(Self.notes(after)), .json(Self.notes(before + [("LOADER", "promised to pay")])))
+        transport.queue("POST", "/InsertNoteline", .closedBeforeAnswer, .json(#"{"state": "SUCCESS", "result": "Noteline inserted successfully"}"#))
+        let outcomes = setup.processor.process(setup.rows, http: transport)
+        guard case .written = outcomes[0] else { Issue.record("\(outcomes[0])"); return }
+        #expect(transport.requestLines.filter { $0 == "POST /InsertNoteline" }.count == (landed ? 1 : 2), "\(transport.requestLines)")
+        let entry = try #require(try setup.journal.entries(runId: "run-1").first)
+        #expect(entry.state == .booked)
+        #expect(entry.sends == (landed ? 1 : 2))
+    }
+
+    static func notes(_ notes: [(String, String)]) -> String {
+        let items = notes.map { #"{"collectorname": "\#($0.0)", "logmessage": "\#($0.1)", "notedate": "11/20/2026"}"# }
+        return #"{"state": "SUCCESS", "result": ["# + items.joined(separator: ", ") + "]}"
+    }
+
+    @Test func aNoteTheServerRefusedInFullIsRefusedAndMayBeSentAgain() throws {
         let transport = ScriptedTransport()
         transport.queue("GET", "/getaccount/R1001", .json(AccountProcessorTests.account("R1001", city: "Mobile")))
         let setup = try setUp(transport, pipeline: Self.notePipeline, header: ["Account", "Note"], rows: [["R1001", "promised to pay"]])
@@ -75,7 +104,7 @@ import Testing
         let outcomes = setup.processor.process(setup.rows, http: transport)
         guard case let .rejected(issue, _) = outcomes[0] else { Issue.record("\(outcomes[0])"); return }
         #expect(issue.reason == .apiError, "\(issue.message) \(transport.requestLines)")
-        #expect(try setup.journal.changes(runId: "run-1").first?.state == .failed)
+        #expect(try setup.journal.entries(runId: "run-1").first?.state == .refused)
     }
 
     @Test func getpaymentsDoesNotExistMeansNoPaymentsOnceTheAccountIsKnown() throws {

@@ -91,7 +91,7 @@ struct JournalProtectionTests {
             try journal.beginRun(id: "run1", pipeline: "p", inputName: "f.csv", inputDigest: "d", target: "t")
             _ = try journal.recordChanges([change(field: "city", previous: "ATLANTA", new: "MOBILE")])
             try journal.recordIntent(LedgerKey(pipeline: "p", inputDigest: "d", key: "row:1"), runId: "run1", inputName: "f.csv", sourceRow: 1,
-                                     filenumber: "R3001", endpoint: "insert_payments_external", reference: "INV-1", items: [], baseline: nil, maskedBody: "{}")
+                                     filenumber: "R3001", endpoint: "insert_payments_external", reference: "INV-1", read: .payments, items: [], baseline: nil, maskedBody: "{}")
             try journal.finishRun(id: "run1", exitCode: 0, summary: "{}")
             #expect(try journal.purgeChanges(olderThanDays: 400) == 0, "a fresh record is kept")
             #expect(try journal.purgeChanges(olderThanDays: 400, now: Date().addingTimeInterval(401 * 86_400)) == 1)

@@ -9,7 +9,7 @@ import Testing
     func claim(_ journal: RunJournal, pipeline: String, reference: String, expecting: Int64? = nil) throws -> RunJournal.Claim {
         try journal.claim(LedgerKey(pipeline: pipeline, inputDigest: "d", key: "row:1"), expecting: expecting, runId: "run-" + pipeline,
                           inputName: "payments.csv", sourceRow: 1, filenumber: "R3001", endpoint: "insert_payments_external",
-                          reference: reference, items: [], baseline: nil, maskedBody: "{}")
+                          reference: reference, read: .payments, items: [], baseline: nil, maskedBody: "{}")
     }
 
     @Test func twoPipelinesRacingForOneReferenceClaimItOnce() throws {

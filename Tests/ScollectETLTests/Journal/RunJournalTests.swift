@@ -9,12 +9,12 @@ struct RunJournalTests {
         let folder = try makeTemporaryDirectory("journal")
         let path = folder + "/journal.sqlite"
         let key = LedgerKey(pipeline: "bulk-payments", inputDigest: "abc", key: "row:3")
-        let item = PaymentKey(date: "2026-11-20", cents: 5000)
+        let item = PaymentKey(date: "2026-11-20", cents: 5000).description
         do {
             let journal = try RunJournal(path: path)
             try journal.beginRun(id: "run1", pipeline: "bulk-payments", inputName: "payments.csv", inputDigest: "abc", target: "t")
             let entry = try journal.recordIntent(key, runId: "run1", inputName: "payments.csv", sourceRow: 3, filenumber: "R1",
-                                                 endpoint: "insert_payments_external", reference: "INV-1", items: [item],
+                                                 endpoint: "insert_payments_external", reference: "INV-1", read: .payments, items: [item],
                                                  baseline: [item: 1], maskedBody: "{}")
             #expect(entry.state == .sent)
         }
@@ -24,10 +24,10 @@ struct RunJournalTests {
         #expect(reopened.state == .sent)  // the run died before the answer: still open
         #expect(reopened.baseline == [item: 1])
         #expect(reopened.items == [item])
-        #expect(try journal.openEntries(filenumber: "r1", after: 0) == 1)  // file numbers are case-insensitive
+        #expect(try journal.openEntries(filenumber: "r1", read: .payments, after: 0) == 1)  // file numbers are case-insensitive
 
         try journal.settle(reopened, as: .booked, message: nil)
-        #expect(try journal.bookedItems(filenumber: "R1") == [item: 1])
+        #expect(try journal.bookedItems(filenumber: "R1", read: .payments) == [item: 1])
         // The same reference from another file of the same account is a duplicate; on another account it is not.
         let otherFile = LedgerKey(pipeline: "bulk-payments", inputDigest: "def", key: "row:9")
         #expect(try journal.earlierBooking(filenumber: "R1", reference: "INV-1", excluding: otherFile)?.runId == "run1")
@@ -37,7 +37,7 @@ struct RunJournalTests {
         // A refused entry is sent again under the same key with a later sequence.
         try journal.settle(reopened, as: .refused, message: "no")
         let again = try journal.recordIntent(key, runId: "run2", inputName: "payments.csv", sourceRow: 3, filenumber: "R1",
-                                             endpoint: "insert_payments_external", reference: "INV-1", items: [item], baseline: nil, maskedBody: "{}")
+                                             endpoint: "insert_payments_external", reference: "INV-1", read: .payments, items: [item], baseline: nil, maskedBody: "{}")
         #expect(again.id == reopened.id)
         #expect(again.sequence > reopened.sequence)
         #expect(again.runId == "run2")

@@ -9,7 +9,7 @@ import Testing
         let journal = try RunJournal(path: try makeTemporaryDirectory("settle") + "/journal.sqlite", key: nil)
         try journal.beginRun(id: "run1", pipeline: "p", inputName: "f.csv", inputDigest: "d", target: "t")
         let entry = try journal.recordIntent(LedgerKey(pipeline: "p", inputDigest: "d", key: "row:7"), runId: "run1", inputName: "f.csv", sourceRow: 7,
-                                             filenumber: "R3001", endpoint: "insert_payments_external", reference: "INV-7", items: [], baseline: nil, maskedBody: "{}")
+                                             filenumber: "R3001", endpoint: "insert_payments_external", reference: "INV-7", read: .payments, items: [], baseline: nil, maskedBody: "{}")
         try journal.settle(entry, as: .unknown, message: "answer lost")
         _ = try journal.recordChanges([ChangeRecord(runId: "run1", filenumber: "R3001", endpoint: "InsertNoteline", field: nil, previous: nil,
                                                     newValue: "InsertNoteline LOADER", normalizer: nil, sourceRow: 7)])

@@ -47,7 +47,7 @@ struct PaymentWriterTests {
         #expect(calls[0].call.idempotent == false)
         #expect(calls[0].ledger?.key == "row:7")
         #expect(calls[0].ledger?.reference == "INV-1")
-        #expect(calls[0].ledger?.items == [PaymentKey(date: "2026-11-20", cents: 12550)])
+        #expect(calls[0].ledger?.items == [PaymentKey(date: "2026-11-20", cents: 12550).description])
     }
 
     @Test func anACHPaymentEmptiesTheCardFieldsAndRestoresTheRoutingNumbersLeadingZero() throws {
@@ -125,7 +125,7 @@ struct PaymentWriterTests {
         let good = row(["invoice": #"[{"paymentdate": "12/1/2026", "paymentamount": "$10"}, {"paymentdate": "2027-01-01", "paymentamount": 10.5}]"#])
         #expect(writer.check(good) == nil)
         let items = writer.plan(good, current: AccountSnapshot()).first?.ledger?.items
-        #expect(items == [PaymentKey(date: "2026-12-01", cents: 1000), PaymentKey(date: "2027-01-01", cents: 1050)])
+        #expect(items == [PaymentKey(date: "2026-12-01", cents: 1000).description, PaymentKey(date: "2027-01-01", cents: 1050).description])
         #expect(writer.check(row(["invoice": "[]"]))?.reason == .invalidField)
         #expect(writer.check(row(["invoice": #"[{"paymentdate": "2/30/2027", "paymentamount": "1"}]"#]))?.reason == .invalidField)
     }

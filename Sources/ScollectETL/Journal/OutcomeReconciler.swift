@@ -1,9 +1,11 @@
-/// Decides whether a payment write whose answer was lost reached the server, by counting the
-/// account's payments of that date and amount (`getpayments`) against what the journal says
-/// should be there. Pure: the caller reads the server and the journal.
-public enum PaymentReconciler {
+/// Decides whether a write whose answer was lost reached the server, by counting the account's
+/// records with its keys (payments of that date and amount, the phone, the note, the attempt)
+/// against what the journal says should be there: present when the records now, minus the
+/// baseline counted before the send, minus those the journal confirmed since, are exactly the
+/// write's. Pure: the caller reads the server and the journal.
+public enum OutcomeReconciler {
     public enum Verdict: Equatable, Sendable {
-        /// Every payment of the write is on the server: it was booked, do not send it again.
+        /// Every record of the write is on the server: it was booked, do not send it again.
         case landed
         /// None is: the request never took effect, it is safe to send.
         case absent
@@ -13,25 +15,25 @@ public enum PaymentReconciler {
 
     /// - Parameters:
     ///   - entry: the open write (its items and the baseline counted just before it was sent).
-    ///   - server: the account's payments now, counted by date and amount.
-    ///   - bookedLater: payments the journal booked on the account after this write was sent.
-    ///   - bookedEver: every payment the journal booked on the account (used when there is no baseline).
-    ///   - openLater: other writes to the account, sent after this one, still open.
-    public static func verdict(for entry: LedgerEntry, server: [PaymentKey: Int], bookedLater: [PaymentKey: Int],
-                               bookedEver: [PaymentKey: Int], openLater: Int) -> Verdict {
+    ///   - server: the account's records now, counted by key.
+    ///   - bookedLater: records of that kind the journal confirmed on the account after this write was sent.
+    ///   - bookedEver: every such record the journal confirmed on the account (used when there is no baseline).
+    ///   - openLater: other writes of that kind to the account, sent after this one, still open.
+    public static func verdict(for entry: LedgerEntry, server: [String: Int], bookedLater: [String: Int],
+                               bookedEver: [String: Int], openLater: Int) -> Verdict {
         let wanted = entry.items.tally
-        var differences: [PaymentKey: Int] = [:]
+        var differences: [String: Int] = [:]
         for key in wanted.keys {
             if let baseline = entry.baseline {
                 // On the server now, minus what was there before, minus what we booked since.
                 differences[key] = server[key, default: 0] - baseline[key, default: 0] - bookedLater[key, default: 0]
             } else {
-                // Without a baseline, assume no payment of that date and amount came from elsewhere.
+                // Without a baseline, assume no record with that key came from elsewhere.
                 differences[key] = server[key, default: 0] - bookedEver[key, default: 0]
             }
         }
         let describe = wanted.keys.sorted().map { key in
-            "\(key.date) \(key.amount): \(server[key, default: 0]) on the server, \(differences[key]!) unexplained, \(wanted[key]!) sent"
+            "\(key.replacingOccurrences(of: "|", with: " ")): \(server[key, default: 0]) on the server, \(differences[key]!) unexplained, \(wanted[key]!) sent"
         }.joined(separator: "; ")
         if openLater > 0 {
             // A later open write may share a date and amount; the counts cannot tell them apart.
