@@ -91,7 +91,8 @@ final class SandboxAPI: Sendable {
     let store: SandboxStore
     let traffic: SandboxTraffic
     let jwt: SandboxJWT
-    let apikey: String
+    /// Every tenant's apikey (the first is the configured one).
+    let apikeys: [String]
     let pin: String
     /// What the Factors Network emulation's HTTP Basic authentication accepts.
     let factorsNetworkUser: String
@@ -100,7 +101,7 @@ final class SandboxAPI: Sendable {
     /// same token many times, and verifying it (base64, JSON, HMAC) is most of a request's cost.
     private let verifiedTokens = VerifiedTokens()
 
-    init(store: SandboxStore, traffic: SandboxTraffic, apikey: String, pin: String,
+    init(store: SandboxStore, traffic: SandboxTraffic, apikeys: [String], pin: String,
          factorsNetworkUser: String = SandboxConfiguration.defaultFactorsNetworkUser,
          factorsNetworkPassword: String = SandboxConfiguration.defaultFactorsNetworkPassword) {
         self.factorsNetworkUser = factorsNetworkUser
@@ -108,7 +109,7 @@ final class SandboxAPI: Sendable {
         self.store = store
         self.traffic = traffic
         self.jwt = SandboxJWT(key: store.jwtSecret)
-        self.apikey = apikey
+        self.apikeys = apikeys
         self.pin = pin
     }
 
@@ -295,7 +296,7 @@ final class SandboxAPI: Sendable {
 
     private func login(_ body: [String: SandboxJSON]) -> Reply {
         guard let key = body["apikey"]?.stringValue, let pin = body["pin"]?.stringValue,
-              key == apikey, pin == self.pin
+              apikeys.contains(key), pin == self.pin
         else { return Reply.error("Invalid API Credentials.", code: 401) }
         let token = jwt.issue(subject: key, pin: pin, ttl: traffic.currentFaults.tokenTTL)
         return Reply.result(["access_token": .string(token)])

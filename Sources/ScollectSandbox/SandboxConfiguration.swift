@@ -15,6 +15,9 @@ public struct SandboxConfiguration: Sendable {
     public var databasePath: String
     /// Credentials `POST /login` accepts.
     public var apikey: String = SandboxConfiguration.defaultAPIKey
+    /// More apikeys `POST /login` accepts (with the same pin): other tenants of one host, as
+    /// the real API serves every agency from one address. They share the one dataset.
+    public var otherTenantAPIKeys: [String] = []
     public var pin: String = SandboxConfiguration.defaultPIN
     public var factorsNetworkUser: String = SandboxConfiguration.defaultFactorsNetworkUser
     public var factorsNetworkPassword: String = SandboxConfiguration.defaultFactorsNetworkPassword

@@ -52,7 +52,7 @@ public final class SandboxServer: @unchecked Sendable {
         }
         let store = try SandboxStore.open(path: configuration.databasePath, seedFiles: configuration.seedFiles)
         let traffic = SandboxTraffic(faults: faults)
-        let api = SandboxAPI(store: store, traffic: traffic, apikey: configuration.apikey, pin: configuration.pin,
+        let api = SandboxAPI(store: store, traffic: traffic, apikeys: [configuration.apikey] + configuration.otherTenantAPIKeys, pin: configuration.pin,
                              factorsNetworkUser: configuration.factorsNetworkUser, factorsNetworkPassword: configuration.factorsNetworkPassword)
         let state = RunState()
 

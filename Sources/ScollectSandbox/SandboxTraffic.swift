@@ -28,6 +28,9 @@ public struct SandboxStats: Sendable, Equatable {
     /// Requests whose connection was dropped without being acted on (`drop_connection`).
     public var droppedBeforeHandling: Int = 0
 
+    /// Committed writes dealt this after-commit fault.
+    public func count(of fault: AfterCommitFault) -> Int { self[keyPath: fault.count] }
+
     var json: SandboxJSON {
         var object: [String: SandboxJSON] = [
             "endpoints": .object(endpoints.mapValues { .int($0) }),
