@@ -21,7 +21,6 @@ enum CommandManPage {
         out.append(".SH COMMANDS")
         for (path, command) in commands(under: root, path: [name]) {
             out.append(".SS \(ReferenceDocs.roff(path.joined(separator: " ")))")
-            out.append(ReferenceDocs.roff(command.configuration.abstract))
             out += preformatted(root.helpMessage(for: command, columns: columns))
         }
         out.append(".SH SEE ALSO")

@@ -62,7 +62,7 @@ public enum PipelineSections {
 
     static func source(_ catalog: ComponentCatalog) -> ComponentSpec {
         ComponentSpec(.section, "source", summary: "The input file and how to read it; the reader's own keys go here too.", options: [
-            OptionSpec("file", .string, required: true, help: "The input file, relative to the pipeline file; {date:yyyyMMdd}-style patterns pick the day's file.", example: "../SampleData/placement.csv"),
+            OptionSpec("file", .string, required: true, help: "The input file, relative to the pipeline file: a dated name (placements_{yyyyMMdd}.csv, filled with the run's date) and/or a glob (inbox/*.csv).", example: "../SampleData/placement.csv"),
             OptionSpec("reader", .oneOf(catalog.readers.map(\.name)), default: "from the file's extension, else csv", help: "The reader; when given it always wins over the extension.", example: "xlsx"),
         ], example: "source:\n  file: ../SampleData/placement.xlsx\n  reader: xlsx\n  sheet: Placements",
         notes: ["Reader keys: " + catalog.readers.map { "\($0.name): \($0.spec.keys.isEmpty ? "none" : $0.spec.keys.joined(separator: ", "))" }.joined(separator: "; ") + "."])
@@ -70,7 +70,7 @@ public enum PipelineSections {
 
     static let mapping = ComponentSpec(.section, "mapping",
         summary: "Scollect field: source column (or a list: the column's other names, the first in the header is used).",
-        example: "mapping:\n  filenumber: Account Number\n  ssn: [SSN, Social Security #]\n  birthdate: DOB",
+        example: "mapping:\n  filenumber: Account Number\n  ssn: [SSN, Social Security Number]\n  birthdate: DOB",
         notes: ["Keys are Scollect fields; filenumber is required. XML and JSON columns are paths inside a record."])
 
     static func normalize(_ catalog: ComponentCatalog) -> ComponentSpec {

@@ -68,7 +68,7 @@ public enum ReferenceDocs {
 
     static func defaultText(_ option: OptionSpec, code: Bool) -> String {
         if option.required { return "required" }
-        return option.defaultValue ?? "—"
+        return option.defaultValue ?? (code ? "—" : "optional")
     }
 
     static func cell(_ text: String) -> String {
@@ -163,7 +163,7 @@ public enum ReferenceDocs {
             let width = spec.options.map(\.name.count).max() ?? 0
             for option in spec.options {
                 let pad = String(repeating: " ", count: width - option.name.count)
-                out.append("  \(option.name)\(pad)  \(typeText(option, code: false)); \(defaultText(option, code: false) == "—" ? "optional" : option.required ? "required" : "default: " + defaultText(option, code: false))")
+                out.append("  \(option.name)\(pad)  \(typeText(option, code: false)); \(option.required ? "required" : option.defaultValue.map { "default: \($0)" } ?? "optional")")
                 out.append("  \(String(repeating: " ", count: width))  \(option.help)")
                 out.append("  \(String(repeating: " ", count: width))  e.g. \(option.name): \(option.example)")
             }
