@@ -16,7 +16,7 @@ import Foundation
 /// fails one is held — no call is made and the run exits 4, saying why. Row checks with
 /// `on_fail: reject_row` (their default) reject only the rows that fail.
 public struct FileChecks: Sendable {
-    public enum Action: String, Sendable {
+    public enum Action: String, Sendable, CaseIterable {
         /// The whole file is held: no call is made.
         case hold
         /// Only the failing row is rejected.

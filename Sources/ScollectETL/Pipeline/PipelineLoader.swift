@@ -252,7 +252,7 @@ public enum PipelineLoader {
         /// `[fields]` or `{ fields: [...], on_fail: hold | reject_row }`.
         func fieldsAndAction(_ node: ConfigNode, as normalizer: String? = nil) throws -> ([String], FileChecks.Action) {
             if case .sequence = node.node { return (try node.list().map { try mapped($0, as: normalizer) }, .rejectRow) }
-            let entry = try node.section(allowedKeys: ["fields", "on_fail"])
+            let entry = try PipelineSections.checksFields.validate(node)
             let fields = try entry.required("fields").list().map { try mapped($0, as: normalizer) }
             let action = try entry["on_fail"].map { FileChecks.Action(rawValue: try $0.oneOf(["hold", "reject_row"]))! } ?? .rejectRow
             return (fields, action)

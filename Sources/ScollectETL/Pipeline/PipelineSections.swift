@@ -22,19 +22,19 @@ public struct ComponentCatalog {
     /// The specs `validate --explain NAME` shows: a section (`target`, `target.retry`), or a
     /// reader, normaliser or writer by name (a name both a section and a component: both).
     public func explain(_ name: String) -> [ComponentSpec] {
-        (sections + components).filter { $0.name == name }
+        (sections + components + ExportSections.all).filter { $0.name == name }
     }
 
-    public var explainableNames: [String] { (sections + components).map(\.name) }
+    public var explainableNames: [String] { (sections + components + ExportSections.all).map(\.name) }
 }
 
 /// The sections of a load pipeline file: their keys, types, defaults and examples. The loader
 /// checks each section against its spec; the reference is generated from them.
 public enum PipelineSections {
-    static let fieldsAndAction = "list of fields, or { fields: […], on_fail: hold | reject_row }"
+    static let fieldsAndAction = "list of fields, or a section (see checks.fields)"
 
     public static func all(_ catalog: ComponentCatalog) -> [ComponentSpec] {
-        [top(catalog), source(catalog), mapping, normalize(catalog), options, protect, checks, checksControlTotal, checksBalance,
+        [top(catalog), source(catalog), mapping, normalize(catalog), options, protect, checks, checksFields, checksControlTotal, checksBalance,
          writers(catalog), target, targetRetry, reports, acknowledgement, operations, FailureCommand.spec, journal]
     }
 
@@ -109,6 +109,12 @@ public enum PipelineSections {
         OptionSpec("balance_adds_up", .section, help: "A total field must be the sum of parts (see checks.balance_adds_up).", example: "{ total: currentbalance, parts: [principal, miscfees] }"),
     ], example: "checks:\n  required: [lastname, currentbalance]\n  duplicate_filenumbers: last_wins\n  no_future_dates: { fields: [birthdate], on_fail: hold }")
 
+    static let checksFields = ComponentSpec(.section, "checks.fields",
+        summary: "The long form of checks.required and checks.no_future_dates: the fields, and what a failure does.", options: [
+        OptionSpec("fields", .list, required: true, help: "Mapped fields.", example: "[lastname, currentbalance]"),
+        OptionSpec("on_fail", .oneOf(FileChecks.Action.allCases.map(\.rawValue)), default: "reject_row", help: "hold: the whole file is held (exit 4); reject_row: only the row is rejected.", example: "hold"),
+    ], example: "checks:\n  required: { fields: [lastname, currentbalance], on_fail: hold }")
+
     static let checksControlTotal = ComponentSpec(.section, "checks.control_total",
         summary: "The trailer row: its first cell the marker, the second the number of data rows, the third the sum.", options: [
         OptionSpec("trailer_marker", .string, required: true, help: "The trailer row's first cell.", example: "TRAILER"),
@@ -120,7 +126,7 @@ public enum PipelineSections {
         OptionSpec("total", .string, required: true, help: "The money field holding the total.", example: "currentbalance"),
         OptionSpec("parts", .list, required: true, help: "The money fields it is the sum of.", example: "[principal, accruedinterest, miscfees]"),
         OptionSpec("tolerance", .number(minimum: 0), default: "0.005", help: "The difference allowed.", example: "0.01"),
-        OptionSpec("on_fail", .oneOf(["hold", "reject_row"]), default: "reject_row", help: "Hold the file, or reject the row.", example: "hold"),
+        OptionSpec("on_fail", .oneOf(FileChecks.Action.allCases.map(\.rawValue)), default: "reject_row", help: "Hold the file, or reject the row.", example: "hold"),
     ], example: "checks:\n  balance_adds_up: { total: currentbalance, parts: [principal, miscfees], tolerance: 0.01 }")
 
     static func writers(_ catalog: ComponentCatalog) -> ComponentSpec {

@@ -21,6 +21,7 @@ public enum ReferenceDocs {
             ("Readers", "readers", catalog.readers.map(\.spec)),
             ("Normalisers", "normalisers", catalog.normalizers.map { $0.spec }),
             ("Writers", "writers", catalog.writers.map { $0.spec }),
+            ("Export pipelines", "export", ExportSections.all),
         ]
         for (title, _, specs) in groups {
             out.append("- \(title): " + specs.map { "[`\($0.name)`](#\(anchor($0)))" }.joined(separator: ", "))
@@ -90,6 +91,7 @@ public enum ReferenceDocs {
         let groups: [(String, [ComponentSpec])] = [
             ("SECTIONS", catalog.sections), ("READERS", catalog.readers.map(\.spec)),
             ("NORMALISERS", catalog.normalizers.map { $0.spec }), ("WRITERS", catalog.writers.map { $0.spec }),
+            ("EXPORT PIPELINES", ExportSections.all),
         ]
         for (title, specs) in groups {
             out.append(".SH \(title)")

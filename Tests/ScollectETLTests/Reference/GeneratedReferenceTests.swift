@@ -19,7 +19,7 @@ struct GeneratedReferenceTests {
     @Test func everyRegisteredComponentAndEveryOptionIsInTheReference() {
         let reference = ReferenceDocs.markdown()
         let catalog = ComponentCatalog.builtIn
-        for spec in catalog.sections + catalog.components {
+        for spec in catalog.sections + catalog.components + ExportSections.all {
             #expect(reference.contains("### `\(spec.name)`"), "\(spec.name)")
             for option in spec.options { #expect(reference.contains("| `\(option.name)` |"), "\(spec.name).\(option.name)") }
         }
