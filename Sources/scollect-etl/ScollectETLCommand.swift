@@ -23,6 +23,6 @@ struct ScollectETLCommand: ParsableCommand {
 
         \(ExitCodeHelp.table)
         """,
-        subcommands: [RunCommand.self, PlanCommand.self, DemoCommand.self, RunsCommand.self, RollbackCommand.self, SettleCommand.self, ValidateCommand.self, PreviewCommand.self, GuessCommand.self, SandboxCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, PlanCommand.self, DemoCommand.self, RunsCommand.self, RollbackCommand.self, SettleCommand.self, ValidateCommand.self, PreviewCommand.self, GuessCommand.self, SandboxCommand.self, BenchCommand.self, DocsCommand.self]
     )
 }

@@ -22,7 +22,12 @@ public struct FailureCommand: Sendable, Equatable {
     public var passEnvironment: [String]
 
     public static let defaultExitCodes: Set<Int32> = [3, 4, 5, 6]
-    static let keys = ["command", "when", "timeout_seconds", "pass_env"]
+    public static let spec = ComponentSpec(.section, "on_failure", summary: "A command run when a run ends with one of the listed exit codes (alerting); it gets the summary JSON on stdin.", options: [
+        OptionSpec("command", .list, required: true, help: "The program and its arguments, an argv list (no shell unless you write sh -c).", example: "[/usr/local/bin/notify, --channel, ops]"),
+        OptionSpec("when", .list, default: "[3, 4, 5, 6]", help: "The exit codes that run it.", example: "[3, 4, 5, 6]"),
+        OptionSpec("timeout_seconds", .number(minimum: 1), default: "60", help: "Then it is stopped.", example: "60"),
+        OptionSpec("pass_env", .list, default: "[]", help: "Variables it may see besides PATH, HOME, LANG, TZ and SCOLLECT_RUN_ID, _EXIT_CODE, _SUMMARY_FILE; never a credential.", example: "[SLACK_WEBHOOK_URL]"),
+    ], example: "on_failure:\n  command: [/usr/local/bin/notify, --channel, ops]\n  when: [3, 4, 5, 6]")
     /// What every command gets from the run's environment, when set.
     public static let allowedEnvironment = ["PATH", "HOME", "LANG", "TZ"]
     /// Never handed to a notifier, whatever `pass_env` says.
@@ -44,7 +49,7 @@ public struct FailureCommand: Sendable, Equatable {
     /// relative to the pipeline file; a bare name is looked up in PATH when it runs.
     static func parse(_ node: ConfigNode?, resolve: (String) -> String) throws -> FailureCommand? {
         guard let node else { return nil }
-        let section = try node.section(allowedKeys: keys)
+        let section = try spec.validate(node)
         let commandNode = try section.required("command")
         guard case .sequence = commandNode.node else {
             throw commandNode.error("on_failure.command is a list: the program and its arguments, e.g. [/usr/local/bin/notify, --channel, ops] (for a shell line write [sh, -c, \"…\"])")

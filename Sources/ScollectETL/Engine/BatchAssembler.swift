@@ -26,6 +26,8 @@ final class BatchAssembler {
     private var carried: ReadResult?
     private var inputExhausted = false
     private var earlierBatchAccounts = Set<String>()
+    /// How the reader splits a row's raw text (the trailer).
+    private lazy var readerOptions: any ReaderOptions = (try? config.source.readerOptions()) ?? CSVReader.SourceOptions()
 
     init(config: PipelineConfig, reader: any RecordReader, mapper: RowMapper, verdict: FileCheckVerdict, inputName: String) {
         self.config = config
@@ -53,7 +55,7 @@ final class BatchAssembler {
                 break
             }
             // The trailer row carries the control total: checked in the first pass, not a data row.
-            if config.checks.trailerCells(next, delimiter: config.source.delimiter) != nil { continue }
+            if config.checks.trailerCells(next, reader: readerOptions) != nil { continue }
             var mapped: RowMapper.Outcome?
             var account: String?
             if case let .record(record) = next {

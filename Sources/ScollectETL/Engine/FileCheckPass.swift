@@ -10,7 +10,7 @@ struct FileCheckVerdict {
 }
 
 enum FileCheckPass {
-    static func run(_ checks: FileChecks, reader: any RecordReader, mapper: RowMapper, delimiter: UInt8, inputName: String) throws -> FileCheckVerdict {
+    static func run(_ checks: FileChecks, reader: any RecordReader, mapper: RowMapper, readerOptions: any ReaderOptions, inputName: String) throws -> FileCheckVerdict {
         var verdict = FileCheckVerdict()
         var dataRows = 0
         var sum = Decimal(0)
@@ -21,7 +21,7 @@ enum FileCheckPass {
         var heldRows: [ReasonCode: [Int]] = [:]
 
         while let read = try reader.next() {
-            if let cells = checks.trailerCells(read, delimiter: delimiter) {
+            if let cells = checks.trailerCells(read, reader: readerOptions) {
                 trailer = (read.row, cells)
                 continue
             }

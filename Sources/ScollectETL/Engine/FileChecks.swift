@@ -16,7 +16,7 @@ import Foundation
 /// fails one is held — no call is made and the run exits 4, saying why. Row checks with
 /// `on_fail: reject_row` (their default) reject only the rows that fail.
 public struct FileChecks: Sendable {
-    public enum Action: String, Sendable {
+    public enum Action: String, Sendable, CaseIterable {
         /// The whole file is held: no call is made.
         case hold
         /// Only the failing row is rejected.
@@ -94,15 +94,15 @@ public struct FileChecks: Sendable {
     }
 
     /// The cells of a trailer row, or nil when the read row is not the trailer. A CSV trailer
-    /// has fewer cells than the header, so the reader hands it over as malformed.
-    public func trailerCells(_ read: ReadResult, delimiter: UInt8) -> [String]? {
+    /// has fewer cells than the header, so the reader hands it over as malformed; the reader
+    /// splits its raw text.
+    public func trailerCells(_ read: ReadResult, reader: any ReaderOptions) -> [String]? {
         guard let marker = controlTotal?.trailerMarker else { return nil }
         let cells: [String]
         switch read {
         case let .record(record): cells = record.values
         case let .malformed(_, _, _, rawText):
-            cells = rawText.split(separator: Character(UnicodeScalar(delimiter)), omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"\r\n ")) }
+            cells = reader.cells(ofRawText: rawText)
         }
         guard let first = cells.first, first.trimmingCharacters(in: .whitespaces).caseInsensitiveCompare(marker) == .orderedSame else { return nil }
         return cells

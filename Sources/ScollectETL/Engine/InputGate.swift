@@ -13,10 +13,8 @@ enum InputGate {
                let earlier = try journal?.completedRun(pipeline: config.name, inputDigest: digest), earlier.runId != runId {
                 verdict.heldBecause.append("\(inputName) was already loaded by run \(earlier.runId) (\(earlier.started), exit \(earlier.exitCode ?? -1)); run with --force to load it again")
             } else if config.checks.needsFirstPass {
-                var source = config.source
-                source.path = inputPath
-                verdict = try FileCheckPass.run(config.checks, reader: try ReaderRegistry.open(source), mapper: mapper,
-                                                delimiter: config.source.delimiter, inputName: inputName)
+                verdict = try FileCheckPass.run(config.checks, reader: try config.source.open(inputPath), mapper: mapper,
+                                                readerOptions: try config.source.readerOptions(for: inputPath), inputName: inputName)
             }
         } catch {
             verdict.heldBecause.append("\(error)")

@@ -104,7 +104,7 @@ public final class PipelineRunner {
         let state = RunState()
         let session = APISession(settings: config.target, target: target, audit: opened.reports.counter, health: state.health)
         defer { session.shutdown() }
-        let progress = RunProgressReporter(options: options, counters: session.client.counters, inputPath: inputPath, configuredReader: config.source.reader)
+        let progress = RunProgressReporter(options: options, counters: session.client.counters, inputPath: inputPath, source: config.source)
         session.observeRequests(progress.requestAnswered)
         session.client.warn = options.log
         session.client.factorsNetwork?.warn = options.log
@@ -135,9 +135,7 @@ public final class PipelineRunner {
 
         /// nil for an empty file (no header).
         static func open(config: PipelineConfig, path: String) throws -> RunInput? {
-            var source = config.source
-            source.path = path
-            let reader = try ReaderRegistry.open(source)
+            let reader = try config.source.open(path)
             guard !reader.header.isEmpty else { return nil }
             return RunInput(path: path, name: URL(fileURLWithPath: path).lastPathComponent, reader: reader,
                             mapper: try RowMapper(config: config, header: reader.header, inputFile: path))

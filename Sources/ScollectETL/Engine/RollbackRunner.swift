@@ -203,7 +203,7 @@ public final class RollbackRunner {
                 outcomes.append((change, .failed(JournalCipher.cannotRestore(field: change.field))))
                 continue
             }
-            let normalizer = change.normalizer.flatMap { NormalizerRegistry.make($0, settings: .init()) }
+            let normalizer = change.normalizer.flatMap { NormalizerRegistry.make($0) }
             let now = current[change.field] ?? nil
             if FieldComparison.same(now, change.runValue, normalizer: normalizer) {
                 toRestore.append(change)

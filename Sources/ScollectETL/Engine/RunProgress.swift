@@ -47,13 +47,13 @@ final class RunProgressReporter: @unchecked Sendable {
     private let lock = NSLock()
     private var rows = RunProgress()
 
-    init(options: RunOptions, counters: RequestCounters, inputPath: String, configuredReader: String) {
+    init(options: RunOptions, counters: RequestCounters, inputPath: String, source: PipelineConfig.Source) {
         publish = options.progress
         onRequest = options.onRequest
         self.counters = counters
-        // The reader ReaderRegistry.open chose; XLSX reads at explicit offsets (pread).
-        let reader = ReaderRegistry.entry(forPath: inputPath)?.name ?? configuredReader
-        input = options.progress == nil ? nil : InputFilePosition(path: inputPath, sequential: reader != "xlsx")
+        // The reader the run opened; XLSX reads at explicit offsets (pread).
+        let sequential = (try? source.readerOptions(for: inputPath).readsSequentially) ?? true
+        input = options.progress == nil ? nil : InputFilePosition(path: inputPath, sequential: sequential)
     }
 
     /// After a batch: its rows are counted.

@@ -5,8 +5,6 @@ import Yams
 /// `reports`). Like `PipelineLoader`, every mistake names file, line and column, and unknown
 /// keys are errors.
 public enum ExportPipelineLoader {
-    static let topLevelKeys = ["name", "source", "sink", "columns", "target", "reports"]
-
     /// True when the file's `source` section has a `scollect` key: an export, not a load.
     /// A file that cannot be read or parsed is not called an export (the load pipeline loader
     /// then reports what is wrong with it).
@@ -26,12 +24,12 @@ public enum ExportPipelineLoader {
     public static func parse(_ text: String, file: String) throws -> ExportPipelineConfig {
         let root = try PipelineLoader.compose(text, file: file)
         let resolve = PipelineLoader.pathResolver(for: file)
-        let top = try ConfigNode(node: root, file: file, path: "").section(allowedKeys: topLevelKeys)
+        let top = try ExportSections.top.validate(ConfigNode(node: root, file: file, path: ""))
         let name = try top["name"]?.string() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
 
         // source.scollect
-        let source = try top.required("source").section(allowedKeys: ["scollect"])
-        let scollect = try source.required("scollect").section(allowedKeys: ["portfolios", "include"])
+        let source = try ExportSections.source.validate(try top.required("source"))
+        let scollect = try ExportSections.scollect.validate(try source.required("scollect"))
         let portfoliosNode = try scollect.required("portfolios")
         let portfolios: ExportPipelineConfig.Portfolios
         if case .scalar = portfoliosNode.node, try portfoliosNode.string() == "all" {
@@ -54,7 +52,7 @@ public enum ExportPipelineLoader {
         }
 
         // sink
-        let sinkSection = try top.required("sink").section(allowedKeys: ["file", "format", "gzip", "sheet", "csv_formula_guard"])
+        let sinkSection = try ExportSections.sink.validate(try top.required("sink"))
         let sinkPath = resolve(try sinkSection.required("file").string())
         let format: ExportPipelineConfig.Format
         if let node = sinkSection["format"] {
@@ -80,7 +78,7 @@ public enum ExportPipelineLoader {
         // columns
         var columns: [ExportColumn] = []
         for node in try top.required("columns").list() {
-            let section = try node.section(allowedKeys: ["name", "from", "format", "date"])
+            let section = try ExportSections.column.validate(node)
             let fromNode = try section.required("from")
             let fromText = try fromNode.string()
             guard let columnSource = ExportColumn.source(from: fromText) else {
@@ -121,7 +119,7 @@ public enum ExportPipelineLoader {
         let target = try PipelineLoader.targetSettings(try top.required("target"), resolve: resolve, defaultBatchSize: 200)
 
         // reports
-        let reportsSection = try top.required("reports").section(allowedKeys: ["folder"])
+        let reportsSection = try PipelineSections.reports.validate(try top.required("reports"))
         let reportsFolder = resolve(try reportsSection.required("folder").string())
 
         return ExportPipelineConfig(file: file, name: name, portfolios: portfolios, includes: includes,

@@ -102,9 +102,10 @@ public struct ConfigNode {
 
     /// A mapping whose keys must all be in `allowedKeys`. While a `ConfigProblems` collector is
     /// active (`validate`), an unknown key is recorded and skipped so that checking goes on.
-    public func section(allowedKeys: [String]) throws -> ConfigSection {
+    /// `alreadyReported`: keys whose problem was reported otherwise (they are skipped all the same).
+    public func section(allowedKeys: [String], alreadyReported: [String] = []) throws -> ConfigSection {
         var entries = try pairs()
-        for entry in entries where !allowedKeys.contains(entry.key) {
+        for entry in entries where !allowedKeys.contains(entry.key) && !alreadyReported.contains(entry.key) {
             let hint = closestMatch(to: entry.key, in: allowedKeys).map { " — did you mean \"\($0)\"?" } ?? ""
             try ConfigProblems.report(entry.keyNode.error("unknown key \"\(entry.key)\" in \(path.isEmpty ? "the top level" : path)\(hint) (allowed: \(allowedKeys.joined(separator: ", ")))"))
         }
@@ -144,6 +145,38 @@ public enum ConfigProblems {
 public struct ConfigSection {
     public let node: ConfigNode
     let entries: [(key: String, keyNode: ConfigNode, value: ConfigNode)]
+
+    init(node: ConfigNode, entries: [(key: String, keyNode: ConfigNode, value: ConfigNode)]) {
+        self.node = node
+        self.entries = entries
+    }
+
+    /// A section written nowhere (`what` names it in errors): no keys given.
+    public static func empty(_ what: String) -> ConfigSection {
+        ConfigSection(node: ConfigNode(node: .mapping(.init([])), file: what, path: what), entries: [])
+    }
+
+    /// A section from `key=value` words (the command line's `--reader-option`), as plain YAML scalars.
+    public static func words(_ values: [(String, String)], file: String, path: String) -> ConfigSection {
+        let node = ConfigNode(node: .mapping(.init(values.map { (Node.scalar(.init($0.0)), Node.scalar(.init($0.1))) })), file: file, path: path)
+        return ConfigSection(node: node, entries: values.map { key, value in
+            (key, ConfigNode(node: .scalar(.init(key)), file: file, path: "\(path).\(key)"),
+             ConfigNode(node: .scalar(.init(value)), file: file, path: "\(path).\(key)"))
+        })
+    }
+
+    /// Only the keys listed (those of one component, from a section shared with others).
+    public func only(_ keys: [String]) -> ConfigSection {
+        ConfigSection(node: node, entries: entries.filter { keys.contains($0.key) })
+    }
+
+    /// This section's keys, then `fallback`'s keys it does not give (a field's normaliser options
+    /// over the pipeline's `options:`).
+    func over(_ fallback: ConfigSection?, keys: [String]) -> ConfigSection {
+        guard let fallback else { return self }
+        let inherited = fallback.entries.filter { entry in keys.contains(entry.key) && !entries.contains { $0.key == entry.key } }
+        return ConfigSection(node: node, entries: entries + inherited)
+    }
 
     public subscript(key: String) -> ConfigNode? {
         entries.first { $0.key == key }.map(\.value).flatMap { $0.isNull ? nil : $0 }

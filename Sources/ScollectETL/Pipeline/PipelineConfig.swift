@@ -4,30 +4,57 @@ import Foundation
 /// Readers, `mapping`/`normalize` → Transforms, `writers` → Writers, `target` → Client,
 /// `reports` → Reports.
 public struct PipelineConfig {
-    /// What a reader needs; each reader uses the settings that apply to it (the loader refuses
-    /// the others, naming the reader they belong to).
+    /// The input and how to read it: the `source:` section. Each reader parses its own keys
+    /// (`ReaderComponent.options`); the section is kept so that an input of another kind
+    /// (`--input rejects.csv.gz` on a pipeline whose reader comes from `.xlsx`) is read with
+    /// the keys of its own reader.
     public struct Source {
         /// Absolute path of the input file.
         public var path: String
-        public var reader: String
-        /// CSV: the field separator.
-        public var delimiter: UInt8 = UInt8(ascii: ",")
-        /// CSV: the text encoding; nil: detected (UTF-8 with or without BOM, UTF-16 with BOM,
-        /// else Windows-1252 with a warning).
-        public var encoding: TextEncoding?
-        /// XLSX: the sheet, by name or 1-based index; nil: the first sheet.
-        public var sheet: String?
-        /// XLSX: the worksheet row (1-based) holding the header; nil: the first non-empty row.
-        public var headerRow: Int?
-        /// XML: the element that holds one record (`Account`, or a path `Placement/Accounts/Account`).
-        public var recordElement: String?
-        /// XML and JSON: the columns the mapping reads, as paths inside a record (`debtor.ssn`,
-        /// `Phones/Home`). The readers report these as their header.
+        /// `source.reader` as written: it always wins over the file's extension. Nil: each
+        /// input's extension decides, else CSV.
+        public var explicitReader: String?
+        /// The `source:` keys beyond `file` and `reader`.
+        public var options: ConfigSection
+        /// The columns the mapping reads, as paths inside a record for XML and JSON (the
+        /// readers report these as their header).
         public var columns: [String] = []
+        /// The readers to choose from (`ReaderRegistry.all` unless a catalog says otherwise).
+        public var readers: [ReaderEntry] = ReaderRegistry.all
 
-        public init(path: String, reader: String) {
+        public init(path: String, reader: String?, options: ConfigSection = .empty("source")) {
             self.path = path
-            self.reader = reader
+            self.explicitReader = reader
+            self.options = options
+        }
+
+        /// `source:` keys given as words (the command line, tests).
+        public init(path: String, reader: String?, words: [(String, String)]) {
+            self.init(path: path, reader: reader, options: .words(words, file: "command line", path: "source"))
+        }
+
+        /// The reader of `path`: the one named, else the one its extension calls for, else CSV.
+        public func reader(for path: String) -> ReaderEntry {
+            if let explicitReader, let entry = readers.first(where: { $0.name == explicitReader }) { return entry }
+            return ReaderRegistry.entry(forPath: path, in: readers) ?? readers.first { $0.name == "csv" } ?? readers[0]
+        }
+
+        /// The reader's name for `path` (the source file's unless given).
+        public var reader: String { reader(for: path).name }
+
+        /// The options of the reader of `path`, parsed from its keys of the section.
+        public func readerOptions(for path: String? = nil) throws -> any ReaderOptions {
+            try reader(for: path ?? self.path).options(options)
+        }
+
+        /// Opens `path` (the source file unless given) with its reader, reading ahead on a second thread.
+        public func open(_ path: String? = nil) throws -> any RecordReader {
+            let path = path ?? self.path
+            if let explicitReader, !readers.contains(where: { $0.name == explicitReader }) {
+                throw ReaderError.cannotOpen(path: path, reason: "no reader named \"\(explicitReader)\"")
+            }
+            let entry = reader(for: path)
+            return PrefetchingReader(wrapping: try entry.open(path: path, options: try entry.options(options), columns: columns))
         }
     }
 
@@ -56,7 +83,7 @@ public struct PipelineConfig {
         public var candidates: [String] { [column] + aliases }
     }
 
-    public enum OnError: String, Sendable {
+    public enum OnError: String, Sendable, CaseIterable {
         /// The whole row goes to the rejects (the default).
         case reject
         /// Only this field is dropped; the row goes on with a warning line in the rejects report.

@@ -4,10 +4,8 @@ import Yams
 /// Reads a pipeline file. Every mistake is reported with file, line and column; unknown keys
 /// are errors (with a "did you mean"), never ignored.
 public enum PipelineLoader {
-    static let topLevelKeys = ["extends", "name", "source", "mapping", "normalize", "options", "protect", "checks", "writers", "target", "reports", "acknowledgement", "operations", "on_failure", "journal"]
-
-    public static func load(path: String) throws -> PipelineConfig {
-        try parse(try readText(path: path), file: path)
+    public static func load(path: String, catalog: ComponentCatalog = .builtIn) throws -> PipelineConfig {
+        try parse(try readText(path: path), file: path, catalog: catalog)
     }
 
     /// A pipeline file's text (load and export pipelines alike).
@@ -39,54 +37,16 @@ public enum PipelineLoader {
         }
     }
 
-    public static func parse(_ text: String, file: String) throws -> PipelineConfig {
-        let top = try topLevel(try compose(text, file: file), file: file, chain: [])
+    public static func parse(_ text: String, file: String, catalog: ComponentCatalog = .builtIn) throws -> PipelineConfig {
+        let top = try topLevel(try compose(text, file: file), file: file, chain: [], catalog: catalog)
+        for option in PipelineSections.top(catalog).options where option.required { _ = try top.required(option.name) }
         // A section's relative paths are relative to the file it is written in (an inherited
         // section's to its parent's folder); its errors name that file too.
         func resolver(_ key: String) -> (String) -> String { pathResolver(for: top[key]?.file ?? file) }
         let name = try top["name"]?.string() ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
 
-        // source
-        let allSourceKeys = ["file", "reader"] + ReaderRegistry.all.flatMap(\.optionKeys).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        let sourceSection = try top.required("source").section(allowedKeys: allSourceKeys)
-        let sourceFile = resolver("source")(try sourceSection.required("file").string())
-        // The reader named, else the one the file's extension calls for, else CSV.
-        let reader = try sourceSection["reader"]?.oneOf(ReaderRegistry.names) ?? ReaderRegistry.entry(forPath: sourceFile)?.name ?? "csv"
-        let readerEntry = ReaderRegistry.entry(named: reader)!
-        for key in sourceSection.keys where !["file", "reader"].contains(key) && !readerEntry.optionKeys.contains(key) {
-            let owners = ReaderRegistry.all.filter { $0.optionKeys.contains(key) }.map(\.name).joined(separator: ", ")
-            throw sourceSection.entries.first { $0.key == key }!.keyNode.error("source.\(key) applies to the \(owners) reader, not to \(reader)")
-        }
-        var source = PipelineConfig.Source(path: sourceFile, reader: reader)
-        if let node = sourceSection["encoding"] {
-            source.encoding = PipelineConfig.TextEncoding(rawValue: try node.oneOf(["auto"] + PipelineConfig.TextEncoding.allCases.map(\.rawValue)))
-        }
-        source.sheet = try sourceSection["sheet"]?.string()
-        source.headerRow = try sourceSection["header_row"]?.int(in: 1...1_048_576)
-        source.recordElement = try sourceSection["record"]?.string()
-        if let node = sourceSection["delimiter"] {
-            let text = try node.string()
-            switch text {
-            case "\\t", "tab", "\t": source.delimiter = 9
-            default:
-                guard text.utf8.count == 1, let byte = text.utf8.first, byte != 34, byte != 10, byte != 13 else {
-                    throw node.error("source.delimiter must be one character such as \",\" \";\" \"|\" or tab")
-                }
-                source.delimiter = byte
-            }
-        }
-
-        // mapping: target field <- source column
-        var mapping: [PipelineConfig.FieldMapping] = []
-        for entry in try top.required("mapping").pairs() {
-            // `field: Column`, or `field: [Column, Alias, …]` for files that name it differently.
-            let names: [String]
-            if case .sequence = entry.value.node { names = try entry.value.stringList() } else { names = [try entry.value.string()] }
-            guard let column = names.first, names.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
-                throw entry.value.error("mapping.\(entry.key) names no source column")
-            }
-            mapping.append(.init(field: entry.key, column: column, aliases: Array(names.dropFirst()), line: entry.keyNode.line))
-        }
+        var source = try sourceSettings(try top.required("source"), resolve: resolver("source"), catalog: catalog)
+        let mapping = try fieldMappings(try top.required("mapping"))
         guard mapping.contains(where: { $0.field == "filenumber" }) else {
             throw top.node.error("the mapping must map \"filenumber\" (the Scollect account key) to a source column")
         }
@@ -94,93 +54,35 @@ public enum PipelineLoader {
         source.columns = mapping.flatMap(\.candidates)
 
         // options
-        var settings = NormalizerRegistry.Settings()
+        let options = try top["options"].map { try PipelineSections.options.validate($0) }
         var clearMarker: String?
-        var maxRejects: Int?
         var maxRejectRatio: Double?
-        var readFromPortfolios: [String] = []
-        var readFromPortfoliosNode: ConfigNode?
-        var noNewsValues = NoNewsValues(NoNewsValues.defaults)
-        if let optionsNode = top["options"] {
-            let options = try optionsNode.section(allowedKeys: ["clear_marker", "day_first", "excel_date_system", "max_rejects", "max_reject_ratio", "read_from_portfolios", "no_news_values"])
-            // `no_news_values: []` turns the list off; absent, the defaults apply.
-            if let node = options["no_news_values"] { noNewsValues = NoNewsValues(try node.stringList()) }
-            readFromPortfolios = try options["read_from_portfolios"]?.stringList() ?? []
-            readFromPortfoliosNode = options["read_from_portfolios"]
-            maxRejects = try options["max_rejects"]?.int(in: 0...Int.max)
-            if let node = options["max_reject_ratio"] {
-                let ratio = try node.double(minimum: 0)
-                guard ratio <= 1 else { throw node.error("options.max_reject_ratio is a share between 0 and 1, e.g. 0.05") }
-                maxRejectRatio = ratio
-            }
-            if let node = options["clear_marker"] {
-                let marker = try node.string()
-                guard !marker.trimmingCharacters(in: .whitespaces).isEmpty else { throw node.error("options.clear_marker cannot be blank: a blank cell means \"no news\"") }
-                clearMarker = marker
-            }
-            settings.dayFirst = try options["day_first"]?.bool() ?? false
-            if let node = options["excel_date_system"] {
-                settings.excelDateSystem = try node.oneOf(["1900", "1904"]) == "1904" ? .system1904 : .system1900
-            }
+        let maxRejects = try options?["max_rejects"]?.int(in: 0...Int.max)
+        if let node = options?["max_reject_ratio"] {
+            let ratio = try node.double(minimum: 0)
+            guard ratio <= 1 else { throw node.error("options.max_reject_ratio is a share between 0 and 1, e.g. 0.05") }
+            maxRejectRatio = ratio
+        }
+        if let node = options?["clear_marker"] {
+            let marker = try node.string()
+            guard !marker.trimmingCharacters(in: .whitespaces).isEmpty else { throw node.error("options.clear_marker cannot be blank: a blank cell means \"no news\"") }
+            clearMarker = marker
         }
 
-        // normalize
-        var normalizations: [String: PipelineConfig.FieldNormalization] = [:]
-        if let normalizeNode = top["normalize"] {
-            for entry in try normalizeNode.pairs() {
-                guard mappedFields.contains(entry.key) else {
-                    let hint = closestMatch(to: entry.key, in: mappedFields).map { " — did you mean \"\($0)\"?" } ?? ""
-                    try ConfigProblems.report(entry.keyNode.error("normalize.\(entry.key): \"\(entry.key)\" is not in the mapping\(hint)"))
-                    continue
-                }
-                var typeNode = entry.value
-                var onError = PipelineConfig.OnError.reject
-                var fieldSettings = settings
-                if case .mapping = entry.value.node {
-                    let section = try entry.value.section(allowedKeys: ["type", "on_error", "day_first", "excel_date_system"])
-                    typeNode = try section.required("type")
-                    if let node = section["on_error"] { onError = PipelineConfig.OnError(rawValue: try node.oneOf(["reject", "drop_field"]))! }
-                    if let node = section["day_first"] { fieldSettings.dayFirst = try node.bool() }
-                    if let node = section["excel_date_system"] {
-                        fieldSettings.excelDateSystem = try node.oneOf(["1900", "1904"]) == "1904" ? .system1904 : .system1900
-                    }
-                }
-                let typeName = try typeNode.oneOf(NormalizerRegistry.names)
-                normalizations[entry.key] = .init(normalizer: NormalizerRegistry.make(typeName, settings: fieldSettings)!, onError: onError)
-            }
-        }
-        for field in mappedFields where normalizations[field] == nil {
-            normalizations[field] = .init(normalizer: TextNormalizer(), onError: .reject)
-        }
+        let normalizations = try fieldNormalizations(top["normalize"], mappedFields: mappedFields, pipelineOptions: options, catalog: catalog)
 
         // protect: statuses a load leaves alone
         var protection = PipelineConfig.Protection()
         if let protectNode = top["protect"] {
-            let section = try protectNode.section(allowedKeys: ["account_statuses", "phone_statuses"])
+            let section = try PipelineSections.protect.validate(protectNode)
             protection = PipelineConfig.Protection(accountStatuses: Set(try section["account_statuses"]?.stringList() ?? []),
                                                    phoneStatuses: Set(try section["phone_statuses"]?.stringList() ?? []))
         }
 
-        // writers
         let writerContext = WriterContext(mappedFields: mappedFields, normalizers: normalizations.mapValues(\.normalizer), protection: protection)
-        let writerEntries = try top.required("writers").list().map { try writerEntry($0) }
-        guard !writerEntries.isEmpty else { throw top.node.error("the pipeline names no writers") }
-        // Two passes: a writer's defaults may depend on what the others consume.
-        var consumedByAll: [Set<String>] = []
-        for entry in writerEntries {
-            consumedByAll.append(try entry.type.init(options: entry.options, context: writerContext, otherWriterFields: []).consumedFields)
-        }
-        var writers: [any APIWriter] = []
-        for (index, entry) in writerEntries.enumerated() {
-            let others = consumedByAll.enumerated().filter { $0.offset != index }.reduce(into: Set<String>()) { $0.formUnion($1.element) }
-            writers.append(try entry.type.init(options: entry.options, context: writerContext, otherWriterFields: others))
-        }
-
-        // target
+        let writers = try writerList(try top.required("writers"), context: writerContext, catalog: catalog)
         let target = try targetSettings(try top.required("target"), resolve: resolver("target"), defaultBatchSize: 500)
-
-        // reports
-        let reportsSection = try top.required("reports").section(allowedKeys: ["folder"])
+        let reportsSection = try PipelineSections.reports.validate(try top.required("reports"))
         let reportsFolder = resolver("reports")(try reportsSection.required("folder").string())
 
         var config = PipelineConfig(file: file, name: name,
@@ -188,36 +90,38 @@ public enum PipelineLoader {
                                     mapping: mapping, normalizations: normalizations, clearMarker: clearMarker,
                                     maxRejects: maxRejects, maxRejectRatio: maxRejectRatio,
                                     writers: writers, protection: protection, target: target, reportsFolder: reportsFolder)
-        config.noNewsValues = noNewsValues
-        if let node = readFromPortfoliosNode, !readFromPortfolios.isEmpty {
+        // `no_news_values: []` turns the list off; absent, the defaults apply.
+        if let node = options?["no_news_values"] { config.noNewsValues = NoNewsValues(try node.stringList()) }
+        let portfolios = try options?["read_from_portfolios"]?.stringList() ?? []
+        if let node = options?["read_from_portfolios"], !portfolios.isEmpty {
             // The listing stands in for getaccount/getphones only when it shows every field compared.
             for writer in writers {
-                guard writer is UpdateDbaseWriter || writer is InsertPhoneWriter else {
+                guard writer.readsFromPortfolioListing else {
                     throw node.error("options.read_from_portfolios: the \(type(of: writer).name) writer needs reads the portfolio listing does not give; remove it or this option")
                 }
-                if let dbase = writer as? UpdateDbaseWriter, let missing = dbase.fields.first(where: { !PortfolioListing.coveredFields.contains($0) }) {
-                    throw node.error("options.read_from_portfolios: \"\(missing)\" is not in the portfolio listing (it shows \(PortfolioListing.coveredFields.count) dbase fields); list the fields updatedbase sends with fields: or read per account")
+                if let missing = writer.comparedFields.sorted().first(where: { !PortfolioListing.coveredFields.contains($0) }) {
+                    throw node.error("options.read_from_portfolios: \"\(missing)\" is not in the portfolio listing (it shows \(PortfolioListing.coveredFields.count) dbase fields); list the fields \(type(of: writer).name) sends with fields: or read per account")
                 }
             }
             if !protection.accountStatuses.isEmpty {
                 throw node.error("options.read_from_portfolios: the listing shows no account status, so protect.account_statuses needs getaccount per account")
             }
-            config.readFromPortfolios = readFromPortfolios
+            config.readFromPortfolios = portfolios
         }
         config.onFailure = try FailureCommand.parse(top["on_failure"], resolve: resolver("on_failure"))
         if let node = top["journal"] {
-            config.journalRetentionDays = try node.section(allowedKeys: ["retention_days"]).required("retention_days").int(in: 1...36_500)
+            config.journalRetentionDays = try PipelineSections.journal.validate(node).required("retention_days").int(in: 1...36_500)
         }
         if let node = top["checks"] { config.checks = try fileChecks(node, mappedFields: mappedFields, normalizations: normalizations) }
         if let node = top["acknowledgement"] {
-            let section = try node.section(allowedKeys: ["format", "folder"])
+            let section = try PipelineSections.acknowledgement.validate(node)
             var acknowledgement = PipelineConfig.Acknowledgement()
-            if let format = section["format"] { acknowledgement.format = .init(rawValue: try format.oneOf(PipelineConfig.Acknowledgement.Format.allCases.map(\.rawValue)))! }
+            if let format = section["format"] { acknowledgement.format = .init(rawValue: try format.string())! }
             acknowledgement.folder = try section["folder"].map { resolver("acknowledgement")(try $0.string()) }
             config.acknowledgement = acknowledgement
         }
         if let node = top["operations"] {
-            let section = try node.section(allowedKeys: ["refuse_reloaded_input", "archive_folder", "error_folder"])
+            let section = try PipelineSections.operations.validate(node)
             config.operations.refuseReloadedInput = try section["refuse_reloaded_input"]?.bool() ?? true
             config.operations.archiveFolder = try section["archive_folder"].map { resolver("operations")(try $0.string()) }
             config.operations.errorFolder = try section["error_folder"].map { resolver("operations")(try $0.string()) }
@@ -225,11 +129,97 @@ public enum PipelineLoader {
         return config
     }
 
+    /// `source:` — the file, the reader named (it wins over the extension), the reader's keys
+    /// (a key of another reader is refused, naming the reader it belongs to), parsed once here
+    /// to report their mistakes now.
+    static func sourceSettings(_ node: ConfigNode, resolve: (String) -> String, catalog: ComponentCatalog) throws -> PipelineConfig.Source {
+        let sectionSpec = PipelineSections.source(catalog)
+        // The reader decides which keys apply: find it first, then check the section once.
+        let given = Dictionary(try node.pairs().map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let explicit = try given["reader"].flatMap { $0.isNull ? nil : try $0.oneOf(catalog.readers.map(\.name)) }
+        var source = PipelineConfig.Source(path: "", reader: explicit)
+        source.readers = catalog.readers
+        let fileName = try given["file"].flatMap { $0.isNull ? nil : try $0.string() } ?? ""
+        let reader = source.reader(for: fileName)
+        let others = catalog.readers.filter { $0.name != reader.name }.map(\.spec)
+        let section = try reader.spec.validate(node, shared: sectionSpec.options, owners: others)
+        source.path = resolve(try section.required("file").string())
+        source.options = section.only(reader.spec.keys)
+        _ = try source.readerOptions()
+        return source
+    }
+
+    /// `mapping:` — `field: Column`, or `field: [Column, Alias, …]` for files that name it differently.
+    static func fieldMappings(_ node: ConfigNode) throws -> [PipelineConfig.FieldMapping] {
+        try node.pairs().map { entry in
+            let names: [String]
+            if case .sequence = entry.value.node { names = try entry.value.stringList() } else { names = [try entry.value.string()] }
+            guard let column = names.first, names.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+                throw entry.value.error("mapping.\(entry.key) names no source column")
+            }
+            return .init(field: entry.key, column: column, aliases: Array(names.dropFirst()), line: entry.keyNode.line)
+        }
+    }
+
+    /// `normalize:` — `field: type` or `field: { type:, on_error:, and the normaliser's keys }`;
+    /// a normaliser's keys absent there come from the pipeline's `options:` when it takes them
+    /// (`day_first`). Every mapped field not listed is trimmed text.
+    static func fieldNormalizations(_ node: ConfigNode?, mappedFields: [String], pipelineOptions: ConfigSection?,
+                                    catalog: ComponentCatalog) throws -> [String: PipelineConfig.FieldNormalization] {
+        let sectionSpec = PipelineSections.normalize(catalog)
+        var normalizations: [String: PipelineConfig.FieldNormalization] = [:]
+        for entry in try node?.pairs() ?? [] {
+            guard mappedFields.contains(entry.key) else {
+                let hint = closestMatch(to: entry.key, in: mappedFields).map { " — did you mean \"\($0)\"?" } ?? ""
+                try ConfigProblems.report(entry.keyNode.error("normalize.\(entry.key): \"\(entry.key)\" is not in the mapping\(hint)"))
+                continue
+            }
+            // `field: type`, or a section whose `type` decides which other keys apply.
+            var typeNode = entry.value
+            if case .mapping = entry.value.node {
+                typeNode = try ConfigSection(node: entry.value, entries: try entry.value.pairs()).required("type")
+            }
+            let type = catalog.normalizer(named: try typeNode.oneOf(catalog.normalizers.map { $0.spec.name }))!
+            var own = ConfigSection(node: entry.value, entries: [])
+            var onError = PipelineConfig.OnError.reject
+            if case .mapping = entry.value.node {
+                let others = catalog.normalizers.filter { $0.spec.name != type.spec.name }.map { $0.spec }
+                let section = try type.spec.validate(entry.value, shared: sectionSpec.options, owners: others)
+                if let node = section["on_error"] { onError = PipelineConfig.OnError(rawValue: try node.string())! }
+                own = section.only(type.spec.keys)
+            }
+            let options = own.over(pipelineOptions, keys: type.spec.keys)
+            normalizations[entry.key] = .init(normalizer: try type.make(options), onError: onError)
+        }
+        for field in mappedFields where normalizations[field] == nil {
+            normalizations[field] = .init(normalizer: TextNormalizer(), onError: .reject)
+        }
+        return normalizations
+    }
+
+    /// `writers:` — each built from its own options, checked against its spec. Two passes: a
+    /// writer's defaults may depend on what the others consume.
+    static func writerList(_ node: ConfigNode, context: WriterContext, catalog: ComponentCatalog) throws -> [any APIWriter] {
+        let entries = try node.list().map { try writerEntry($0, catalog: catalog) }
+        guard !entries.isEmpty else { throw node.error("the pipeline names no writers") }
+        var consumedByAll: [Set<String>] = []
+        for entry in entries {
+            consumedByAll.append(try entry.type.init(options: entry.options, context: context, otherWriterFields: []).consumedFields)
+        }
+        var writers: [any APIWriter] = []
+        for (index, entry) in entries.enumerated() {
+            let others = consumedByAll.enumerated().filter { $0.offset != index }.reduce(into: Set<String>()) { $0.formUnion($1.element) }
+            writers.append(try entry.type.init(options: entry.options, context: context, otherWriterFields: others))
+        }
+        return writers
+    }
+
     /// The top-level sections of a pipeline file, its `extends:` chain resolved: the parent's
     /// sections (its `name` excepted), each replaced whole by the child's section of the same
     /// name (`source`, `mapping`, `checks`…: a child's `mapping` is the whole mapping).
-    static func topLevel(_ root: Node, file: String, chain: [String]) throws -> ConfigSection {
-        let top = try ConfigNode(node: root, file: file, path: "").section(allowedKeys: topLevelKeys)
+    static func topLevel(_ root: Node, file: String, chain: [String], catalog: ComponentCatalog = .builtIn) throws -> ConfigSection {
+        // Required sections are checked once the chain is resolved: a parent may give them.
+        let top = try PipelineSections.top(catalog).validate(ConfigNode(node: root, file: file, path: ""), requiring: false)
         guard let extendsNode = top["extends"] else { return top }
         let parentPath = pathResolver(for: file)(try extendsNode.string())
         guard !chain.contains(parentPath), parentPath != file else {
@@ -238,7 +228,7 @@ public enum PipelineLoader {
         guard FileManager.default.fileExists(atPath: parentPath) else {
             throw extendsNode.error("extends: no pipeline file \(parentPath)")
         }
-        let parent = try topLevel(try compose(try readText(path: parentPath), file: parentPath), file: parentPath, chain: chain + [file])
+        let parent = try topLevel(try compose(try readText(path: parentPath), file: parentPath), file: parentPath, chain: chain + [file], catalog: catalog)
         let own = top.entries.filter { $0.key != "extends" }
         var entries = parent.entries.filter { $0.key != "name" }.map { inherited in own.first { $0.key == inherited.key } ?? inherited }
         entries += own.filter { entry in !entries.contains { $0.key == entry.key } }
@@ -247,7 +237,7 @@ public enum PipelineLoader {
 
     /// `checks:` (see `FileChecks`). Every field named must be mapped, with the right normaliser.
     static func fileChecks(_ node: ConfigNode, mappedFields: [String], normalizations: [String: PipelineConfig.FieldNormalization]) throws -> FileChecks {
-        let section = try node.section(allowedKeys: ["required", "duplicate_filenumbers", "control_total", "no_future_dates", "balance_adds_up"])
+        let section = try PipelineSections.checks.validate(node)
         func mapped(_ node: ConfigNode, as normalizer: String? = nil) throws -> String {
             let field = try node.string()
             guard mappedFields.contains(field) else {
@@ -262,7 +252,7 @@ public enum PipelineLoader {
         /// `[fields]` or `{ fields: [...], on_fail: hold | reject_row }`.
         func fieldsAndAction(_ node: ConfigNode, as normalizer: String? = nil) throws -> ([String], FileChecks.Action) {
             if case .sequence = node.node { return (try node.list().map { try mapped($0, as: normalizer) }, .rejectRow) }
-            let entry = try node.section(allowedKeys: ["fields", "on_fail"])
+            let entry = try PipelineSections.checksFields.validate(node)
             let fields = try entry.required("fields").list().map { try mapped($0, as: normalizer) }
             let action = try entry["on_fail"].map { FileChecks.Action(rawValue: try $0.oneOf(["hold", "reject_row"]))! } ?? .rejectRow
             return (fields, action)
@@ -274,12 +264,12 @@ public enum PipelineLoader {
             checks.duplicates = FileChecks.DuplicatePolicy(rawValue: try node.oneOf(FileChecks.DuplicatePolicy.allCases.map(\.rawValue)))
         }
         if let node = section["control_total"] {
-            let entry = try node.section(allowedKeys: ["trailer_marker", "sum_of"])
+            let entry = try PipelineSections.checksControlTotal.validate(node)
             checks.controlTotal = FileChecks.ControlTotal(trailerMarker: try entry.required("trailer_marker").string(),
                                                           sumOf: try entry["sum_of"].map { try mapped($0, as: MoneyNormalizer.name) })
         }
         if let node = section["balance_adds_up"] {
-            let entry = try node.section(allowedKeys: ["total", "parts", "tolerance", "on_fail"])
+            let entry = try PipelineSections.checksBalance.validate(node)
             checks.balance = FileChecks.BalanceRule(
                 total: try mapped(try entry.required("total"), as: MoneyNormalizer.name),
                 parts: try entry.required("parts").list().map { try mapped($0, as: MoneyNormalizer.name) },
@@ -290,7 +280,7 @@ public enum PipelineLoader {
     }
 
     /// `- updatedbase: {…}` or a bare `- updatedbase`.
-    private static func writerEntry(_ node: ConfigNode) throws -> (type: any APIWriter.Type, options: ConfigSection) {
+    private static func writerEntry(_ node: ConfigNode, catalog: ComponentCatalog) throws -> (type: any APIWriter.Type, options: ConfigSection) {
         let name: String
         let keyNode: ConfigNode
         var optionsNode: ConfigNode?
@@ -304,18 +294,24 @@ public enum PipelineLoader {
             keyNode = pairs[0].keyNode
             optionsNode = pairs[0].value.isNull ? nil : pairs[0].value
         }
-        guard let type = WriterRegistry.writer(named: name) else {
-            let hint = closestMatch(to: name, in: WriterRegistry.names).map { " — did you mean \"\($0)\"?" } ?? ""
-            throw keyNode.error("unknown writer \"\(name)\"\(hint) (available: \(WriterRegistry.names.joined(separator: ", ")))")
+        let names = catalog.writers.map { $0.name }
+        guard let type = catalog.writer(named: name) else {
+            let hint = closestMatch(to: name, in: names).map { " — did you mean \"\($0)\"?" } ?? ""
+            throw keyNode.error("unknown writer \"\(name)\"\(hint) (available: \(names.joined(separator: ", ")))")
         }
-        let options = try optionsNode?.section(allowedKeys: type.optionKeys)
-            ?? ConfigSection(node: ConfigNode(node: keyNode.node, file: node.file, path: "writers.\(name)"), entries: [])
+        guard let optionsNode else {
+            // A bare `- name`: errors name its line.
+            let empty = ConfigSection(node: ConfigNode(node: keyNode.node, file: node.file, path: "writers.\(name)"), entries: [])
+            for option in type.spec.options where option.required { _ = try empty.required(option.name) }
+            return (type, empty)
+        }
+        let options = try type.spec.validate(optionsNode)
         return (type, options)
     }
 
     /// The `target:` section, the same for load and export pipelines.
     static func targetSettings(_ node: ConfigNode, resolve: (String) -> String, defaultBatchSize: Int) throws -> PipelineConfig.Target {
-        let section = try node.section(allowedKeys: ["url", "requests_per_second", "max_in_flight", "batch_size", "timeout_seconds", "sandbox_seed", "retry"])
+        let section = try PipelineSections.target.validate(node)
         let urlNode = try section.required("url")
         let url = try urlNode.string()
         if url != "sandbox", !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
@@ -333,7 +329,7 @@ public enum PipelineLoader {
             sandboxSeedFiles: try section["sandbox_seed"]?.stringList().map(resolve) ?? []
         )
         if let node = section["retry"] {
-            let retry = try node.section(allowedKeys: ["max_attempts", "base_delay_seconds", "max_delay_seconds"])
+            let retry = try PipelineSections.targetRetry.validate(node)
             target.retry = RetryPolicy(maxAttempts: try retry["max_attempts"]?.int(in: 1...20) ?? target.retry.maxAttempts,
                                        baseDelay: try retry["base_delay_seconds"]?.double(minimum: 0) ?? target.retry.baseDelay,
                                        maxDelay: try retry["max_delay_seconds"]?.double(minimum: 0) ?? target.retry.maxDelay)

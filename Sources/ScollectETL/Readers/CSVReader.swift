@@ -540,3 +540,47 @@ private func firstInvalidUTF8(_ p: UnsafeMutablePointer<UInt8>, from: Int, to: I
         i &+= length
     }
 }
+
+// MARK: - As a pipeline's reader
+
+extension CSVReader: ReaderComponent {
+    public struct SourceOptions: ReaderOptions {
+        public var delimiter = UInt8(ascii: ",")
+        /// nil: detected (UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252 with a notice).
+        public var encoding: PipelineConfig.TextEncoding?
+        public var rawTextDelimiter: UInt8? { delimiter }
+    }
+
+    public static let extensions = ["csv", "txt", "tsv", "csv.gz", "txt.gz", "tsv.gz"]
+
+    public static let spec = ComponentSpec(.reader, "csv",
+        summary: "Delimited text (RFC 4180), streamed; gzip read transparently.",
+        options: [
+            OptionSpec("delimiter", .string, default: ",", help: "The field separator: one character, or tab (also written \\t).", example: "\";\""),
+            OptionSpec("encoding", .oneOf(["auto"] + PipelineConfig.TextEncoding.allCases.map(\.rawValue)), default: "auto",
+                       help: "auto: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252 with a notice.", example: "windows-1252"),
+        ],
+        example: "source:\n  file: ../SampleData/placement.csv\n  reader: csv\n  delimiter: \";\"\n  encoding: windows-1252",
+        notes: ["An invalid byte after the first 64 KiB rejects its row, naming the byte offset."])
+
+    public static func options(_ section: ConfigSection) throws -> SourceOptions {
+        var options = SourceOptions()
+        if let node = section["encoding"] { options.encoding = PipelineConfig.TextEncoding(rawValue: try node.string()) }
+        if let node = section["delimiter"] {
+            let text = try node.string()
+            switch text {
+            case "\\t", "tab", "\t": options.delimiter = 9
+            default:
+                guard text.utf8.count == 1, let byte = text.utf8.first, byte < 0x80, byte != 34, byte != 10, byte != 13 else {
+                    throw node.error("source.delimiter must be one character such as \",\" \";\" \"|\" or tab")
+                }
+                options.delimiter = byte
+            }
+        }
+        return options
+    }
+
+    public static func open(path: String, options: SourceOptions, columns: [String]) throws -> any RecordReader {
+        try CSVReader(path: path, delimiter: options.delimiter, encoding: options.encoding)
+    }
+}

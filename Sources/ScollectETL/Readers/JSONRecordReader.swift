@@ -341,3 +341,21 @@ private func appendJSONString(_ bytes: [UInt8], to out: inout [UInt8]) {
     }
     out.append(UInt8(ascii: "\""))
 }
+
+// MARK: - As a pipeline's reader
+
+extension JSONRecordReader: ReaderComponent {
+    public struct SourceOptions: ReaderOptions {}
+
+    public static let extensions = ["json", "ndjson", "jsonl", "json.gz", "ndjson.gz", "jsonl.gz"]
+
+    public static let spec = ComponentSpec(.reader, "json",
+        summary: "A top-level array of records, or NDJSON, streamed; paths debtor.ssn, phones.0.number; numbers keep their literal text.",
+        example: "source:\n  file: ../SampleData/placement.json\n  reader: json")
+
+    public static func options(_ section: ConfigSection) throws -> SourceOptions { SourceOptions() }
+
+    public static func open(path: String, options: SourceOptions, columns: [String]) throws -> any RecordReader {
+        try JSONRecordReader(path: path, columns: columns)
+    }
+}

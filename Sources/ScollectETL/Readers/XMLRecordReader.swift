@@ -824,3 +824,31 @@ private func isNameStart(_ b: UInt8) -> Bool {
 private func isNameChar(_ b: UInt8) -> Bool {
     isNameStart(b) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E
 }
+
+// MARK: - As a pipeline's reader
+
+extension XMLRecordReader: ReaderComponent {
+    public struct SourceOptions: ReaderOptions {
+        /// The element that holds one record (`Account`, or a path `Placement/Accounts/Account`).
+        public var record: String?
+    }
+
+    public static let extensions = ["xml", "xml.gz"]
+
+    public static let spec = ComponentSpec(.reader, "xml",
+        summary: "XML, streamed; the mapping names paths inside a record (Debtor/SSN, @number for an attribute).",
+        options: [
+            OptionSpec("record", .string, required: true,
+                       help: "The element holding one record: a name (every such element) or a path from the root.", example: "Placement/Accounts/Account"),
+        ],
+        example: "source:\n  file: ../SampleData/placement.xml\n  reader: xml\n  record: Placement/Accounts/Account",
+        notes: ["DTDs with entities, external entities and network access are refused (no XXE, no billion laughs)."])
+
+    public static func options(_ section: ConfigSection) throws -> SourceOptions {
+        SourceOptions(record: try section["record"]?.string())
+    }
+
+    public static func open(path: String, options: SourceOptions, columns: [String]) throws -> any RecordReader {
+        try XMLRecordReader(path: path, recordElement: options.record, columns: columns)
+    }
+}

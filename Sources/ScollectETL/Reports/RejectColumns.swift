@@ -20,9 +20,8 @@ public struct RejectColumns: Sendable {
 
     /// From the pipeline's mapping; `inputPath` decides the reader as the run opens it.
     public init(config: PipelineConfig, mapper: RowMapper, header: [String], inputPath: String) {
-        let readerName = ReaderRegistry.entry(forPath: inputPath)?.name ?? config.source.reader
         self.init(masked: FieldSensitivity.columns(of: config, mapper: mapper), headerCount: header.count,
-                  delimiter: readerName == "csv" ? config.source.delimiter : nil)
+                  delimiter: (try? config.source.readerOptions(for: inputPath))?.rawTextDelimiter)
     }
 
     /// A read row's values with card and bank columns masked, and card numbers anywhere else

@@ -357,3 +357,18 @@ public struct DateNormalizer: Normalizer {
         return i == e && zh <= 14 && zm <= 59
     }
 }
+
+extension DateNormalizer: NormalizerComponent {
+    public static let spec = ComponentSpec(.normalizer, name,
+        summary: "yyyy-mm-dd. Accepts M/D/YYYY, MM/DD/YY (20YY when YY ≤ this year's, else 19YY), ISO, Excel serials, RFC 1123 (the calendar day as written); rejects impossible dates.",
+        options: [
+            OptionSpec("day_first", .boolean, default: "false", help: "Read 3/6/2024 as 3 June (also settable for every date field under options:).", example: "true"),
+            OptionSpec("excel_date_system", .oneOf(["1900", "1904"]), default: "1900", help: "The workbook's date system for Excel serial numbers (also under options:).", example: "\"1904\""),
+        ],
+        example: "normalize:\n  birthdate: date\n  dateofservice: { type: date, day_first: true }")
+
+    public static func make(_ options: ConfigSection) throws -> DateNormalizer {
+        DateNormalizer(dayFirst: try options["day_first"]?.bool() ?? false,
+                       excelDateSystem: try options["excel_date_system"]?.string() == "1904" ? .system1904 : .system1900)
+    }
+}

@@ -220,3 +220,10 @@ public struct MoneyNormalizer: Normalizer {
         })
     }
 }
+
+extension MoneyNormalizer: NormalizerComponent {
+    public static let spec = ComponentSpec(.normalizer, name,
+        summary: "1234.50. Accepts $1,234.50, (12.00) → -12.00, USD 809.00, 809.00 USD, US$809; rejects more than 2 decimals, European separators, other currencies (EUR 12, C$12), currency words.",
+        example: "normalize:\n  currentbalance: money")
+    public static func make(_ options: ConfigSection) -> MoneyNormalizer { MoneyNormalizer() }
+}

@@ -205,3 +205,10 @@ public struct PhoneNormalizer: Normalizer {
         return i == e && i > expStart
     }
 }
+
+extension PhoneNormalizer: NormalizerComponent {
+    public static let spec = ComponentSpec(.normalizer, name,
+        summary: "XXX-XXX-XXXX. Accepts a +1/1 prefix and punctuation; an extension is dropped with a warning; rejects NANP-invalid area or exchange codes, a wrong length, letters.",
+        example: "normalize:\n  home_phone: phone")
+    public static func make(_ options: ConfigSection) -> PhoneNormalizer { PhoneNormalizer() }
+}

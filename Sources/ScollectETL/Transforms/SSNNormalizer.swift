@@ -87,3 +87,10 @@ public struct SSNNormalizer: Normalizer {
         return .value(TextNormalizer.dashed(area, width: 3, group, width: 2, serial, width: 4))
     }
 }
+
+extension SSNNormalizer: NormalizerComponent {
+    public static let spec = ComponentSpec(.normalizer, name,
+        summary: "XXX-XX-XXXX. Accepts dashes, spaces, 7–8 digit values whose leading zeros a spreadsheet stripped; rejects area 000/666/900–999, group 00, serial 0000, a wrong length.",
+        example: "normalize:\n  ssn: ssn")
+    public static func make(_ options: ConfigSection) -> SSNNormalizer { SSNNormalizer() }
+}

@@ -168,3 +168,10 @@ extension TextNormalizer {
         }
     }
 }
+
+extension TextNormalizer: NormalizerComponent {
+    public static let spec = ComponentSpec(.normalizer, name,
+        summary: "Trimmed text (Unicode whitespace); whitespace only is blank. Every mapped field not under normalize: gets this one.",
+        example: "normalize:\n  address: text")
+    public static func make(_ options: ConfigSection) -> TextNormalizer { TextNormalizer() }
+}

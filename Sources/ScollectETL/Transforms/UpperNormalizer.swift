@@ -34,3 +34,10 @@ public struct UpperNormalizer: Normalizer {
         }
     }
 }
+
+extension UpperNormalizer: NormalizerComponent {
+    public static let spec = ComponentSpec(.normalizer, name,
+        summary: "Trimmed and upper-cased, for codes such as US state abbreviations.",
+        example: "normalize:\n  state: upper")
+    public static func make(_ options: ConfigSection) -> UpperNormalizer { UpperNormalizer() }
+}

@@ -152,13 +152,15 @@ public struct WriterContext {
 
 /// A writer turns a normalised row plus the account's current state into the calls that
 /// change something — and only those: a call that cannot change anything is never made.
-/// Each writer is one file holding its YAML options, their defaults and its planning; it is
+/// Each writer is one file holding its options' spec, their defaults and its planning; it is
 /// registered in `WriterRegistry`.
 public protocol APIWriter: Sendable {
     /// The key that selects it under `writers:` in a pipeline file (the endpoint's name).
     static var name: String { get }
-    /// The option keys it accepts; anything else is an error naming the line.
-    static var optionKeys: [String] { get }
+    /// Its options (anything else is an error naming the line), summary and example, for the
+    /// loader and the reference.
+    static var spec: ComponentSpec { get }
+    /// `options`: its own section, already checked against its spec.
     init(options: ConfigSection, context: WriterContext, otherWriterFields: Set<String>) throws
     /// Mapped fields this writer consumes (so that `updatedbase` does not also send them).
     var consumedFields: Set<String> { get }
@@ -180,6 +182,9 @@ public protocol APIWriter: Sendable {
     /// from rows): the engine then hands it whole accounts, through `planAccount`.
     var plansWholeAccount: Bool { get }
     func planAccount(_ rows: [NormalizedRow], current: AccountSnapshot) -> Result<[PlannedCall], RowIssue>
+    /// True when a portfolio listing (`options.read_from_portfolios`) holds all it reads, as
+    /// long as it shows every field in `comparedFields`; false by default.
+    var readsFromPortfolioListing: Bool { get }
 }
 
 extension APIWriter {
@@ -190,6 +195,9 @@ extension APIWriter {
     public func check(_ row: NormalizedRow) -> RowIssue? { nil }
     public var comparedFields: Set<String> { [] }
     public var plansWholeAccount: Bool { false }
+    public var readsFromPortfolioListing: Bool { false }
+    /// The option keys it accepts.
+    public static var optionKeys: [String] { spec.keys }
     public func planAccount(_ rows: [NormalizedRow], current: AccountSnapshot) -> Result<[PlannedCall], RowIssue> {
         .success(rows.flatMap { plan($0, current: current) })
     }

@@ -14,7 +14,15 @@
 /// ```
 public struct CreateCallbackWriter: APIWriter {
     public static let name = "createCallback"
-    public static let optionKeys = ["date", "time", "assignedto", "name"]
+    public static let spec = ComponentSpec(.writer, name,
+        summary: "POST /createCallback: schedules a callback when the row has a callback date.",
+        options: [
+            OptionSpec("date", .value(WriterValue.typeName), required: true, help: "The callback day, from a field normalised as a date.", example: "{ field: callback_date }"),
+            OptionSpec("time", .value(WriterValue.typeName), required: true, help: "A clock time (13:43, 1:43 PM).", example: "{ field: callback_time }"),
+            OptionSpec("assignedto", .value(WriterValue.typeName), required: true, help: "The agent it is assigned to.", example: "{ field: callback_agent }"),
+            OptionSpec("name", .value(WriterValue.typeName), default: "firstname lastname from getaccount", help: "The name on the callback.", example: "{ field: debtor_name }"),
+        ],
+        example: "writers:\n  - createCallback:\n      date: { field: callback_date }\n      time: { field: callback_time }\n      assignedto: { field: callback_agent }")
 
     let date: WriterValue
     let time: WriterValue

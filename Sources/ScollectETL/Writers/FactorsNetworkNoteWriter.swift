@@ -21,7 +21,17 @@ import Foundation
 /// ```
 public struct FactorsNetworkNoteWriter: APIWriter {
     public static let name = "factors_network_note"
-    public static let optionKeys = ["debtor", "creditor", "type", "note", "writeOffAmount", "createdDate"]
+    public static let spec = ComponentSpec(.writer, name,
+        summary: "Factors Network \"Add Note\": reports a debtor (URL and credentials from FACTORS_NETWORK_* only).",
+        options: [
+            OptionSpec("debtor", .value(WriterValue.typeName), required: true, help: "The debtor's UUID, from a field.", example: "{ field: fn_debtor }"),
+            OptionSpec("creditor", .value(WriterValue.typeName), required: true, help: "The creditor's UUID.", example: "710bc35a-d1f2-5678-b576-a15197909044"),
+            OptionSpec("type", .value(WriterValue.typeName), required: true, help: "One of the 32 documented note types.", example: "SLOW_PAY"),
+            OptionSpec("note", .value(WriterValue.typeName), help: "The note's text.", example: "{ field: fn_note }"),
+            OptionSpec("writeOffAmount", .value(WriterValue.typeName), help: "For WRITE_OFF and NO_BUY only.", example: "{ field: fn_amount }"),
+            OptionSpec("createdDate", .value(WriterValue.typeName), help: "Back-dates the note (a past time).", example: "{ field: fn_date }"),
+        ],
+        example: "writers:\n  - factors_network_note:\n      debtor: { field: fn_debtor }\n      creditor: 710bc35a-d1f2-5678-b576-a15197909044\n      type: SLOW_PAY")
 
     /// The note types the document lists.
     public static let noteTypes: Set<String> = [

@@ -13,7 +13,15 @@
 /// ```
 public struct InsertAttemptWriter: APIWriter {
     public static let name = "insertattempt"
-    public static let optionKeys = ["phonenumber", "dispo", "agent", "type"]
+    public static let spec = ComponentSpec(.writer, name,
+        summary: "POST /insertattempt: records a contact attempt when the row has a phone number or an outcome.",
+        options: [
+            OptionSpec("phonenumber", .value(WriterValue.typeName), required: true, help: "The number called (normalised as a phone).", example: "{ field: attempt_phone }"),
+            OptionSpec("dispo", .value(WriterValue.typeName), required: true, help: "The outcome, e.g. SPOKE TO DEBTOR.", example: "{ field: attempt_result }"),
+            OptionSpec("agent", .value(WriterValue.typeName), required: true, help: "The agent.", example: "{ field: attempt_agent }"),
+            OptionSpec("type", .value(WriterValue.typeName), default: "MANUAL", help: "The attempt type.", example: "MANUAL"),
+        ],
+        example: "writers:\n  - insertattempt:\n      phonenumber: { field: attempt_phone }\n      dispo: { field: attempt_result }\n      agent: { field: attempt_agent }")
 
     /// Body key → where its value comes from, in the document's order.
     let values: [(key: String, source: WriterValue)]

@@ -16,7 +16,15 @@
 /// ```
 public struct InsertNotelineWriter: APIWriter {
     public static let name = "InsertNoteline"
-    public static let optionKeys = ["collectorname", "logmessage", "summary_of_changes", "title"]
+    public static let spec = ComponentSpec(.writer, name,
+        summary: "POST /InsertNoteline: the row's note, or a note summarising what the writers before it changed.",
+        options: [
+            OptionSpec("collectorname", .value(WriterValue.typeName), required: true, help: "The collector the note is written as.", example: "LOADER"),
+            OptionSpec("logmessage", .value(WriterValue.typeName), help: "The note; optional with summary_of_changes.", example: "{ field: note }"),
+            OptionSpec("summary_of_changes", .boolean, default: "false", help: "One note listing what the writers before it changed for the row.", example: "true"),
+            OptionSpec("title", .string, default: "|ACCOUNT MAINTENANCE|", help: "The first line of a summary note.", example: "\"|ACCOUNT MAINTENANCE|\""),
+        ],
+        example: "writers:\n  - InsertNoteline:\n      collectorname: LOADER\n      logmessage: { field: note }\n      summary_of_changes: true")
 
     let collector: WriterValue
     let message: WriterValue?

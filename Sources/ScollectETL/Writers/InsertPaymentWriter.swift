@@ -13,7 +13,13 @@
 /// ```
 public struct InsertPaymentWriter: APIWriter {
     public static let name = "insert_payments_external"
-    public static let optionKeys = ["reference", "defaults"]
+    public static let spec = ComponentSpec(.writer, name,
+        summary: "POST /insert_payments_external: one payment per row, through the run journal (never booked twice).",
+        options: [
+            OptionSpec("reference", .string, default: "invoice", help: "The mapped field holding the client's payment reference; none turns the duplicate check off.", example: "invoice"),
+            OptionSpec("defaults", .section, default: "acceptedfees: 0, printed: false", help: "Values of payment fields the file does not carry (never card or bank data).", example: "{ paymentstatus: POSTED, typeofpayment: ACH }"),
+        ],
+        example: "writers:\n  - insert_payments_external:\n      reference: invoice\n      defaults: { paymentstatus: POSTED }")
 
     let fields: PaymentFields
     /// The field holding the client's payment reference, nil when the check is off.

@@ -16,7 +16,14 @@ import Foundation
 /// Every other field must agree across an account's rows: they describe one plan.
 public struct InsertPayplanWriter: APIWriter {
     public static let name = "insert_payplan_external"
-    public static let optionKeys = ["schedule", "reference", "defaults"]
+    public static let spec = ComponentSpec(.writer, name,
+        summary: "POST /insert_payplan_external: a schedule of payments for one account in one call, journaled.",
+        options: [
+            OptionSpec("schedule", .value("rows, or { field: column }"), default: "rows", help: "rows: one installment per row of an account; { field: … }: a field holding a JSON list.", example: "{ field: paymentdata }"),
+            OptionSpec("reference", .string, default: "invoice", help: "The mapped field holding the client's reference; none turns the duplicate check off.", example: "invoice"),
+            OptionSpec("defaults", .section, default: "acceptedfees: 0, printed: false", help: "Values of payment fields the file does not carry.", example: "{ paymentstatus: PENDING }"),
+        ],
+        example: "writers:\n  - insert_payplan_external:\n      schedule: rows\n      reference: invoice\n      defaults: { paymentstatus: PENDING }")
 
     let fields: PaymentFields
     let reference: String?

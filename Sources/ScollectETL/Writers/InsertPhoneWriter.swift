@@ -13,7 +13,14 @@
 /// ```
 public struct InsertPhoneWriter: APIWriter {
     public static let name = "insertphone"
-    public static let optionKeys = ["phones", "status", "source"]
+    public static let spec = ComponentSpec(.writer, name,
+        summary: "POST /insertphone: adds each phone column's number unless the account has it (not idempotent: never re-sent).",
+        options: [
+            OptionSpec("phones", .sections, required: true, help: "One { field, type } per phone column; the field normalised as a phone, type defaults to UNKNOWN.", example: "[{ field: home_phone, type: HOME }]"),
+            OptionSpec("status", .string, default: "UNKNOWN", help: "The phonestatus sent with every number.", example: "UNKNOWN"),
+            OptionSpec("source", .string, default: "LOAD", help: "The source sent with every number.", example: "LOAD"),
+        ],
+        example: "writers:\n  - insertphone:\n      phones:\n        - { field: home_phone, type: HOME }\n        - { field: cell_phone, type: CELL }")
 
     public struct PhoneColumn: Sendable {
         public let field: String
@@ -44,6 +51,7 @@ public struct InsertPhoneWriter: APIWriter {
     }
 
     public var consumedFields: Set<String> { Set(phones.map(\.field)) }
+    public var readsFromPortfolioListing: Bool { true }
     public var reads: Set<AccountRead> { [.account, .phones] }
 
     public func plan(_ row: NormalizedRow, current: AccountSnapshot) -> [PlannedCall] {

@@ -30,6 +30,6 @@ public enum ServerValues {
     /// never as an Excel serial).
     public static func reader(for normalizer: any Normalizer) -> any Normalizer {
         if normalizer is DateNormalizer { return DateNormalizer.serverStyles }
-        return NormalizerRegistry.make(type(of: normalizer).name, settings: .init()) ?? normalizer
+        return NormalizerRegistry.make(type(of: normalizer).name) ?? normalizer
     }
 }

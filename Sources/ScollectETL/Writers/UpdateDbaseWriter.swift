@@ -17,7 +17,13 @@
 /// ```
 public struct UpdateDbaseWriter: APIWriter {
     public static let name = "updatedbase"
-    public static let optionKeys = ["fields", "keep"]
+    public static let spec = ComponentSpec(.writer, name,
+        summary: "PUT /updatedbase: one call per dbase field whose normalised value differs from the account's.",
+        options: [
+            OptionSpec("fields", .list, default: "every mapped dbase field no other writer consumes", help: "The dbase fields it updates.", example: "[firstname, lastname, address]"),
+            OptionSpec("keep", .list, default: "[]", help: "Fields filled only when the account has no value, never overwritten.", example: "[birthdate, socialsecuritynumber]"),
+        ],
+        example: "writers:\n  - updatedbase:\n      fields: [firstname, lastname, address]\n      keep: [birthdate]")
 
     public let fields: [String]
     /// Fields filled only when the account has no value.
@@ -53,6 +59,7 @@ public struct UpdateDbaseWriter: APIWriter {
     public var consumedFields: Set<String> { Set(fields) }
     public var comparedFields: Set<String> { Set(fields) }
     /// Phones are read too when a phone field could hold a protected number.
+    public var readsFromPortfolioListing: Bool { true }
     public var reads: Set<AccountRead> {
         phoneFields.isEmpty || protection.phoneStatuses.isEmpty ? [.account] : [.account, .phones]
     }

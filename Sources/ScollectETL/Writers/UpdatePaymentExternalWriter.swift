@@ -15,7 +15,12 @@
 /// ```
 public struct UpdatePaymentExternalWriter: APIWriter {
     public static let name = "update_payment_external"
-    public static let optionKeys = ["fields"]
+    public static let spec = ComponentSpec(.writer, name,
+        summary: "POST /update_payment_external: changes every PENDING payment of the account with the fields the row has.",
+        options: [
+            OptionSpec("fields", .list, default: "every mapped field it can update", help: "The payment fields it sends.", example: "[paymentdate, payorname]"),
+        ],
+        example: "writers:\n  - update_payment_external:\n      fields: [paymentdate, payorname]")
 
     /// The document's body, filenumber aside.
     public static let updatable = [

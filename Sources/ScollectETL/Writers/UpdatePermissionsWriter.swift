@@ -11,7 +11,12 @@
 /// ```
 public struct UpdatePermissionsWriter: APIWriter {
     public static let name = "updatepermissions"
-    public static let optionKeys = ["fields"]
+    public static let spec = ComponentSpec(.writer, name,
+        summary: "PUT /updatepermissions: one call per permission field the row has, each value checked against its type.",
+        options: [
+            OptionSpec("fields", .list, default: "every mapped permission field", help: "The permission fields it updates.", example: "[cantext, canemail, dateofnotice]"),
+        ],
+        example: "writers:\n  - updatepermissions:\n      fields: [cantext, canemail]")
 
     public let fields: [String]
 

@@ -16,7 +16,12 @@
 /// ```
 public struct UpdatePhoneWriter: APIWriter {
     public static let name = "updatephone"
-    public static let optionKeys = ["phones"]
+    public static let spec = ComponentSpec(.writer, name,
+        summary: "PUT /updatephone: changes the type and/or status of the account's phones (never a protected one).",
+        options: [
+            OptionSpec("phones", .sections, required: true, help: "One { field, type, status } per phone column; type and status are text or { field: column }.", example: "[{ field: phone, status: { field: phone_status } }]"),
+        ],
+        example: "writers:\n  - updatephone:\n      phones:\n        - { field: phone, type: { field: phone_type }, status: { field: phone_status } }")
 
     public struct PhoneUpdate: Sendable {
         public let field: String

@@ -4,6 +4,9 @@ public enum WriterValue: Sendable, Equatable {
     case literal(String)
     case field(String)
 
+    /// How the reference names the type of such an option.
+    public static let typeName = "text, or { field: column }"
+
     /// Reads `key: TEXT` or `key: { field: NAME }`; the field must be in the mapping.
     static func read(_ node: ConfigNode, writer: String, context: WriterContext) throws -> WriterValue {
         if case .scalar = node.node { return .literal(try node.string()) }

@@ -33,15 +33,19 @@ struct GuessCommand: ParsableCommand {
     var requestsPerSecond = 20
 
     func run() throws {
-        var source = try fileOptions.source(for: file)
-        if source.reader == "xml" && source.recordElement == nil {
+        // XML: the record element, when not given, is the first element that repeats.
+        var record = try fileOptions.words().last { $0.0 == "record" }?.1
+        var guessed: [(String, String)] = []
+        if try fileOptions.readerName(for: file) == "xml" && record == nil {
             let prefix = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: file)).read(upToCount: 64 * 1024)) ?? nil
             guard let element = PipelineGuesser.guessRecordElement(xmlPrefix: Array(prefix ?? Data())) else {
                 printError("error: \(file): no repeating element found; name the record element with --record")
                 throw ExitCode(ScollectETL.ExitCode.inputHeld.rawValue)
             }
-            source.recordElement = element
+            record = element
+            guessed.append(("record", element))
         }
+        let source = try fileOptions.source(for: file, adding: guessed)
         let reader: any RecordReader
         do {
             reader = try ReaderRegistry.open(source)
@@ -62,7 +66,7 @@ struct GuessCommand: ParsableCommand {
         }
         let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
             .lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
-        let text = guesser.pipelineText(name: String(name), sourcePath: sourcePath, reader: source.reader, record: source.recordElement,
+        let text = guesser.pipelineText(name: String(name), sourcePath: sourcePath, reader: source.reader, record: record,
                                         requestsPerSecond: requestsPerSecond)
         if let output {
             try text.write(toFile: output, atomically: true, encoding: .utf8)

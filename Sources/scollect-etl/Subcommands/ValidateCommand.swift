@@ -15,19 +15,39 @@ struct ValidateCommand: ParsableCommand {
         the on_failure command the pipeline would run, if any. Exits 0 when there is nothing to \
         fix, 2 otherwise.
 
+        With --explain NAME, prints the keys of a section (source, target, target.retry…) or \
+        of a reader, normaliser or writer: type, default, what it does, an example.
+
         Examples:
           scollect-etl validate Pipelines/nightly-placement.yml
           scollect-etl validate Pipelines/nightly-placement.yml --input today.csv
+          scollect-etl validate --explain target
+          scollect-etl validate --explain updatedbase
         """
     )
 
     @Argument(help: "The pipeline file (YAML).")
-    var pipeline: String
+    var pipeline: String?
 
     @Option(help: "Check against this input file instead of the pipeline's source.")
     var input: String?
 
+    @Option(help: ArgumentHelp("Print the spec of a section or of a reader, normaliser or writer, and exit.", valueName: "name"))
+    var explain: String?
+
+    func validate() throws {
+        if pipeline == nil && explain == nil { throw ValidationError("give a pipeline file, or --explain NAME") }
+    }
+
     func run() throws {
+        if let explain {
+            do { print(try ReferenceDocs.explain(explain), terminator: "") } catch {
+                printError("error: \(error)")
+                throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+            }
+            return
+        }
+        guard let pipeline else { throw ValidationError("give a pipeline file, or --explain NAME") }
         if PipelineFile.kind(path: pipeline) == .export {
             // An export reads from Scollect: there is no input header to check.
             let (export, problems) = ConfigProblems.collecting { try ExportPipelineLoader.load(path: pipeline) }
@@ -42,11 +62,11 @@ struct ValidateCommand: ParsableCommand {
         let (config, problems) = ConfigProblems.collecting { try PipelineLoader.load(path: pipeline) }
         var lines = problems.map(\.description)
         if let config {
-            var source = config.source
-            if let input { source.path = input } else if InputFiles.isPattern(source.path), let newest = InputFiles.newest(source.path) { source.path = newest }
+            var path = config.source.path
+            if let input { path = input } else if InputFiles.isPattern(path), let newest = InputFiles.newest(path) { path = newest }
             do {
-                let reader = try ReaderRegistry.open(source)
-                lines += RowMapper.missingColumns(config: config, header: reader.header, inputFile: source.path).map(\.description)
+                let reader = try config.source.open(path)
+                lines += RowMapper.missingColumns(config: config, header: reader.header, inputFile: path).map(\.description)
             } catch {
                 lines.append("\(error)")
             }

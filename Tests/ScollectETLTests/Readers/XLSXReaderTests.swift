@@ -150,8 +150,8 @@ struct XLSXReaderTests {
         #expect(entry.name == "xlsx")
         #expect(entry.optionKeys == ["sheet", "header_row"])
         #expect(ReaderRegistry.entry(forPath: "book.xlsm")?.name == "xlsx")
-        var source = PipelineConfig.Source(path: fixture("handmade.xlsx"), reader: "csv")
-        source.sheet = "Other"
+        // No reader named: the extension decides.
+        let source = PipelineConfig.Source(path: fixture("handmade.xlsx"), reader: nil, words: [("sheet", "Other")])
         let reader = try ReaderRegistry.open(source)
         #expect(reader.header == ["id", "note"])
         guard case let .record(record)? = try reader.next() else { Issue.record("expected a record"); return }

@@ -105,7 +105,7 @@ struct XLSXWildTests {
         reports: { folder: out }
         """
         let config = try PipelineLoader.parse(yaml, file: "/tmp/p.yml")
-        #expect(config.source.headerRow == 4)
+        #expect((try config.source.readerOptions() as? XLSXReader.SourceOptions)?.headerRow == 4)
         let reader = try ReaderRegistry.open(config.source)
         #expect(reader.header == ["Account", "Name", "Balance", "Opened"])
         #expect(throws: (any Error).self) {

@@ -152,7 +152,8 @@ struct XMLRecordReaderTests {
 
     @Test func samplePlacementFileThroughItsPipeline() throws {
         let config = try PipelineLoader.load(path: repositoryPath("Pipelines/nightly-placement-xml.yml"))
-        #expect(config.source.recordElement == "Placement/Accounts/Account")
+        let record = try #require(config.source.readerOptions() as? XMLRecordReader.SourceOptions).record
+        #expect(record == "Placement/Accounts/Account")
         let reader = try ReaderRegistry.open(config.source)
         // Every mapped column is in the header, so the mapper resolves them all.
         let mapper = try RowMapper(config: config, header: reader.header, inputFile: config.source.path)
@@ -161,7 +162,7 @@ struct XMLRecordReaderTests {
         #expect(result.records.count == 218)
         #expect(result.records.first?["@number"] == "R3001")
         #expect(result.records.first?["Debtor/SSN"] == "598639594")
-        let first = try XMLRecordReader(path: config.source.path, recordElement: config.source.recordElement, columns: config.source.columns)
+        let first = try XMLRecordReader(path: config.source.path, recordElement: record, columns: config.source.columns)
         guard case .record(let record)? = try first.next(), case .row(let row) = mapper.map(record) else {
             Issue.record("the first account did not map")
             return
@@ -356,8 +357,7 @@ struct XMLRecordReaderTests {
         for (name, gzip) in [("accounts.xml.gz", true), ("accounts.xml", false), ("gzip-named-plain.xml", true)] {
             let path = try temporaryReaderFile(name, text, gzip: gzip)
             #expect(ReaderRegistry.entry(forPath: path)?.name == "xml")
-            var source = PipelineConfig.Source(path: path, reader: "xml")
-            source.recordElement = "Account"
+            var source = PipelineConfig.Source(path: path, reader: "xml", words: [("record", "Account")])
             source.columns = ["a"]
             #expect(try readAll(ReaderRegistry.open(source)).records == [["@id": "1", "a": "x"]])
         }
