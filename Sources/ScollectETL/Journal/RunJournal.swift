@@ -471,22 +471,26 @@ public final class RunJournal: @unchecked Sendable {
 
     // MARK: settled by hand
 
-    /// An operator's finding about a row of a run whose outcome is unknown, recorded in one
-    /// transaction: `confirmed` (the write is on the server) or absent. The row's ledger entries
+    /// An operator's finding about a row whose outcome is unknown (the row of the run's input
+    /// file, whichever run of that file sent the write), recorded in one transaction: `confirmed` (the write is on the server) or absent. The row's ledger entries
     /// still `sent` or `unknown` become `booked` or `refused`, its inserts still `sent` become
     /// `made` or `failed`, each with `note` (who and when) as its message. A reference settled
     /// absent no longer blocks later files; one confirmed is a duplicate for them, as booked.
     /// Returns how many entries and change records it settled.
     public func settleByHand(runId: String, sourceRow: Int, confirmed: Bool, note: String) throws -> (entries: Int, changes: Int) {
-        try write { db in
+        // The row of the run's file: whichever run of that file last sent the write.
+        let sameFile = "SELECT pipeline, input_sha256 FROM runs WHERE run_id = ?"
+        return try write { db in
             try db.cachedStatement(sql: """
                 UPDATE entries SET state = ?, message = ?, settled_at = ?
-                WHERE run_id = ? AND source_row = ? AND state IN ('sent', 'unknown')
+                WHERE (pipeline, input_sha256) IN (\(sameFile)) AND source_row = ? AND state IN ('sent', 'unknown')
                 """).execute(arguments: [confirmed ? LedgerState.booked.rawValue : LedgerState.refused.rawValue, note,
-                                 AuditReport.timestamp(Date()), runId, sourceRow])
+                                         AuditReport.timestamp(Date()), runId, sourceRow])
             let entries = db.changesCount
-            try db.execute(sql: "UPDATE changes SET state = ? WHERE run_id = ? AND source_row = ? AND state = 'sent' AND field IS NULL",
-                           arguments: [confirmed ? ChangeRecord.State.made.rawValue : ChangeRecord.State.failed.rawValue, runId, sourceRow])
+            try db.cachedStatement(sql: """
+                UPDATE changes SET state = ? WHERE source_row = ? AND state = 'sent' AND field IS NULL
+                AND run_id IN (SELECT run_id FROM runs WHERE (pipeline, input_sha256) IN (\(sameFile)))
+                """).execute(arguments: [confirmed ? ChangeRecord.State.made.rawValue : ChangeRecord.State.failed.rawValue, sourceRow, runId])
             return (entries, db.changesCount)
         }
     }
