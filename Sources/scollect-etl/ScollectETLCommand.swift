@@ -1,6 +1,7 @@
 import ArgumentParser
+import ScollectETL
 
-@main
+/// The command tree; `EntryPoint` runs it and decides the exit code.
 struct ScollectETLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scollect-etl",
@@ -23,6 +24,7 @@ struct ScollectETLCommand: ParsableCommand {
 
         \(ExitCodeHelp.table)
         """,
+        version: toolVersion,
         subcommands: [RunCommand.self, PlanCommand.self, DemoCommand.self, RunsCommand.self, RollbackCommand.self, SettleCommand.self, ValidateCommand.self, PreviewCommand.self, GuessCommand.self, SandboxCommand.self, BenchCommand.self]
     )
 }

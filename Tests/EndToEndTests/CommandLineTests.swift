@@ -29,6 +29,8 @@ struct CommandLineTests {
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for key in ["SCOLLECT_URL", "SCOLLECT_APIKEY", "SCOLLECT_PIN"] { env[key] = nil }
+        // State (journals, the sandbox database, locks) in the test's folder, never the developer's home.
+        env["SCOLLECT_STATE_DIR"] = directory + "/.scollect"
         env.merge(environment) { $1 }
         process.environment = env
         process.currentDirectoryURL = URL(fileURLWithPath: directory)

@@ -48,7 +48,7 @@ struct ValidateCommand: ParsableCommand {
                 let reader = try ReaderRegistry.open(source)
                 lines += RowMapper.missingColumns(config: config, header: reader.header, inputFile: source.path).map(\.description)
             } catch {
-                lines.append("\(error)")
+                lines.append(SourceFilePlace.describe(error, pipeline: pipeline, input: input))
             }
         }
         // What the file would make this machine run, for the reviewer to see before any run.
