@@ -37,7 +37,6 @@ func runPipeline(at path: String, input: String?, output: OutputOptions, dryRun:
     options.dryRun = dryRun
     options.force = force
     options.progress = { display.update($0) }
-    if options.log.logLevel <= .debug { options.onRequest = { [log = options.log] in log.debug("\(ProgressDisplay.requestLine($0))") } }
     var summaries: [RunSummary] = []
     for file in inputs {
         config.source.path = file

@@ -93,17 +93,6 @@ final class ProgressDisplay: @unchecked Sendable {
         write(json + "\n")
     }
 
-    /// Log level debug (`--verbose`): one line per request; no body (bodies can hold card data),
-    /// messages masked and stripped of terminal control characters (a server's text is untrusted).
-    static func requestLine(_ entry: AuditEntry) -> String {
-        var line = "\(entry.method) \(entry.endpoint)"
-        if let filenumber = entry.filenumber { line += " \(TerminalText.printable(filenumber))" }
-        line += " → \(entry.httpStatus.map(String.init) ?? "no answer") \(entry.outcome) \(String(format: "%.1f", entry.latencyMs)) ms"
-        if entry.attempt > 1 { line += " (attempt \(entry.attempt))" }
-        if let message = entry.message { line += ": " + TerminalText.printable(Masking.maskFreeText(message)) }
-        return line
-    }
-
     /// The last progress published: the end table takes its 429s and retries from it.
     var latest: RunProgress? { lock.lock(); defer { lock.unlock() }; return latestProgress }
 

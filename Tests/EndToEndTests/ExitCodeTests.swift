@@ -16,7 +16,15 @@ struct ExitCodeTests {
         let outcome = try cli.run(arguments, environment: environment, in: folder)
         #expect(outcome.status == code.rawValue, "\(arguments): exit \(outcome.status), expected \(code.rawValue)\n\(outcome.stderr)",
                 sourceLocation: sourceLocation)
-        if let text { #expect(outcome.stderr.contains(text), "\(arguments): \(outcome.stderr)", sourceLocation: sourceLocation) }
+        // Said on stderr, or (a held or stopped run without --quiet) in the table on stdout.
+        if let text { #expect((outcome.stderr + outcome.stdout).contains(text), "\(arguments): \(outcome.stderr)", sourceLocation: sourceLocation) }
+    }
+
+    /// The sample pipeline in a folder of its own (`writePipeline` always writes pipeline.yml).
+    func pipeline(_ name: String, in folder: String, target: String, edit: @escaping (String) -> String = { $0 }) throws -> String {
+        let own = folder + "/" + name
+        try FileManager.default.createDirectory(atPath: own, withIntermediateDirectories: true)
+        return try cli.writePipeline(in: own, target: target, edit: edit)
     }
 
     /// A file that is not a journal (nor a pipeline, nor anything else the tool reads).
@@ -94,23 +102,23 @@ struct ExitCodeTests {
         try "source: [unclosed\n".write(toFile: folder + "/broken.yml", atomically: true, encoding: .utf8)
         try expectExit(["run", folder + "/broken.yml"], .badPipelineOrArguments, in: folder, saying: "broken.yml")
         try expectExit(["plan", folder + "/broken.yml"], .badPipelineOrArguments, in: folder, saying: "broken.yml")
-        let typo = try cli.writePipeline(in: folder, target: "sandbox") { $0.replacingOccurrences(of: "max_in_flight:", with: "max_in_fligth:") }
+        let typo = try pipeline("typo", in: folder, target: "sandbox") { $0.replacingOccurrences(of: "max_in_flight:", with: "max_in_fligth:") }
         try expectExit(["run", typo], .badPipelineOrArguments, in: folder, saying: "max_in_fligth")
         try expectExit(["run", typo, "--date", "12/02/2026"], .badPipelineOrArguments, in: folder, saying: "--date")
 
         // The target: no credentials (2), nothing listening (6), credentials refused (3).
-        let unreachable = try cli.writePipeline(in: folder, target: "http://127.0.0.1:9")
+        let unreachable = try pipeline("unreachable", in: folder, target: "http://127.0.0.1:9")
         try expectExit(["run", unreachable], .badPipelineOrArguments, in: folder, saying: "needs credentials")
         try expectExit(["plan", unreachable], .badPipelineOrArguments, in: folder, saying: "needs credentials")
         try expectExit(["run", unreachable], .apiUnavailable, environment: ["SCOLLECT_APIKEY": "k", "SCOLLECT_PIN": "p"], in: folder)
         let (server, _) = try startSampleSandbox()
         defer { server.stop() }
-        let remote = try cli.writePipeline(in: folder, target: "https://scollect.invalid")
+        let remote = try pipeline("remote", in: folder, target: "https://scollect.invalid")
         try expectExit(["run", remote], .credentialsRefused, environment: ["SCOLLECT_URL": server.baseURL, "SCOLLECT_APIKEY": "wrong-key", "SCOLLECT_PIN": "000"],
                        in: folder)
 
         // The input: a mapped column missing (4).
-        let missing = try cli.writePipeline(in: folder, target: "sandbox") { $0.replacingOccurrences(of: "firstname: First Name", with: "firstname: Frist Name") }
+        let missing = try pipeline("missing", in: folder, target: "sandbox") { $0.replacingOccurrences(of: "firstname: First Name", with: "firstname: Frist Name") }
         try expectExit(["run", missing], .inputHeld, in: folder, saying: "Frist Name")
         try expectExit(["plan", missing], .inputHeld, in: folder, saying: "Frist Name")
 

@@ -21,6 +21,19 @@ public enum LogLine {
         }
     }
 
+    /// A request as it was answered (log level debug, `--verbose`): method, endpoint, file
+    /// number, status, outcome, latency and the server's message — never a body (bodies can hold
+    /// card data); the message masked and stripped of terminal control characters (a server's
+    /// text is untrusted).
+    public static func request(_ entry: AuditEntry) -> String {
+        var line = "\(entry.method) \(entry.endpoint)"
+        if let filenumber = entry.filenumber { line += " \(TerminalText.printable(filenumber))" }
+        line += " → \(entry.httpStatus.map(String.init) ?? "no answer") \(entry.outcome) \(String(format: "%.1f", entry.latencyMs)) ms"
+        if entry.attempt > 1 { line += " (attempt \(entry.attempt))" }
+        if let message = entry.message { line += ": " + TerminalText.printable(Masking.maskFreeText(message)) }
+        return line
+    }
+
     /// One JSON object on one line: `time`, `level`, `message`, then the context keys (null
     /// when not known yet, so every line has `run_id`), then any other metadata.
     public static func json(level: Logger.Level, message: String, metadata: Logger.Metadata, date: Date = Date()) -> String {

@@ -26,7 +26,9 @@ public struct StateDirectory: Equatable, Sendable {
 
     public static func resolve(env: [String: String], workingDirectory: String = FileManager.default.currentDirectoryPath,
                                executable: String = StateDirectory.executablePath, isRoot: Bool = geteuid() == 0,
-                               home: String = NSHomeDirectory()) -> StateDirectory {
+                               home: String? = nil) -> StateDirectory {
+        // $HOME as XDG says (Foundation's home folder is the account's, whatever HOME says).
+        let home = home ?? value(env, "HOME") ?? NSHomeDirectory()
         if let path = value(env, "SCOLLECT_STATE_DIR") { return StateDirectory(path: path, reason: .environment, preferred: nil) }
         let rules = byRules(env: env, executable: executable, isRoot: isRoot, home: home)
         let legacy = URL(fileURLWithPath: workingDirectory).appendingPathComponent(".scollect").path

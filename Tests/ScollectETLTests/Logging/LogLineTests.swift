@@ -29,7 +29,10 @@ struct LogLineTests {
         #expect(!before.contains("\n"))
         #expect(object["message"]?.stringValue == "line one\nline \"two\"\u{1B}[31m")
         #expect(object["level"]?.stringValue == "notice")
-        #expect(object.objectValue?.map(\.0).prefix(7) == ["time", "level", "message", "run_id", "pipeline", "input", "target"])
+        // The keys in a fixed order, the run's context present (null) before there is a run.
+        let positions = ["time", "level", "message", "run_id", "pipeline", "input", "target"].map { before.range(of: "\"\($0)\":")?.lowerBound }
+        #expect(positions.allSatisfy { $0 != nil } && positions.map { $0! } == positions.map { $0! }.sorted(), "\(before)")
+        #expect(before.contains("\"run_id\":null"))
         let during = LogLine.json(level: .error, message: "m", metadata: ["run_id": "20261202T000000Z-00000001", "extra": "x"])
         #expect(JSONValue.parse(Data(during.utf8))?["run_id"]?.stringValue == "20261202T000000Z-00000001")
         #expect(JSONValue.parse(Data(during.utf8))?["extra"]?.stringValue == "x")
