@@ -191,4 +191,19 @@ struct OperationsContractTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: refusedFolder)
         #expect(!files.contains { $0.hasPrefix("acknowledgement") }, "\(files)")
     }
+
+    /// Every run has its report.html, an export run too (README, `run --help`).
+    @Test func anExportRunWritesItsHTMLReport() throws {
+        let folder = try makeTemporaryDirectory("export-report")
+        var text = try String(contentsOfFile: repositoryPath("Pipelines/portfolio-export-csv.yml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "file: ../exports/", with: "file: \(folder)/exports/")
+            .replacingOccurrences(of: "folder: ../reports/", with: "folder: \(folder)/reports/")
+        try text.write(toFile: folder + "/export.yml", atomically: true, encoding: .utf8)
+        let outcome = try cli.run(["run", folder + "/export.yml", "--quiet", "--summary-json", folder + "/last.json"], environment: [:], in: folder)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let reportFolder = try #require(try json(folder + "/last.json")["report_folder"]?.stringValue)
+        let html = try String(contentsOfFile: reportFolder + "/report.html", encoding: .utf8)
+        #expect(html.contains("get_accounts_in_portfolio"), "the page shows the export's requests")
+        #expect(fileMode(reportFolder + "/report.html") == 0o600)
+    }
 }
