@@ -206,4 +206,22 @@ struct OperationsContractTests {
         #expect(html.contains("get_accounts_in_portfolio"), "the page shows the export's requests")
         #expect(fileMode(reportFolder + "/report.html") == 0o600)
     }
+
+    /// `validate` lists a problem in target, in reports and in on_failure in one pass (it used
+    /// to stop at the first section with a wrong value).
+    @Test func validateListsTheProblemsOfEverySectionAtOnce() throws {
+        let folder = try makeTemporaryDirectory("validate-all")
+        let pipeline = try cli.writePipeline(in: folder, target: "sandbox") {
+            $0.replacingOccurrences(of: "requests_per_second: 2000", with: "requests_per_second: fast")
+                .replacingOccurrences(of: "folder: \(folder)/reports", with: "folder: [\(folder)/reports, elsewhere]")
+                + "\non_failure:\n  command: \"notify --all\"\n"
+        }
+        let outcome = try cli.run(["validate", pipeline], environment: [:], in: folder)
+        #expect(outcome.status == 2)
+        let lines = outcome.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.contains("pipeline.yml:") && $0.contains("requests_per_second") }, "\(outcome.stderr)")
+        #expect(lines.contains { $0.contains("pipeline.yml:") && $0.contains("reports.folder") || $0.contains("folder") && $0.contains("text") }, "\(outcome.stderr)")
+        #expect(lines.contains { $0.contains("pipeline.yml:") && $0.contains("on_failure") }, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("3 problems"), "\(outcome.stderr)")
+    }
 }

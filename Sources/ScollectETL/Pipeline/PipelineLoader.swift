@@ -177,11 +177,13 @@ public enum PipelineLoader {
         }
 
         // target
-        let target = try targetSettings(try top.required("target"), resolve: resolver("target"), defaultBatchSize: 500)
+        // From here on, a section's problem does not hide the next sections' (validate lists them all).
+        let target = try ConfigProblems.section(.embeddedSandbox()) { try targetSettings(try top.required("target"), resolve: resolver("target"), defaultBatchSize: 500) }
 
         // reports
-        let reportsSection = try top.required("reports").section(allowedKeys: ["folder"])
-        let reportsFolder = resolver("reports")(try reportsSection.required("folder").string())
+        let reportsFolder = try ConfigProblems.section("") {
+            resolver("reports")(try top.required("reports").section(allowedKeys: ["folder"]).required("folder").string())
+        }
 
         var config = PipelineConfig(file: file, name: name,
                                     source: source,
@@ -204,11 +206,11 @@ public enum PipelineLoader {
             }
             config.readFromPortfolios = readFromPortfolios
         }
-        config.onFailure = try FailureCommand.parse(top["on_failure"], resolve: resolver("on_failure"))
+        config.onFailure = try ConfigProblems.section(nil) { try FailureCommand.parse(top["on_failure"], resolve: resolver("on_failure")) }
         if let node = top["journal"] {
-            config.journalRetentionDays = try node.section(allowedKeys: ["retention_days"]).required("retention_days").int(in: 1...36_500)
+            config.journalRetentionDays = try ConfigProblems.section(config.journalRetentionDays) { try node.section(allowedKeys: ["retention_days"]).required("retention_days").int(in: 1...36_500) }
         }
-        if let node = top["checks"] { config.checks = try fileChecks(node, mappedFields: mappedFields, normalizations: normalizations) }
+        if let node = top["checks"] { config.checks = try ConfigProblems.section(config.checks) { try fileChecks(node, mappedFields: mappedFields, normalizations: normalizations) } }
         if let node = top["acknowledgement"] {
             let section = try node.section(allowedKeys: ["format", "folder"])
             var acknowledgement = PipelineConfig.Acknowledgement()
