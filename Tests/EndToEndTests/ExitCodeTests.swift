@@ -61,6 +61,28 @@ struct ExitCodeTests {
         }
     }
 
+    /// The build's revision: the checkout's commit; nil (`no git revision`) for a tree that is
+    /// not a checkout, even when it lies inside another repository (a tarball unpacked there).
+    @Test func theRevisionIsTheCheckoutsOrNone() throws {
+        func revision(of root: String) throws -> String {
+            let out = try makeTemporaryDirectory("revision")
+            let script = Process()
+            script.executableURL = URL(fileURLWithPath: "/bin/sh")
+            script.arguments = [repositoryPath("Scripts/git-revision.sh"), root, out]
+            try script.run()
+            script.waitUntilExit()
+            return try String(contentsOfFile: out + "/GitRevision.swift", encoding: .utf8)
+        }
+        #expect(try revision(of: try makeTemporaryDirectory("tarball")).contains("let gitRevision: String? = nil"))
+        let inside = repositoryPath(".build/revision-test-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(atPath: inside, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: inside) }
+        #expect(try revision(of: inside).contains("let gitRevision: String? = nil"))
+        if FileManager.default.fileExists(atPath: repositoryPath(".git")) {
+            #expect(try revision(of: repositoryRoot).contains(#/let gitRevision: String\? = "[0-9a-f]{7,}"/#))
+        }
+    }
+
     /// The README's table, `--help`'s and the code's are one table.
     @Test func theReadmeAndHelpShowTheCodesTable() throws {
         let folder = try makeTemporaryDirectory("exit")
