@@ -24,6 +24,10 @@ extension CommandLineTests {
         #expect(outcome.stdout.contains("report.html"))
         #expect(outcome.stdout.contains("exit code") && outcome.stdout.contains("1  done with rejects"))
         #expect(outcome.stdout.contains("rejects by reason"))
+        // The hint names a command that exists here (xdg-open), or just the page: never `open`
+        // (on Debian that is openvt).
+        let hint = try #require(outcome.stdout.split(separator: "\n").first { $0.contains("report.html") && $0.contains("#") })
+        #expect(!hint.trimmingCharacters(in: .whitespaces).hasPrefix("open "), "\(hint)")
     }
 
     @Test func quietPrintsOneLineAndVerboseEveryRequest() throws {
