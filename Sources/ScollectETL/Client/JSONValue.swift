@@ -48,7 +48,19 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     // MARK: parsing
 
+    /// The value of a JSON text, or nil when it is not valid JSON (`JSONBytesParser`: one pass
+    /// over the bytes, no Foundation objects).
     public static func parse(_ data: Data) -> JSONValue? {
+        data.withUnsafeBytes(JSONBytesParser.parse)
+    }
+
+    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
+        bytes.withUnsafeBytes(JSONBytesParser.parse)
+    }
+
+    /// What `parse` gave before `JSONBytesParser`: `JSONSerialization`'s objects, converted.
+    /// Kept as the tests' oracle.
+    static func parseWithFoundation(_ data: Data) -> JSONValue? {
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
         return JSONValue(foundation: object)
     }
@@ -102,6 +114,11 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s // nothing to escape: the common case, in one piece
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -1,0 +1,285 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// JSON text held in memory (an API answer) to `JSONValue` in one pass over its bytes: no
+/// Foundation objects, no bridging. Strict RFC 8259, like `StreamingJSONParser` (which streams
+/// files of any size; this one is for answers that are already in memory):
+/// - any JSON value at the top (fragments allowed), then only whitespace; a UTF-8 byte order mark
+///   at the start is skipped;
+/// - whitespace is space, tab, CR and LF; no comments, trailing commas, NaN, leading zeros,
+///   single quotes or unescaped control characters;
+/// - invalid UTF-8 and `\u` escapes naming a lone UTF-16 surrogate make the text invalid (nil);
+/// - nesting deeper than `maxDepth` is invalid.
+///
+/// The value is the one `JSONSerialization` gave before (`JSONValue.parse` used it): numbers as
+/// `Double`, an object's keys sorted, a duplicated key keeping its last value. Checked against
+/// nst/JSONTestSuite and against `JSONSerialization` on the same cases (`JSONBytesParserTests`).
+struct JSONBytesParser {
+    static let maxDepth = 512
+
+    private let bytes: UnsafePointer<UInt8>
+    private let count: Int
+    private var i = 0
+    private var depth = 0
+    /// Unescaped string bytes (reused: a string with escapes is decoded here).
+    private var scratch: [UInt8] = []
+
+    private init(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
+        self.bytes = bytes
+        self.count = count
+    }
+
+    /// The value of a whole JSON text, or nil when it is not valid JSON.
+    static func parse(_ buffer: UnsafeRawBufferPointer) -> JSONValue? {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return nil }
+        var parser = JSONBytesParser(base.assumingMemoryBound(to: UInt8.self), buffer.count)
+        if parser.count >= 3, parser.bytes[0] == 0xEF, parser.bytes[1] == 0xBB, parser.bytes[2] == 0xBF { parser.i = 3 }
+        guard let value = parser.value() else { return nil }
+        parser.skipWhitespace()
+        return parser.i == parser.count ? value : nil
+    }
+
+    private mutating func skipWhitespace() {
+        while i < count {
+            let b = bytes[i]
+            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }
+            i += 1
+        }
+    }
+
+    private mutating func value() -> JSONValue? {
+        skipWhitespace()
+        guard i < count else { return nil }
+        switch bytes[i] {
+        case UInt8(ascii: "{"): return object()
+        case UInt8(ascii: "["): return array()
+        case UInt8(ascii: "\""): return string().map(JSONValue.string)
+        case UInt8(ascii: "t"): return literal("true") ? .bool(true) : nil
+        case UInt8(ascii: "f"): return literal("false") ? .bool(false) : nil
+        case UInt8(ascii: "n"): return literal("null") ? .null : nil
+        default: return number()
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) -> Bool {
+        let n = word.utf8CodeUnitCount
+        guard count - i >= n, memcmp(bytes + i, word.utf8Start, n) == 0 else { return false }
+        i += n
+        return true
+    }
+
+    private mutating func object() -> JSONValue? {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JSONBytesParser.maxDepth else { return nil }
+        i += 1 // {
+        var pairs: [(String, JSONValue)] = []
+        skipWhitespace()
+        if i < count, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            return .object(pairs)
+        }
+        while true {
+            skipWhitespace()
+            guard i < count, bytes[i] == UInt8(ascii: "\""), let key = string() else { return nil }
+            skipWhitespace()
+            guard i < count, bytes[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            guard let item = value() else { return nil }
+            pairs.append((key, item))
+            skipWhitespace()
+            guard i < count else { return nil }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            guard bytes[i] == UInt8(ascii: "}") else { return nil }
+            i += 1
+            return .object(JSONBytesParser.sortedLastWins(pairs))
+        }
+    }
+
+    /// Keys in order, each once with its last value: the shape a dictionary gave.
+    static func sortedLastWins(_ pairs: [(String, JSONValue)]) -> [(String, JSONValue)] {
+        var sorted = true
+        for k in pairs.indices.dropFirst() where !(pairs[k - 1].0 < pairs[k].0) {
+            sorted = false
+            break
+        }
+        if sorted { return pairs }
+        let order = pairs.indices.sorted { a, b in pairs[a].0 == pairs[b].0 ? a < b : pairs[a].0 < pairs[b].0 }
+        var out: [(String, JSONValue)] = []
+        out.reserveCapacity(pairs.count)
+        for index in order {
+            if let last = out.last, last.0 == pairs[index].0 { out[out.count - 1] = pairs[index] } else { out.append(pairs[index]) }
+        }
+        return out
+    }
+
+    private mutating func array() -> JSONValue? {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JSONBytesParser.maxDepth else { return nil }
+        i += 1 // [
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if i < count, bytes[i] == UInt8(ascii: "]") {
+            i += 1
+            return .array(items)
+        }
+        while true {
+            guard let item = value() else { return nil }
+            items.append(item)
+            skipWhitespace()
+            guard i < count else { return nil }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            guard bytes[i] == UInt8(ascii: "]") else { return nil }
+            i += 1
+            return .array(items)
+        }
+    }
+
+    /// At the opening quote. Plain strings (no escapes) are validated straight from the input.
+    private mutating func string() -> String? {
+        i += 1
+        let start = i
+        while i < count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                let text = String(validating: UnsafeBufferPointer(start: bytes + start, count: i - start), as: UTF8.self)
+                i += 1
+                return text
+            }
+            if b == UInt8(ascii: "\\") { return escapedString(from: start) }
+            if b < 0x20 { return nil }
+            i += 1
+        }
+        return nil
+    }
+
+    private mutating func escapedString(from start: Int) -> String? {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(start: bytes + start, count: i - start))
+        while i < count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                return String(validating: scratch, as: UTF8.self)
+            }
+            if b < 0x20 { return nil }
+            if b != UInt8(ascii: "\\") {
+                scratch.append(b)
+                i += 1
+                continue
+            }
+            guard i + 1 < count else { return nil }
+            let e = bytes[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(e)
+            case UInt8(ascii: "b"): scratch.append(0x08)
+            case UInt8(ascii: "f"): scratch.append(0x0C)
+            case UInt8(ascii: "n"): scratch.append(0x0A)
+            case UInt8(ascii: "r"): scratch.append(0x0D)
+            case UInt8(ascii: "t"): scratch.append(0x09)
+            case UInt8(ascii: "u"):
+                guard var scalar = hex4() else { return nil }
+                if scalar >= 0xD800 && scalar < 0xDC00 {
+                    // A high surrogate must be followed by an escaped low one.
+                    guard i + 1 < count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else { return nil }
+                    i += 2
+                    guard let low = hex4(), low >= 0xDC00 && low < 0xE000 else { return nil }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                    return nil
+                }
+                appendUTF8(scalar)
+            default: return nil
+            }
+        }
+        return nil
+    }
+
+    private mutating func hex4() -> UInt32? {
+        guard count - i >= 4 else { return nil }
+        var value: UInt32 = 0
+        for k in 0..<4 {
+            let b = bytes[i + k]
+            let digit: UInt8
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = b - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = b - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = b - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        i += 4
+        return value
+    }
+
+    private mutating func appendUTF8(_ scalar: UInt32) {
+        switch scalar {
+        case ..<0x80: scratch.append(UInt8(scalar))
+        case ..<0x800:
+            scratch.append(UInt8(0xC0 | scalar >> 6))
+            scratch.append(UInt8(0x80 | scalar & 0x3F))
+        case ..<0x10000:
+            scratch.append(UInt8(0xE0 | scalar >> 12))
+            scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            scratch.append(UInt8(0x80 | scalar & 0x3F))
+        default:
+            scratch.append(UInt8(0xF0 | scalar >> 18))
+            scratch.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+            scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            scratch.append(UInt8(0x80 | scalar & 0x3F))
+        }
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`. Short integers are converted
+    /// directly; anything else by `strtod`, which rounds correctly.
+    private mutating func number() -> JSONValue? {
+        let start = i
+        if i < count, bytes[i] == UInt8(ascii: "-") { i += 1 }
+        guard i < count, isDigit(bytes[i]) else { return nil }
+        var integer: Int64 = 0
+        var digits = 0
+        if bytes[i] == UInt8(ascii: "0") {
+            i += 1
+            digits = 1
+        } else {
+            while i < count, isDigit(bytes[i]) {
+                if digits < 18 { integer = integer * 10 + Int64(bytes[i] - UInt8(ascii: "0")) }
+                digits += 1
+                i += 1
+            }
+        }
+        var plainInteger = digits <= 15
+        if i < count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            guard i < count, isDigit(bytes[i]) else { return nil }
+            while i < count, isDigit(bytes[i]) { i += 1 }
+            plainInteger = false
+        }
+        if i < count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            guard i < count, isDigit(bytes[i]) else { return nil }
+            while i < count, isDigit(bytes[i]) { i += 1 }
+            plainInteger = false
+        }
+        if plainInteger {
+            let magnitude = Double(integer)
+            return .number(bytes[start] == UInt8(ascii: "-") ? -magnitude : magnitude)
+        }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(start: bytes + start, count: i - start))
+        scratch.append(0)
+        let parsed = scratch.withUnsafeBufferPointer { strtod(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), nil) }
+        return .number(parsed)
+    }
+
+    private func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
+}

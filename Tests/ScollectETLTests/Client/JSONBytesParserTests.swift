@@ -1,0 +1,81 @@
+import Foundation
+import ScollectTestSupport
+import Testing
+@testable import ScollectETL
+
+// Oracles: nst/JSONTestSuite (Tests/Fixtures/json/JSONTestSuite) for what is JSON, and
+// Foundation's JSONSerialization (what `JSONValue.parse` used before) for the value it means.
+
+private let suiteFolder = repositoryPath("Tests/Fixtures/json/JSONTestSuite")
+private let suiteFiles: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: suiteFolder)) ?? [])
+    .filter { $0.hasSuffix(".json") }.sorted()
+
+/// The suite's "implementation defined" cases this parser accepts: huge numbers (to ±infinity or
+/// 0), 500 nested arrays, a leading UTF-8 BOM. Lone surrogates, invalid UTF-8 and UTF-16 are not.
+private let acceptedIndeterminate: Set<String> = [
+    "i_number_double_huge_neg_exp.json", "i_number_huge_exp.json", "i_number_neg_int_huge_exp.json",
+    "i_number_pos_double_huge_exp.json", "i_number_real_neg_overflow.json", "i_number_real_pos_overflow.json",
+    "i_number_real_underflow.json", "i_number_too_big_neg_int.json", "i_number_too_big_pos_int.json",
+    "i_number_very_big_negative_int.json", "i_structure_500_nested_arrays.json", "i_structure_UTF-8_BOM_empty_object.json",
+]
+
+private func parse(_ text: String) -> JSONValue? { JSONValue.parse(Data(text.utf8)) }
+
+@Suite("JSONBytesParser")
+struct JSONBytesParserTests {
+    @Test func suiteIsVendored() {
+        #expect(suiteFiles.filter { $0.hasPrefix("y_") }.count == 95)
+        #expect(suiteFiles.filter { $0.hasPrefix("n_") }.count == 186)
+    }
+
+    /// y_ parse, n_ are rejected, i_ as documented above.
+    @Test(arguments: suiteFiles)
+    func jsonTestSuiteCase(_ name: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: suiteFolder + "/" + name))
+        let expectValid = name.hasPrefix("y_") || acceptedIndeterminate.contains(name)
+        #expect((JSONValue.parse(data) != nil) == expectValid, "\(name)")
+    }
+
+    /// Where JSONSerialization reads a case of the suite too, both give the same value.
+    @Test(arguments: suiteFiles.filter { $0.hasPrefix("y_") })
+    func sameValueAsJSONSerialization(_ name: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: suiteFolder + "/" + name))
+        guard let foundation = JSONValue.parseWithFoundation(data) else { return }
+        #expect(JSONValue.parse(data) == foundation, "\(name)")
+    }
+
+    @Test func sameValueAsJSONSerializationOnAnswers() throws {
+        let answers = [
+            #"{"state": "SUCCESS", "result": [{"filenumber": "R1001", "currentbalance": "1,234.50", "zip": 30301, "b": null, "a": true}]}"#,
+            #"{"result": [{"error": "The field s does not exist in the dbase table."}, 404], "state": "SUCCESS"}"#,
+            #"{"z": 1, "a": 2, "z": 3, "m": {"y": [1.5, -0.25e-3, 1e21, 123456789012345678901234567890], "x": "\u00e9\ud83d\ude00\n"}}"#,
+            #"  "fragment"  "#, "12", "-0", "[]", "{}",
+        ]
+        for text in answers {
+            let foundation = try #require(JSONValue.parseWithFoundation(Data(text.utf8)), "\(text)")
+            #expect(parse(text) == foundation, "\(text)")
+        }
+    }
+
+    @Test func objectKeysSortedAndLastDuplicateWins() {
+        #expect(parse(#"{"b": 1, "a": 2, "b": 3}"#) == .object([("a", .number(2)), ("b", .number(3))]))
+        #expect(parse(#"{"a": 1, "b": 2}"#) == .object([("a", .number(1)), ("b", .number(2))]))
+    }
+
+    @Test func stringsAndNumbersAreDecoded() {
+        #expect(parse(#"["x\u00e9\n\"\\\/\t\b\f\r", "\uD83D\uDE00", "é𝄞"]"#)
+            == .array([.string("xé\n\"\\/\t\u{8}\u{C}\r"), .string("😀"), .string("é𝄞")]))
+        #expect(parse("[0, -12, 3.25, 1E2, -1e-2, 9007199254740993]")
+            == .array([.number(0), .number(-12), .number(3.25), .number(100), .number(-0.01), .number(9007199254740992)]))
+    }
+
+    @Test func invalidTextIsRejected() {
+        for text in ["", " ", "[1,]", "{\"a\":1,}", "[01]", "[1.]", "[.5]", "[-]", "[1e]", "\"\\uD800\"", "\"\\uDC00x\"",
+                     "\"a\u{1}\"", "[\"\\x\"]", "tru", "nul", "[1] [2]", "{\"a\" 1}", "{1: 2}", "'a'", "[NaN]"] {
+            #expect(parse(text) == nil, "\(text.debugDescription)")
+        }
+        #expect(JSONValue.parse(Data([0x22, 0xC3, 0x28, 0x22])) == nil, "invalid UTF-8 inside a string")
+        #expect(JSONValue.parse(Data(repeating: UInt8(ascii: "["), count: 100_000)) == nil, "nesting deeper than 512")
+        #expect(JSONValue.parse(Data(String(repeating: "[", count: 512).utf8 + String(repeating: "]", count: 512).utf8)) != nil)
+    }
+}
