@@ -100,13 +100,13 @@ EOF
 curl -s -X POST "$url/_sandbox/stats/reset" > /dev/null
 run=("$bin" run "$work/pipeline.yml" --force --summary-json "$work/summary.json")
 export SCOLLECT_URL="$url" SCOLLECT_APIKEY="$apikey" SCOLLECT_PIN="$pin" SCOLLECT_JOURNAL="$work/journal.sqlite"
-if [ "${PERF:-}" = 1 ]; then
-  perf record -g -o "$work/perf.data" -- "${run[@]}" > "$work/run.log" 2>&1 || true
-  echo "perf data: $work/perf.data (perf report -i $work/perf.data --no-children)" >&2
+prefix=()
+if [ "${PERF:-}" = 1 ]; then # the timed run under perf: its figures include perf's cost
+  prefix=(perf record -g -o "$work/perf.data" --)
   KEEP=1
 fi
 status=0
-/usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "${run[@]}" > "$work/run.log" 2>&1 || status=$?
+/usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "${prefix[@]}" "${run[@]}" > "$work/run.log" 2>&1 || status=$?
 [ "$status" -le 1 ] || { echo "the run failed (exit $status):" >&2; tail -20 "$work/run.log" >&2; exit 1; }
 stats=$(curl -s "$url/_sandbox/stats")
 

@@ -28,16 +28,25 @@ struct JSONBytesParser {
     private var depth = 0
     /// Unescaped string bytes (reused: a string with escapes is decoded here).
     private var scratch: [UInt8] = []
+    /// The fields kept in the records of the answer's `result` list (nil: all).
+    private let fields: AnswerFields?
+    /// The value being parsed is the top object's `result`.
+    private var inResult = false
+    /// The object about to be parsed is a record of the `result` list.
+    private var recordNext = false
 
-    private init(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
+    private init(_ bytes: UnsafePointer<UInt8>, _ count: Int, fields: AnswerFields?) {
         self.bytes = bytes
         self.count = count
+        self.fields = fields
     }
 
-    /// The value of a whole JSON text, or nil when it is not valid JSON.
-    static func parse(_ buffer: UnsafeRawBufferPointer) -> JSONValue? {
+    /// The value of a whole JSON text, or nil when it is not valid JSON. With `fields`, the
+    /// objects of the top object's `result` list keep only those keys (and `error`); the others
+    /// are still checked (an answer that is not valid JSON stays invalid) but never built.
+    static func parse(_ buffer: UnsafeRawBufferPointer, fields: AnswerFields? = nil) -> JSONValue? {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return nil }
-        var parser = JSONBytesParser(base.assumingMemoryBound(to: UInt8.self), buffer.count)
+        var parser = JSONBytesParser(base.assumingMemoryBound(to: UInt8.self), buffer.count, fields: fields)
         if parser.count >= 3, parser.bytes[0] == 0xEF, parser.bytes[1] == 0xBB, parser.bytes[2] == 0xBF { parser.i = 3 }
         guard let value = parser.value() else { return nil }
         parser.skipWhitespace()
@@ -78,6 +87,8 @@ struct JSONBytesParser {
         defer { depth -= 1 }
         guard depth <= JSONBytesParser.maxDepth else { return nil }
         i += 1 // {
+        let record = recordNext && depth == 3 ? fields : nil
+        recordNext = false
         var pairs: [(String, JSONValue)] = []
         skipWhitespace()
         if i < count, bytes[i] == UInt8(ascii: "}") {
@@ -86,12 +97,26 @@ struct JSONBytesParser {
         }
         while true {
             skipWhitespace()
-            guard i < count, bytes[i] == UInt8(ascii: "\""), let key = string() else { return nil }
+            guard i < count, bytes[i] == UInt8(ascii: "\"") else { return nil }
+            let key: String? // nil: a field of a record that nobody reads
+            if let record {
+                guard let (text, kept) = recordKey(record) else { return nil }
+                key = kept ? text : nil
+            } else {
+                guard let text = string() else { return nil }
+                key = text
+            }
             skipWhitespace()
             guard i < count, bytes[i] == UInt8(ascii: ":") else { return nil }
             i += 1
-            guard let item = value() else { return nil }
-            pairs.append((key, item))
+            if let key {
+                inResult = depth == 1 && key == "result"
+                defer { inResult = false }
+                guard let item = value() else { return nil }
+                pairs.append((key, item))
+            } else {
+                guard skipValue() else { return nil } // checked, not built
+            }
             skipWhitespace()
             guard i < count else { return nil }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -123,6 +148,8 @@ struct JSONBytesParser {
         defer { depth -= 1 }
         guard depth <= JSONBytesParser.maxDepth else { return nil }
         i += 1 // [
+        let records = inResult && depth == 2 && fields != nil
+        inResult = false
         var items: [JSONValue] = []
         skipWhitespace()
         if i < count, bytes[i] == UInt8(ascii: "]") {
@@ -130,7 +157,9 @@ struct JSONBytesParser {
             return .array(items)
         }
         while true {
+            recordNext = records
             guard let item = value() else { return nil }
+            recordNext = false
             items.append(item)
             skipWhitespace()
             guard i < count else { return nil }
@@ -143,25 +172,69 @@ struct JSONBytesParser {
 
     /// At the opening quote. Plain strings (no escapes) are validated straight from the input.
     private mutating func string() -> String? {
-        i += 1
-        let start = i
-        while i < count {
-            let b = bytes[i]
+        guard let (start, end, ascii) = plainString() else { return escapedString() }
+        return text(start, end, ascii: ascii)
+    }
+
+    /// At an opening quote: the bytes of a string without escapes, skipped (`i` after the closing
+    /// quote); nil, with `i` unchanged, for one with escapes or invalid (left to `escapedString`).
+    private mutating func plainString() -> (start: Int, end: Int, ascii: Bool)? {
+        let start = i + 1
+        var k = start
+        var high: UInt8 = 0
+        while k < count {
+            let b = bytes[k]
             if b == UInt8(ascii: "\"") {
-                let text = String(validating: UnsafeBufferPointer(start: bytes + start, count: i - start), as: UTF8.self)
-                i += 1
-                return text
+                i = k + 1
+                return (start, k, high < 0x80)
             }
-            if b == UInt8(ascii: "\\") { return escapedString(from: start) }
-            if b < 0x20 { return nil }
-            i += 1
+            if b == UInt8(ascii: "\\") || b < 0x20 { return nil }
+            high |= b
+            k += 1
         }
         return nil
     }
 
-    private mutating func escapedString(from start: Int) -> String? {
+    /// Valid UTF-8 as a String (nil when not); ASCII needs no validation.
+    private func text(_ start: Int, _ end: Int, ascii: Bool) -> String? {
+        let span = UnsafeBufferPointer(start: bytes + start, count: end - start)
+        return ascii ? String(decoding: span, as: UTF8.self) : String(validating: span, as: UTF8.self)
+    }
+
+    /// A key of a record read with `fields`: its text when kept, ("", false) when not (checked
+    /// all the same); nil when invalid.
+    private mutating func recordKey(_ fields: AnswerFields) -> (String, Bool)? {
+        guard let (start, end, ascii) = plainString() else {
+            guard let key = escapedString() else { return nil }
+            return (key, fields.keeps(key))
+        }
+        if fields.keeps(UnsafeRawBufferPointer(start: bytes + start, count: end - start)) {
+            guard let key = text(start, end, ascii: ascii) else { return nil }
+            return (key, true)
+        }
+        if !ascii, text(start, end, ascii: false) == nil { return nil }
+        return ("", false)
+    }
+
+    /// A value that is not kept: checked as `value()` checks it, nothing built.
+    private mutating func skipValue() -> Bool {
+        skipWhitespace()
+        guard i < count else { return false }
+        switch bytes[i] {
+        case UInt8(ascii: "\""):
+            if let (start, end, ascii) = plainString() { return ascii || text(start, end, ascii: false) != nil }
+            return escapedString() != nil
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            return value() != nil // nested values in a record field: rare, built and dropped
+        default:
+            return value() != nil // numbers and literals build nothing on the heap
+        }
+    }
+
+    /// At an opening quote: a string that has escapes (or is invalid).
+    private mutating func escapedString() -> String? {
+        i += 1
         scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: UnsafeBufferPointer(start: bytes + start, count: i - start))
         while i < count {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") {
@@ -282,4 +355,28 @@ struct JSONBytesParser {
     }
 
     private func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
+}
+
+/// The fields of an answer's records a caller reads (`APICall.answerFields`): `JSONBytesParser`
+/// builds only these (and `error`, which classifying needs) in the objects of the `result` list.
+public struct AnswerFields: Sendable {
+    public let names: Set<String>
+    private let utf8: [[UInt8]]
+
+    public init(_ names: Set<String>) {
+        let all = names.union(["error"])
+        self.names = all
+        utf8 = all.map { Array($0.utf8) }
+    }
+
+    func keeps(_ key: String) -> Bool { names.contains(key) }
+
+    /// Byte-wise, without making a String of every key of the record.
+    func keeps(_ key: UnsafeRawBufferPointer) -> Bool {
+        if key.isEmpty { return names.contains("") }
+        for name in utf8 where name.count == key.count {
+            if name.withUnsafeBytes({ memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }) { return true }
+        }
+        return false
+    }
 }

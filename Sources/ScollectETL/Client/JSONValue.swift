@@ -51,11 +51,16 @@ public indirect enum JSONValue: Equatable, Sendable {
     /// The value of a JSON text, or nil when it is not valid JSON (`JSONBytesParser`: one pass
     /// over the bytes, no Foundation objects).
     public static func parse(_ data: Data) -> JSONValue? {
-        data.withUnsafeBytes(JSONBytesParser.parse)
+        data.withUnsafeBytes { JSONBytesParser.parse($0) }
+    }
+
+    /// An API answer whose `result` records keep only `fields` (nil: all of them).
+    public static func parse(_ data: Data, fields: AnswerFields?) -> JSONValue? {
+        data.withUnsafeBytes { JSONBytesParser.parse($0, fields: fields) }
     }
 
     public static func parse(_ bytes: [UInt8]) -> JSONValue? {
-        bytes.withUnsafeBytes(JSONBytesParser.parse)
+        bytes.withUnsafeBytes { JSONBytesParser.parse($0) }
     }
 
     /// What `parse` gave before `JSONBytesParser`: `JSONSerialization`'s objects, converted.

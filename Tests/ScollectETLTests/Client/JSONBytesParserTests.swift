@@ -76,6 +76,52 @@ struct JSONBytesParserTests {
         }
         #expect(JSONValue.parse(Data([0x22, 0xC3, 0x28, 0x22])) == nil, "invalid UTF-8 inside a string")
         #expect(JSONValue.parse(Data(repeating: UInt8(ascii: "["), count: 100_000)) == nil, "nesting deeper than 512")
-        #expect(JSONValue.parse(Data(String(repeating: "[", count: 512).utf8 + String(repeating: "]", count: 512).utf8)) != nil)
+        #expect(JSONValue.parse(Data((String(repeating: "[", count: 512) + String(repeating: "]", count: 512)).utf8)) != nil)
+    }
+
+    // MARK: - Records read for some fields only
+
+    /// The full parse with the `result` records cut down to `fields` (and `error`): the oracle.
+    static func cut(_ value: JSONValue, to fields: Set<String>) -> JSONValue {
+        guard case var .object(top) = value, let at = top.firstIndex(where: { $0.0 == "result" }), case let .array(records) = top[at].1 else { return value }
+        top[at].1 = .array(records.map { record in
+            guard case let .object(pairs) = record else { return record }
+            return .object(pairs.filter { fields.contains($0.0) || $0.0 == "error" })
+        })
+        return .object(top)
+    }
+
+    @Test func recordsKeepOnlyTheFieldsAsked() throws {
+        let fields: Set<String> = ["city", "statusname", "zip", "n\u00e9"]
+        let answers = [
+            #"{"result": [{"accountnumber": "1507303284", "city": "BOSTON", "x": {"a": [1, 2, {"city": 3}]}, "statusname": null, "zip": 2903, "notes": "caf\u00e9 \"x\"", "né": "é"}], "state": "SUCCESS"}"#,
+            #"{"state": "SUCCESS", "result": [{"error": "Data not found for this filenumber"}, 404]}"#,
+            #"{"result": {"result": []}, "state": "SUCCESS"}"#, #"{"result": [], "state": "SUCCESS"}"#,
+            #"{"result": [1, {"city": "A", "b": 2}], "other": [{"city": "kept: not a record of result", "b": 2}]}"#,
+            #"[{"result": [{"city": "A", "b": 2}]}]"#, #"{"x": {"result": [{"city": "A", "b": 2}]}}"#,
+        ]
+        for text in answers {
+            let data = Data(text.utf8)
+            let full = try #require(JSONValue.parse(data), "\(text)")
+            #expect(JSONValue.parse(data, fields: AnswerFields(fields)) == Self.cut(full, to: fields), "\(text)")
+            #expect(ResponseClassifier.classify(HTTPResponse(status: 200, headers: [:], body: data), fields: AnswerFields(fields)).0
+                == ResponseClassifier.classify(HTTPResponse(status: 200, headers: [:], body: data)).0, "\(text)")
+        }
+    }
+
+    @Test func aFieldNobodyReadsIsStillChecked() {
+        let fields = AnswerFields(["city"])
+        for text in [#"{"result": [{"city": "A", "b": "x\u"}]}"#, #"{"result": [{"city": "A", "b": 01}]}"#,
+                     #"{"result": [{"city": "A", "b": "tab\#t"}]}"#, #"{"result": [{"city": "A", "b": tru}]}"#,
+                     #"{"result": [{"city": "A", "b": [1,]}]}"#, #"{"result": [{"city": "A", "b": "\uDC00"}]}"#] {
+            #expect(JSONValue.parse(Data(text.utf8), fields: fields) == nil, "\(text)")
+        }
+        var invalidUTF8 = Array(#"{"result": [{"city": "A", "b": "x"}]}"#.utf8)
+        invalidUTF8[invalidUTF8.count - 5] = 0xC3 // "x" -> a lone lead byte
+        #expect(JSONValue.parse(Data(invalidUTF8)) == nil)
+        #expect(JSONValue.parse(Data(invalidUTF8), fields: fields) == nil)
+        var invalidKey = Array(#"{"result": [{"city": "A", "bb": 1}]}"#.utf8)
+        invalidKey[invalidKey.count - 9] = 0xFF
+        #expect(JSONValue.parse(Data(invalidKey), fields: fields) == nil)
     }
 }
