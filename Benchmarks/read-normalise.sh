@@ -50,7 +50,7 @@ echo "== one run each, their own figures"
 "${duck[@]}"
 echo "== paired: A = scollect-etl bench read, B = DuckDB threads=1"
 if command -v farm-bench >/dev/null; then
-  farm-bench -n "$runs" --timeout 1200 -- "${tool[@]}" --vs "${duck[*]}"
+  farm-bench -n "$runs" --timeout 1200 --vs "${duck[*]}" -- "${tool[@]}"
 else
   python3 - "$runs" "${tool[*]}" "${duck[*]}" <<'EOF'
 import resource, shlex, statistics, subprocess, sys, time

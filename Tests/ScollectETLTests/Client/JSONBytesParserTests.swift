@@ -36,12 +36,24 @@ struct JSONBytesParserTests {
         #expect((JSONValue.parse(data) != nil) == expectValid, "\(name)")
     }
 
-    /// Where JSONSerialization reads a case of the suite too, both give the same value.
+    /// Where JSONSerialization reads a case of the suite too, both give the same value; numbers
+    /// to 1e-12 relative: strtod rounds correctly where JSONSerialization is off by a few ulps
+    /// (y_number_double_close_to_zero: -1e-78, as Python's float reads it; Foundation -1.0000000000000005e-78).
     @Test(arguments: suiteFiles.filter { $0.hasPrefix("y_") })
     func sameValueAsJSONSerialization(_ name: String) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: suiteFolder + "/" + name))
         guard let foundation = JSONValue.parseWithFoundation(data) else { return }
-        #expect(JSONValue.parse(data) == foundation, "\(name)")
+        let ours = try #require(JSONValue.parse(data))
+        #expect(Self.close(ours, foundation), "\(name): \(ours) vs \(foundation)")
+    }
+
+    static func close(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case let (.number(x), .number(y)): return x == y || abs(x - y) <= 1e-12 * max(abs(x), abs(y))
+        case let (.array(x), .array(y)): return x.count == y.count && zip(x, y).allSatisfy { close($0, $1) }
+        case let (.object(x), .object(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && close($0.1, $1.1) }
+        default: return a == b
+        }
     }
 
     @Test func sameValueAsJSONSerializationOnAnswers() throws {
@@ -92,7 +104,7 @@ struct JSONBytesParserTests {
     }
 
     @Test func recordsKeepOnlyTheFieldsAsked() throws {
-        let fields: Set<String> = ["city", "statusname", "zip", "n\u00e9"]
+        let fields: Set<String> = ["city", "statusname", "zip", "né"]
         let answers = [
             #"{"result": [{"accountnumber": "1507303284", "city": "BOSTON", "x": {"a": [1, 2, {"city": 3}]}, "statusname": null, "zip": 2903, "notes": "caf\u00e9 \"x\"", "né": "é"}], "state": "SUCCESS"}"#,
             #"{"state": "SUCCESS", "result": [{"error": "Data not found for this filenumber"}, 404]}"#,
