@@ -19,7 +19,7 @@ public final class RateLimiter: @unchecked Sendable {
     static let margin = 1.01
     /// The sliding window of `acquire`'s second rule: a second plus 20 ms for the jitter between
     /// a call leaving and its arrival at the server (`Benchmarks/rate-hold.sh`: spacing alone
-    /// let R = 50 see 51–53 arrivals in a second on a loaded machine).
+    /// let R = 50 see 51 arrivals in a second on a loaded machine; see Benchmarks/README.md).
     static let window = 1.02
     /// When the latest calls left, oldest first.
     private var departures = Departures()
