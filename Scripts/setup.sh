@@ -3,7 +3,10 @@
 # reads file creation modes with, and python3, whose csv module some tests read reports back with);
 # does nothing when they are there.
 set -euo pipefail
+# `--bench` adds what Benchmarks/ uses: wrk (api-throughput.sh), GNU time (peak memory, CPU) and
+# perf (profiles); DuckDB for read-normalise.sh comes from PyPI: python3 -m pip install duckdb.
 packages=(libcurl4-openssl-dev zlib1g-dev libxml2-dev libsqlite3-dev pkg-config strace python3)
+[ "${1:-}" = --bench ] && packages+=(wrk time linux-perf curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

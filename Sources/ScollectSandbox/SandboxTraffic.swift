@@ -13,6 +13,13 @@ public struct SandboxStats: Sendable, Equatable {
     /// Largest number of API requests that arrived (admitted or answered 429) in any sliding
     /// one-second window: the pace the client really kept.
     public var maxArrivalsInAnySecond: Int = 0
+    /// API requests that arrived (admitted or answered 429).
+    public var arrivals: Int = 0
+    /// Seconds from the first arrival to the last: `(arrivals - 1) / arrivalSpan` is the pace
+    /// the client sustained.
+    public var arrivalSpan: Double = 0
+    /// Arrivals in each whole second since the first one (the last bin is partial).
+    public var arrivalsBySecond: [Int] = []
     /// Committed writes whose connection was dropped mid-answer (`drop_after_commit`).
     public var droppedAfterCommit: Int = 0
     /// Committed writes whose connection was closed without a byte of answer (`close_after_commit`).
@@ -38,6 +45,9 @@ public struct SandboxStats: Sendable, Equatable {
             "rejected_429": .int(rejected429),
             "max_in_any_second": .int(maxInAnySecond),
             "max_arrivals_in_any_second": .int(maxArrivalsInAnySecond),
+            "arrivals": .int(arrivals),
+            "arrival_span_seconds": .double(arrivalSpan),
+            "arrivals_by_second": .array(arrivalsBySecond.map { .int($0) }),
             "injected_500": .int(injected500),
             "dropped_before_handling": .int(droppedBeforeHandling),
         ]
@@ -113,6 +123,8 @@ final class SandboxTraffic: @unchecked Sendable {
     /// Arrival timestamps (429s included) of the last second since the last reset.
     private var arrivalsWindow = TimestampWindow()
     private var stats = SandboxStats(endpoints: [:], admitted: 0, rejected429: 0, maxInAnySecond: 0)
+    /// The first arrival since the last reset.
+    private var firstArrival: Double?
     /// The draws of the after-commit faults, one stream per fault (`AfterCommitFault.allCases`
     /// order), one draw from each per committed write.
     private var afterCommitDraws: [SplitMix64]
@@ -136,6 +148,15 @@ final class SandboxTraffic: @unchecked Sendable {
         arrivalsWindow.prune(before: now - 1)
         arrivalsWindow.append(now)
         stats.maxArrivalsInAnySecond = max(stats.maxArrivalsInAnySecond, arrivalsWindow.count)
+        let first = firstArrival ?? now
+        firstArrival = first
+        stats.arrivals += 1
+        stats.arrivalSpan = now - first
+        let bin = Int(stats.arrivalSpan)
+        if bin < 86_400 {
+            while stats.arrivalsBySecond.count <= bin { stats.arrivalsBySecond.append(0) }
+            stats.arrivalsBySecond[bin] += 1
+        }
         limitWindow.prune(before: now - 1)
         if let limit = faults.rateLimit, limitWindow.count >= limit {
             stats.rejected429 += 1
@@ -216,6 +237,7 @@ final class SandboxTraffic: @unchecked Sendable {
         stats = SandboxStats(endpoints: [:], admitted: 0, rejected429: 0, maxInAnySecond: 0)
         statsWindow = TimestampWindow()
         arrivalsWindow = TimestampWindow()
+        firstArrival = nil
     }
 }
 

@@ -5,10 +5,14 @@ import Foundation
 struct PlacementGenerator {
     var state: UInt64
     let badShare: Double
+    /// Messier still (`bench generate --messy`): line breaks inside quoted cells (~11 % of rows),
+    /// doubled quotes, non-ASCII text (~68 % of rows), amounts with currency codes.
+    let messy: Bool
 
-    init(seed: UInt64, badShare: Double) {
+    init(seed: UInt64, badShare: Double, messy: Bool = false) {
         state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
         self.badShare = badShare
+        self.messy = messy
     }
 
     static let header = "Account Number,Client Ref,First Name,Middle Name,Last Name,SSN,DOB,Address 1,Address 2,City,State,Zip,Home Phone,Cell Phone,Work Phone,Email,Employer,Original Creditor,Open Date,Charge Off Date,Last Payment Date,Last Payment Amount,Original Balance,Principal,Interest,Fees,Current Balance,Placement Date,Portfolio,Creditor Notes"
@@ -18,6 +22,11 @@ struct PlacementGenerator {
     static let cities = [("ATLANTA", "GA", "30303", "404"), ("DENVER", "CO", "80202", "303"), ("PROVIDENCE", "RI", "02903", "401"),
                          ("TUSCALOOSA", "AL", "35401", "205"), ("CINCINNATI", "OH", "45202", "513")]
     static let employers = ["KROGER", "TARGET", "\"SMITH, JONES & CO\"", "UPS", "STATE OF ALABAMA", ""]
+    static let accentedFirstNames = ["JOSÉ", "MUÑOZ", "ZOË", "BJÖRN", "FRANÇOISE", "ĐỨC", "SØREN", "ÅSA", "MÜLLER", "李明"]
+    static let accentedLastNames = ["PEÑA", "GONZÁLEZ", "NGUYỄN", "O'BRIÉN", "KOWALCZYK-ŻAK", "DUBOIS–LEFÈVRE", "ÇELIK"]
+    static let messyEmployers = ["\"THE \"\"BEST\"\" CAFÉ, LLC\"", "\"SMITH, JONES & CO\"", "DÉPÔT STORES", "\"ACME\nWAREHOUSE\""]
+    static let messyNotes = ["\"CALLS AFTER 5PM\nSPANISH ONLY\"", "\"DISPUTE LETTER 3/4\r\nSENT \"\"CERTIFIED\"\"\"",
+                             "\"HABLA ESPAÑOL – LLAMAR DESPUÉS DE LAS 5\"", "\"MOVED TO SÃO PAULO\nNO FORWARDING\""]
 
     mutating func next() -> UInt64 {
         state ^= state << 13
@@ -65,8 +74,11 @@ struct PlacementGenerator {
     }
 
     mutating func money(_ cents: Int) -> String {
-        if chance(badShare) { return "\"1.234,50\"" }
+        if chance(badShare) { return messy && chance(0.5) ? "EUR 12.00" : "\"1.234,50\"" }
         let whole = cents / 100, fraction = cents % 100
+        if messy && chance(0.2) {
+            return chance(0.5) ? String(format: "USD %d.%02d", whole, fraction) : String(format: "%d.%02d usd", whole, fraction)
+        }
         switch int(0...2) {
         case 0:
             var grouped = String(whole)
@@ -113,13 +125,19 @@ struct PlacementGenerator {
             fields.reserveCapacity(30)
             fields.append("R\(3_000_000 + i)")
             fields.append(String(int(1_000_000_000...9_999_999_999)))
-            fields.append(pick(Self.firstNames))
+            // Messy: about two rows in three carry non-ASCII text somewhere.
+            let accent = messy ? int(0...99) : 100
+            fields.append(accent < 30 ? pick(Self.accentedFirstNames) : pick(Self.firstNames))
             fields.append(chance(0.3) ? "A" : "")
-            fields.append(pick(Self.lastNames))
+            fields.append(accent >= 30 && accent < 55 ? pick(Self.accentedLastNames) : pick(Self.lastNames))
             fields.append(ssn())
             fields.append(date(1940...2000))
-            fields.append("\(int(1...9999)) \(pick(Self.streets))")
-            fields.append(chance(0.2) ? "\"APT \(int(1...40)), REAR\"" : "")
+            fields.append("\(int(1...9999)) \(pick(Self.streets))" + (accent >= 55 && accent < 62 ? " Nº 2" : ""))
+            if messy && chance(0.05) {
+                fields.append("\"APT \(int(1...40))\nREAR ENTRANCE\"")
+            } else {
+                fields.append(chance(0.2) ? "\"APT \(int(1...40)), REAR\"" : "")
+            }
             fields.append(city)
             fields.append(chance(0.1) ? state.lowercased() : state)
             fields.append("\"\(zip)\"")
@@ -127,7 +145,7 @@ struct PlacementGenerator {
             fields.append(chance(0.6) ? phone(area) : "")
             fields.append(chance(0.3) ? phone(area) + (chance(0.1) ? " x12" : "") : "")
             fields.append("\(fields[2]).\(fields[4])\(int(10...99))@EXAMPLE.COM".replacingOccurrences(of: "'", with: ""))
-            fields.append(pick(Self.employers))
+            fields.append(messy && (accent >= 62 && accent < 66 || chance(0.02)) ? pick(Self.messyEmployers) : pick(Self.employers))
             fields.append("ACME BANK")
             fields.append(date(2005...2020))
             fields.append(date(2015...2024))
@@ -140,7 +158,11 @@ struct PlacementGenerator {
             fields.append(money(balance + interest))
             fields.append("11/1/2026")
             fields.append("ACME 2026-11")
-            fields.append(chance(0.1) ? "\"CALLS AFTER 5PM, SPANISH\"" : "")
+            if messy && (accent >= 66 && accent < 68 || chance(0.06)) {
+                fields.append(pick(Self.messyNotes))
+            } else {
+                fields.append(chance(0.1) ? "\"CALLS AFTER 5PM, SPANISH\"" : "")
+            }
             emit(fields.joined(separator: ",") + "\r\n")
         }
         return total

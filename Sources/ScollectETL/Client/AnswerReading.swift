@@ -81,7 +81,11 @@ extension ResponseClass {
 enum APIPath {
     /// A file number as one path segment (`/getaccount/<filenumber>`).
     static func component(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? value
+        // Letters, digits and `-._~` never need escaping: the usual file number, without Foundation.
+        if !value.isEmpty, value.utf8.allSatisfy({ b in
+            (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 45 || b == 46 || b == 95 || b == 126
+        }) { return value }
+        return value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? value
     }
 
     /// `GET /<endpoint>/<filenumber>`: the per-account reads.

@@ -9,6 +9,8 @@ public final class CurlHTTPClient: HTTPTransport {
     private let handle: UnsafeMutableRawPointer
     public var timeoutSeconds: Double
     public var connectTimeoutSeconds: Double
+    /// `protocols(for:)`'s answers, by scheme and authority.
+    private var protocolsByOrigin: [Substring: String] = [:]
     /// A PEM bundle of the CAs to trust instead of the system's (`SCOLLECT_CA_BUNDLE`), for a
     /// server behind a private CA. Verification itself stays on.
     public static let caBundle: String? = ProcessInfo.processInfo.environment["SCOLLECT_CA_BUNDLE"].flatMap { $0.isEmpty ? nil : $0 }
@@ -57,7 +59,7 @@ public final class CurlHTTPClient: HTTPTransport {
 
         _ = request.url.withCString { scurl_setopt_ptr(handle, CURLOPT_URL, $0) }
         // https only, and http besides for a loopback URL; no redirect anywhere else either.
-        _ = URLPolicy.curlProtocols(for: request.url).withCString { protocols in
+        _ = protocols(for: request.url).withCString { protocols in
             _ = scurl_setopt_ptr(handle, CURLOPT_PROTOCOLS_STR, protocols)
             _ = scurl_setopt_ptr(handle, CURLOPT_REDIR_PROTOCOLS_STR, protocols)
         }
@@ -89,12 +91,10 @@ public final class CurlHTTPClient: HTTPTransport {
             let sink = Unmanaged<Sink>.fromOpaque(userdata!).takeUnretainedValue()
             let length = size * count
             if let data {
-                let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-                if let colon = line.firstIndex(of: ":") {
-                    let name = line[..<colon].lowercased()
-                    let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                let line = UnsafeBufferPointer(start: UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length)
+                if let (name, value) = CurlHTTPClient.headerField(line) {
                     sink.headers[name] = value
-                } else if line.hasPrefix("HTTP/") {
+                } else if line.starts(with: "HTTP/".utf8) {
                     sink.headers.removeAll() // a new response (after a 100 Continue): forget the old headers
                 }
             }
@@ -145,6 +145,30 @@ public final class CurlHTTPClient: HTTPTransport {
         var status = 0
         _ = scurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+}
+
+extension CurlHTTPClient {
+    /// `Name: value` of one header line: the name lower-cased, the value without the whitespace
+    /// and line break around it; nil for a line without a colon (the status line, the blank end).
+    static func headerField(_ line: UnsafeBufferPointer<UInt8>) -> (String, String)? {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let name = String(decoding: line[..<colon].lazy.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+        var start = colon + 1, end = line.count
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A || b == 0x0B || b == 0x0C }
+        while start < end, isSpace(line[start]) { start += 1 }
+        while end > start, isSpace(line[end - 1]) { end -= 1 }
+        return (name, String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
+    }
+
+    /// The protocols libcurl may use for `url` (`URLPolicy.curlProtocols`), worked out once per
+    /// scheme and authority: parsing the URL on every call costs more than the call's JSON.
+    func protocols(for url: String) -> String {
+        guard let origin = URLPolicy.origin(of: url) else { return URLPolicy.curlProtocols(for: url) }
+        if let known = protocolsByOrigin[origin] { return known }
+        let protocols = URLPolicy.curlProtocols(for: url)
+        if protocolsByOrigin.count < 64 { protocolsByOrigin[origin] = protocols }
+        return protocols
     }
 }
 

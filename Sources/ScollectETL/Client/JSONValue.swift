@@ -48,7 +48,24 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     // MARK: parsing
 
+    /// The value of a JSON text, or nil when it is not valid JSON (`JSONBytesParser`: one pass
+    /// over the bytes, no Foundation objects).
     public static func parse(_ data: Data) -> JSONValue? {
+        data.withUnsafeBytes { JSONBytesParser.parse($0) }
+    }
+
+    /// An API answer whose `result` records keep only `fields` (nil: all of them).
+    public static func parse(_ data: Data, fields: AnswerFields?) -> JSONValue? {
+        data.withUnsafeBytes { JSONBytesParser.parse($0, fields: fields) }
+    }
+
+    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
+        bytes.withUnsafeBytes { JSONBytesParser.parse($0) }
+    }
+
+    /// What `parse` gave before `JSONBytesParser`: `JSONSerialization`'s objects, converted.
+    /// Kept as the tests' oracle.
+    static func parseWithFoundation(_ data: Data) -> JSONValue? {
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
         return JSONValue(foundation: object)
     }
@@ -102,6 +119,11 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s // nothing to escape: the common case, in one piece
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -54,8 +54,9 @@ public enum ResponseClass: Equatable, Sendable {
 }
 
 public enum ResponseClassifier {
-    public static func classify(_ response: HTTPResponse) -> (ResponseClass, JSONValue?) {
-        let json = JSONValue.parse(response.body)
+    /// `fields`: only these fields of the answer's `result` records are kept (`APICall.answerFields`).
+    public static func classify(_ response: HTTPResponse, fields: AnswerFields? = nil) -> (ResponseClass, JSONValue?) {
+        let json = JSONValue.parse(response.body, fields: fields)
         switch response.status {
         case 200..<300:
             guard let json else { return (.unreadable(message: "HTTP \(response.status) with a body that is not JSON: \(snippet(response.body))"), nil) }

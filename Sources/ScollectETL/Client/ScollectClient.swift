@@ -28,6 +28,9 @@ public struct APICall: Sendable {
     public var spoolAnswerTo: String?
     /// The service the call goes to; `path` is relative to that service's base URL.
     public var service: APIService
+    /// The fields of the answer's records the caller reads (a getaccount's record has ~300):
+    /// the others are checked but not built. nil: all.
+    public var answerFields: AnswerFields?
 
     public init(method: String, endpoint: String, path: String, body: JSONValue? = nil, filenumber: String?, idempotent: Bool,
                 service: APIService = .scollect) {
@@ -248,19 +251,19 @@ public final class ScollectClient: @unchecked Sendable {
 
     /// One call through the shared send path, with this client's JWT and pace.
     private func send(_ call: APICall, using http: any HTTPTransport, authenticated: Bool) -> APIResult {
-        sender.send(call, using: http, encoding: encoding(authenticated: authenticated), limiter: limiter)
+        sender.send(call, using: http, encoding: encoding(authenticated: authenticated, answerFields: call.answerFields), limiter: limiter)
     }
 
     /// JSON bodies, the bearer token, and answers read as Scollect envelopes. A spooled answer
     /// that starts as the documented success list is left in its file, unparsed.
-    private func encoding(authenticated: Bool) -> CallSender.Encoding {
+    private func encoding(authenticated: Bool, answerFields: AnswerFields?) -> CallSender.Encoding {
         CallSender.Encoding(request: { [self] call in
             var headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
             if authenticated, let token = currentToken().0 { headers.append(("Authorization", "Bearer \(token)")) }
             return HTTPRequest(method: call.method, url: baseURL + call.path, headers: headers, body: call.body.map { Array($0.serialized.utf8) },
                                mayRepeat: call.idempotent)
         }, classify: { response, spool in
-            guard let spool else { return ResponseClassifier.classify(response) }
+            guard let spool else { return ResponseClassifier.classify(response, fields: answerFields) }
             if response.status == 200, ScollectClient.startsAsSuccessList(spool) { return (.success, nil) }
             return ResponseClassifier.classify(HTTPResponse(status: response.status, headers: response.headers,
                                                             body: (try? Data(contentsOf: URL(fileURLWithPath: spool))) ?? Data()))

@@ -54,6 +54,15 @@ public enum URLPolicy {
         return "http,https"
     }
 
+    /// `scheme://authority` of a URL (up to the path, query or fragment), nil without `://`.
+    /// Two URLs with the same origin get the same `curlProtocols`.
+    static func origin(of url: String) -> Substring? {
+        guard let separator = url.range(of: "://") else { return nil }
+        let rest = url[separator.upperBound...]
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        return url[..<end]
+    }
+
     /// The URL without a user or password part.
     static func redacted(_ url: String) -> String {
         guard var components = URLComponents(string: url), components.user != nil || components.password != nil else { return url }

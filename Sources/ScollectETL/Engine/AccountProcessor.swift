@@ -17,6 +17,8 @@ final class AccountProcessor: @unchecked Sendable {
     let isInterrupted: () -> Bool
     /// What every account is read for.
     let reads: Set<AccountRead>
+    /// The fields of a getaccount record anything here reads: the writers' and protection's.
+    let accountFields: AnswerFields
 
     init(config: PipelineConfig, client: ScollectClient, state: RunState, effects: EffectJournal?,
          listedAccounts: [String: PortfolioListing.Account], options: RunOptions) {
@@ -32,6 +34,7 @@ final class AccountProcessor: @unchecked Sendable {
         // A protected status can only be seen on the account's record.
         if !config.protection.accountStatuses.isEmpty { reads.insert(.account) }
         self.reads = reads
+        accountFields = AnswerFields(config.writers.reduce(into: AccountSnapshot.statusFields) { $0.formUnion($1.readFields) })
     }
 
     /// Every row of the batch's outcome, in the batch's order.
@@ -115,12 +118,15 @@ final class AccountProcessor: @unchecked Sendable {
             readPhones = readPhones && !listed.phonesComplete
         }
         if readAccount {
-            let answer = try client.perform(APIPath.accountRead("getaccount", filenumber), using: http)
+            var call = APIPath.accountRead("getaccount", filenumber)
+            call.answerFields = accountFields
+            let answer = try client.perform(call, using: http)
             switch answer.classification {
             case .success:
                 guard let record = answer.json?["result"]?.arrayValue?.first?.objectValue else {
                     return .failure(RowIssue(.apiError, field: nil, "getaccount \(filenumber): unexpected response shape"))
                 }
+                snapshot.fields.reserveCapacity(record.count)
                 for (key, value) in record { snapshot.fields[key] = value.stringValue }
                 if let status = snapshot.statuses.first(where: config.protection.protectsAccount(status:)) {
                     return .failure(RowIssue(.accountProtected, field: "statusname",

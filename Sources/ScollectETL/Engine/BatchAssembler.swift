@@ -18,12 +18,13 @@ final class BatchAssembler {
     }
 
     private let config: PipelineConfig
-    private let reader: any RecordReader
+    /// The reader's records, mapped and normalised on two threads (in file order).
+    private let input: MappingReadAhead
     private let mapper: RowMapper
     private let verdict: FileCheckVerdict
     private let inputName: String
     private let wholeAccounts: Bool
-    private var carried: ReadResult?
+    private var carried: MappingReadAhead.Item?
     private var inputExhausted = false
     private var earlierBatchAccounts = Set<String>()
     /// How the reader splits a row's raw text (the trailer).
@@ -31,7 +32,7 @@ final class BatchAssembler {
 
     init(config: PipelineConfig, reader: any RecordReader, mapper: RowMapper, verdict: FileCheckVerdict, inputName: String) {
         self.config = config
-        self.reader = reader
+        self.input = MappingReadAhead(reader: reader, mapper: mapper)
         self.mapper = mapper
         self.verdict = verdict
         self.inputName = inputName
@@ -39,33 +40,34 @@ final class BatchAssembler {
         wholeAccounts = config.writers.contains { $0.plansWholeAccount }
     }
 
+    deinit { input.cancel() }
+
     /// Reads the next batch; rows rejected while reading are already accounted for.
     func next(_ accounting: RowAccounting) throws -> Batch {
         var batch = Batch()
         var lastFilenumber: String?
         while batch.rowsRead < config.target.batchSize || wholeAccounts {
             let next: ReadResult
+            let mapped: RowMapper.Outcome?
             if let pending = carried {
-                next = pending
+                (next, mapped) = pending
                 carried = nil
-            } else if let read = try reader.next() {
-                next = read
+            } else if let item = try input.next() {
+                (next, mapped) = item
             } else {
                 inputExhausted = true
                 break
             }
             // The trailer row carries the control total: checked in the first pass, not a data row.
             if config.checks.trailerCells(next, reader: readerOptions) != nil { continue }
-            var mapped: RowMapper.Outcome?
             var account: String?
             if case let .record(record) = next {
-                mapped = mapper.map(record)
                 if case let .row(row)? = mapped { account = row.filenumber } else if wholeAccounts { account = mapper.account(of: record) }
             }
             if batch.rowsRead >= config.target.batchSize {
                 // Past a full batch only to finish the last account's rows.
                 guard account != nil, account == lastFilenumber else {
-                    carried = next
+                    carried = (next, mapped)
                     break
                 }
             }

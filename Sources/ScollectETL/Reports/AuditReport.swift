@@ -3,15 +3,24 @@ import Foundation
 /// `audit.jsonl.gz`: a header line (tool version, pipeline, input file and its SHA-256,
 /// target, start time), then one line per HTTP request with its masked body and classified
 /// outcome. Secrets never reach it: bodies go through `Masking`, tokens are never recorded.
+///
+/// The workers only format their line and append it to a buffer; full buffers (64 KiB) are
+/// compressed and written in order on a queue of their own, at most four waiting at a time.
 public final class AuditReport: AuditSink, @unchecked Sendable {
     private let writer: GzipFileWriter
     private let lock = NSLock()
+    private var buffer: [UInt8] = []
+    private let compressor = DispatchQueue(label: "scollect.audit.gzip")
+    private let waiting = DispatchSemaphore(value: 4)
+    private let failureLock = NSLock()
     private var failure: Error?
     public private(set) var linesWritten = 0
+    static let bufferBytes = 64 * 1024
 
     public init(path: String, header: [(String, JSONValue)]) throws {
         writer = try GzipFileWriter(path: path)
         try writer.write(JSONValue.object([("type", .string("header"))] + header).serialized + "\n")
+        buffer.reserveCapacity(AuditReport.bufferBytes + 4096)
     }
 
     public func record(_ entry: AuditEntry) {
@@ -27,35 +36,68 @@ public final class AuditReport: AuditSink, @unchecked Sendable {
         if let message = entry.message { pairs.append(("message", .string(Masking.maskSSNs(in: message)))) }
         pairs.append(("latency_ms", .number((entry.latencyMs * 10).rounded() / 10)))
         pairs.append(("attempt", .number(Double(entry.attempt))))
-        let line = JSONValue.object(pairs).serialized + "\n"
+        var line = ""
+        line.reserveCapacity(256)
+        JSONValue.object(pairs).write(to: &line)
+        line += "\n"
         lock.lock()
         defer { lock.unlock() }
-        do {
-            try writer.write(line)
-            linesWritten += 1
-        } catch {
-            failure = failure ?? error
+        buffer.append(contentsOf: line.utf8)
+        linesWritten += 1
+        if buffer.count >= AuditReport.bufferBytes { handOver() }
+    }
+
+    /// Under `lock`: the buffer to the compressing queue (in order: the queue is serial).
+    private func handOver() {
+        guard !buffer.isEmpty else { return }
+        let chunk = buffer
+        buffer.removeAll(keepingCapacity: true)
+        waiting.wait()
+        compressor.async { [self] in
+            do { try writer.write(chunk) } catch {
+                failureLock.lock()
+                failure = failure ?? error
+                failureLock.unlock()
+            }
+            waiting.signal()
         }
     }
 
     public func finish() throws {
         lock.lock()
         defer { lock.unlock() }
+        handOver()
+        compressor.sync {}
         try writer.finish()
+        failureLock.lock()
+        defer { failureLock.unlock() }
         if let failure { throw failure }
     }
 
-    private static let formatterLock = NSLock()
-    nonisolated(unsafe) private static let formatter: ISO8601DateFormatter = {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }()
-
-    /// ISO 8601 UTC with milliseconds. One shared formatter (making one per line is costly).
+    /// ISO 8601 UTC with milliseconds (`2026-11-23T08:15:02.123Z`), the milliseconds truncated.
     static func timestamp(_ date: Date) -> String {
-        formatterLock.lock()
-        defer { formatterLock.unlock() }
-        return formatter.string(from: date)
+        let since1970 = date.timeIntervalSince1970
+        let seconds = since1970.rounded(.down)
+        var millis = Int(((since1970 - seconds) * 1000).rounded(.down))
+        var time = time_t(seconds)
+        if millis > 999 { millis = 999 }
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        var out = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int, _ at: Int, _ digits: Int) {
+            var v = value
+            for k in stride(from: at + digits - 1, through: at, by: -1) {
+                out[k] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+        }
+        put(Int(parts.tm_year) + 1900, 0, 4); out[4] = UInt8(ascii: "-")
+        put(Int(parts.tm_mon) + 1, 5, 2); out[7] = UInt8(ascii: "-")
+        put(Int(parts.tm_mday), 8, 2); out[10] = UInt8(ascii: "T")
+        put(Int(parts.tm_hour), 11, 2); out[13] = UInt8(ascii: ":")
+        put(Int(parts.tm_min), 14, 2); out[16] = UInt8(ascii: ":")
+        put(Int(parts.tm_sec), 17, 2); out[19] = UInt8(ascii: ".")
+        put(millis, 20, 3); out[23] = UInt8(ascii: "Z")
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -32,6 +32,11 @@ public final class GzipFileWriter {
         if pending.count >= 64 * 1024 { try deflatePending(flush: Z_NO_FLUSH) }
     }
 
+    public func write(_ bytes: [UInt8]) throws {
+        pending.append(contentsOf: bytes)
+        if pending.count >= 64 * 1024 { try deflatePending(flush: Z_NO_FLUSH) }
+    }
+
     /// Flushes a complete deflate block so what was written so far can be read back even if
     /// the process dies (a partial report beats none).
     public func flush() throws {

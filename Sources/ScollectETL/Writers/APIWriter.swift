@@ -29,6 +29,8 @@ public struct AccountSnapshot: Sendable {
 
     /// The account's status as a load's protection sees it: `statusname`, or `DECEASED` when
     /// the deceased flag is set.
+    public static let statusFields: Set<String> = ["statusname", "deceased"]
+
     public var statuses: [String] {
         var result: [String] = []
         if let status = fields["statusname"] ?? nil, !AccountSnapshot.isEmptyValue(status) { result.append(status) }
@@ -167,6 +169,9 @@ public protocol APIWriter: Sendable {
     /// The account's fields it compares the row against (what a portfolio listing must hold
     /// for it); none by default.
     var comparedFields: Set<String> { get }
+    /// The account's fields it reads from `getaccount` (the compared ones unless it says
+    /// otherwise): a run builds only these (with the statuses protection reads) of the record.
+    var readFields: Set<String> { get }
     var reads: Set<AccountRead> { get }
     func plan(_ row: NormalizedRow, current: AccountSnapshot) -> [PlannedCall]
     /// The same, seeing the calls the writers before it in the pipeline planned for this row
@@ -194,6 +199,7 @@ extension APIWriter {
     public var service: APIService { .scollect }
     public func check(_ row: NormalizedRow) -> RowIssue? { nil }
     public var comparedFields: Set<String> { [] }
+    public var readFields: Set<String> { comparedFields }
     public var plansWholeAccount: Bool { false }
     public var readsFromPortfolioListing: Bool { false }
     /// The option keys it accepts.

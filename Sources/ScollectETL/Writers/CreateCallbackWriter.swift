@@ -40,6 +40,8 @@ public struct CreateCallbackWriter: APIWriter {
 
     public var consumedFields: Set<String> { Set([date.field, time.field, assignedTo.field, debtorName?.field].compactMap { $0 }) }
     public var reads: Set<AccountRead> { [.account] }
+    /// The debtor's name, when the row has none.
+    public var readFields: Set<String> { ["firstname", "lastname"] }
 
     /// `13:43`, `1:43PM`, `1:43 pm`, `01:43 PM` → `1:43PM`; nil when it is not a clock time.
     static func clockTime(_ text: String) -> String? {

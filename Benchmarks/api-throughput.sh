@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# API path at wire speed: the tool's calls/s against what wrk gets from the same server.
+#
+# Starts the sandbox as a process of its own (`scollect-etl sandbox serve`) on a fresh database
+# seeded with ACCOUNTS generated accounts, runs wrk (as many connections as max_in_flight) on
+# each endpoint the tool calls (GET /getaccount/<fn> over all accounts, PUT /updatedbase), then
+# runs a placement that changes one field (city) of every account, max_in_flight 4, no rate
+# limit, audit, journal and progress on, under /usr/bin/time. Prints:
+#   wrk's time   = Σ over endpoints of the tool's calls to it ÷ wrk's requests/s on it
+#   ratio        = wrk's time ÷ the tool's wall time (target ≥ 0.8)
+#   CPU per call = the tool's user + system seconds ÷ its calls (target ≤ 0.15 ms)
+# Usage: Benchmarks/api-throughput.sh [ACCOUNTS]   (default 20000)
+# Env: WRK_SECONDS (default 10), IN_FLIGHT (default 4), BIN (skip the release build), KEEP=1
+# (keep the work folder), PERF=1 (record the tool's run with `perf record -g` into WORK/perf.data).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+accounts=${1:-20000}
+wrk_seconds=${WRK_SECONDS:-10}
+in_flight=${IN_FLIGHT:-4}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (bash Scripts/setup.sh --bench)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: apt-get install time" >&2; exit 2; }
+if [ -z "${BIN:-}" ]; then
+  swift build -c release --product scollect-etl >&2
+  BIN=.build/release/scollect-etl
+fi
+bin=$(realpath "$BIN")
+work=$(mktemp -d /tmp/scollect-api-bench.XXXXXX)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ "${KEEP:-}" = 1 ] && echo "work folder kept: $work" >&2 || rm -rf "$work"
+}
+trap cleanup EXIT
+
+# --- the server, its own process, a fresh database -------------------------------------------
+"$bin" sandbox seed --accounts "$accounts" --db "$work/sandbox.sqlite" --portfolio BENCH --prefix B --seed 7 >&2
+"$bin" sandbox serve --db "$work/sandbox.sqlite" --port 0 > "$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$work/server.log" 2>/dev/null && break; sleep 0.1; done
+url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/server.log" | head -1)
+[ -n "$url" ] || { cat "$work/server.log" >&2; exit 1; }
+apikey=$(sed -n 's/.*"apikey": "\([^"]*\)".*/\1/p' "$work/server.log" | head -1)
+pin=$(sed -n 's/.*"pin": "\([^"]*\)".*/\1/p' "$work/server.log" | head -1)
+token=$(curl -s -X POST "$url/login" -H 'Content-Type: application/json' -d "{\"apikey\": \"$apikey\", \"pin\": \"$pin\"}" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["access_token"])')
+echo "server: $url (pid $server_pid), $accounts accounts" >&2
+
+# --- wrk on each endpoint the tool calls ------------------------------------------------------
+cat > "$work/getaccount.lua" <<EOF
+local n = 0
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.headers["Accept"] = "application/json"
+request = function()
+  n = n % $accounts + 1
+  return wrk.format("GET", string.format("/getaccount/B%07d", n))
+end
+EOF
+cat > "$work/updatedbase.lua" <<EOF
+local n = 0
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  n = n % $accounts + 1
+  local body = string.format('{"filenumber":"B%07d","fieldname":"city","fieldvalue":"WRK CITY %d"}', n, n)
+  return wrk.format("PUT", "/updatedbase", nil, body)
+end
+EOF
+threads=$(( in_flight < 2 ? in_flight : 2 ))
+rps() { # endpoint -> requests/s
+  wrk -t"$threads" -c"$in_flight" -d"${wrk_seconds}s" -s "$work/$1.lua" "$url" > "$work/wrk-$1.txt"
+  grep -q "Non-2xx" "$work/wrk-$1.txt" && { echo "wrk $1: non-2xx answers" >&2; cat "$work/wrk-$1.txt" >&2; exit 1; }
+  sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$work/wrk-$1.txt"
+}
+wrk_get=$(rps getaccount)
+wrk_put=$(rps updatedbase)
+echo "wrk -c$in_flight: getaccount $wrk_get req/s, updatedbase $wrk_put req/s" >&2
+
+# --- the tool: a placement that changes the city of every account -----------------------------
+python3 - "$accounts" "$work/placement.csv" <<'EOF'
+import sys
+n, path = int(sys.argv[1]), sys.argv[2]
+with open(path, "w") as f:
+    f.write("Account,City\n")
+    for k in range(1, n + 1):
+        f.write(f"B{k:07d},Bench City {k}\n")
+EOF
+cat > "$work/pipeline.yml" <<EOF
+name: api-throughput
+source: { file: $work/placement.csv }
+mapping:
+  filenumber: Account
+  city: City
+normalize:
+  city: upper
+writers:
+  - updatedbase:
+target: { url: $url, requests_per_second: 1000000, max_in_flight: $in_flight, batch_size: 500 }
+reports: { folder: $work/reports }
+EOF
+curl -s -X POST "$url/_sandbox/stats/reset" > /dev/null
+run=("$bin" run "$work/pipeline.yml" --force --summary-json "$work/summary.json")
+export SCOLLECT_URL="$url" SCOLLECT_APIKEY="$apikey" SCOLLECT_PIN="$pin" SCOLLECT_JOURNAL="$work/journal.sqlite"
+prefix=()
+if [ "${PERF:-}" = 1 ]; then # the timed run under perf: its figures include perf's cost
+  prefix=(perf record -g -o "$work/perf.data" --)
+  KEEP=1
+fi
+status=0
+/usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "${prefix[@]}" "${run[@]}" > "$work/run.log" 2>&1 || status=$?
+[ "$status" -le 1 ] || { echo "the run failed (exit $status):" >&2; tail -20 "$work/run.log" >&2; exit 1; }
+stats=$(curl -s "$url/_sandbox/stats")
+
+python3 - "$work/time.txt" "$work/summary.json" "$wrk_get" "$wrk_put" "$stats" "$in_flight" <<'EOF'
+import json, sys
+wall, user, system, peak_kib = (float(x) for x in open(sys.argv[1]).read().split()[-4:])
+summary = json.load(open(sys.argv[2]))
+wrk = {"getaccount": float(sys.argv[3]), "updatedbase": float(sys.argv[4])}
+stats = json.loads(sys.argv[5])
+calls = summary.get("calls_by_endpoint") or summary.get("callsByEndpoint") or {}
+total = sum(calls.values())
+served = stats["endpoints"]
+wrk_time = sum(calls.get(e, 0) / rps for e, rps in wrk.items())
+print(f"calls: {total} ({', '.join(f'{e} {n}' for e, n in sorted(calls.items()))}); the server counted {stats['admitted']}")
+print(f"rows: {summary.get('rows_written', summary.get('written'))} written, exit {summary.get('exit_code')}")
+print(f"tool: {wall:.2f} s wall = {total / wall:.0f} calls/s, {user:.2f} s user + {system:.2f} s sys, peak {peak_kib / 1024:.0f} MiB")
+print(f"wrk -c{sys.argv[6]}: getaccount {wrk['getaccount']:.0f} req/s, updatedbase {wrk['updatedbase']:.0f} req/s -> wrk's time {wrk_time:.2f} s")
+print(f"ratio wrk time / tool time: {wrk_time / wall:.2f}   (target >= 0.80)")
+print(f"client CPU per call: {(user + system) / total * 1000:.3f} ms   (target <= 0.15)")
+EOF

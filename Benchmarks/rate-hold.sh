@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Does a rate-limited run hold its rate? For each R (default 50 and 1000): a sandbox of its own
+# (`scollect-etl sandbox serve`, no limit of its own: it can do more), seeded with enough accounts
+# for about SECONDS seconds of calls at R (getaccount + updatedbase per account), and a placement
+# that changes the city of each, `requests_per_second: R`, max_in_flight 4. The figures come
+# from the server's own arrival counter (GET /_sandbox/stats, every API request that arrived):
+#   sustained      = (arrivals - 1) ÷ seconds from the first arrival to the last   (≥ 0.97 R)
+#   slowest second = fewest arrivals in a whole second, the first and last left out
+#   busiest second = most arrivals in any sliding one-second window                 (≤ R)
+# Usage: Benchmarks/rate-hold.sh [R ...]    Env: SECONDS_PER_RUN (default 60), BIN.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rates=("$@")
+[ ${#rates[@]} -gt 0 ] || rates=(50 1000)
+seconds=${SECONDS_PER_RUN:-60}
+if [ -z "${BIN:-}" ]; then
+  swift build -c release --product scollect-etl >&2
+  BIN=.build/release/scollect-etl
+fi
+bin=$(realpath "$BIN")
+work=$(mktemp -d /tmp/scollect-rate-bench.XXXXXX)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failed=0
+for rate in "${rates[@]}"; do
+  accounts=$(( rate * seconds / 2 ))
+  dir="$work/r$rate"
+  mkdir -p "$dir"
+  "$bin" sandbox seed --accounts "$accounts" --db "$dir/sandbox.sqlite" --portfolio BENCH --prefix B --seed 7 >&2
+  "$bin" sandbox serve --db "$dir/sandbox.sqlite" --port 0 > "$dir/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do grep -q "listening on" "$dir/server.log" 2>/dev/null && break; sleep 0.1; done
+  url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$dir/server.log" | head -1)
+  apikey=$(sed -n 's/.*"apikey": "\([^"]*\)".*/\1/p' "$dir/server.log" | head -1)
+  pin=$(sed -n 's/.*"pin": "\([^"]*\)".*/\1/p' "$dir/server.log" | head -1)
+  python3 - "$accounts" "$dir/placement.csv" <<'EOF'
+import sys
+n, path = int(sys.argv[1]), sys.argv[2]
+with open(path, "w") as f:
+    f.write("Account,City\n")
+    for k in range(1, n + 1):
+        f.write(f"B{k:07d},Rate City {k}\n")
+EOF
+  cat > "$dir/pipeline.yml" <<EOF
+name: rate-hold
+source: { file: $dir/placement.csv }
+mapping:
+  filenumber: Account
+  city: City
+normalize:
+  city: upper
+writers:
+  - updatedbase:
+target: { url: $url, requests_per_second: $rate, max_in_flight: 4, batch_size: 500 }
+reports: { folder: $dir/reports }
+EOF
+  curl -s -X POST "$url/_sandbox/stats/reset" > /dev/null
+  status=0
+  SCOLLECT_URL="$url" SCOLLECT_APIKEY="$apikey" SCOLLECT_PIN="$pin" SCOLLECT_JOURNAL="$dir/journal.sqlite" \
+    "$bin" run "$dir/pipeline.yml" --force > "$dir/run.log" 2>&1 || status=$?
+  [ "$status" -le 1 ] || { echo "R=$rate: the run failed (exit $status)" >&2; tail -20 "$dir/run.log" >&2; exit 1; }
+  curl -s "$url/_sandbox/stats" > "$dir/stats.json"
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  python3 - "$rate" "$dir/stats.json" <<'EOF' || failed=1
+import json, sys
+rate, stats = float(sys.argv[1]), json.load(open(sys.argv[2]))
+arrivals, span = stats["arrivals"], stats["arrival_span_seconds"]
+sustained = (arrivals - 1) / span if span > 0 else 0
+bins = stats["arrivals_by_second"][1:-1]
+slowest = min(bins) if bins else 0
+busiest = stats["max_arrivals_in_any_second"]
+ok = sustained >= 0.97 * rate and busiest <= rate
+print(f"R={rate:g}: {arrivals} arrivals over {span:.1f} s, 429s {stats['rejected_429']}; sustained {sustained:.1f}/s = {sustained / rate:.3f} R "
+      f"(target >= 0.97); slowest whole second {slowest}; busiest sliding second {busiest} (target <= {rate:g}) -> {'ok' if ok else 'MISSED'}")
+sys.exit(0 if ok else 1)
+EOF
+done
+exit $failed

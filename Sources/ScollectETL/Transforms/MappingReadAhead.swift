@@ -1,0 +1,147 @@
+import Foundation
+
+/// Maps and normalises the records of a reader on two threads, handing them out in file order:
+/// a helper thread maps the chunks ahead of the caller, and a caller that finds its next chunk
+/// not yet taken maps that one itself, so both cores work while the reader (a `PrefetchingReader`,
+/// a thread of its own) parses. Memory stays bounded: the helper is at most `ahead` chunks ahead.
+///
+/// `RowMapper.map` is pure, so a row maps the same on either thread; only the order of the
+/// results matters, and it is the reader's.
+public final class MappingReadAhead: @unchecked Sendable {
+    public typealias Item = (read: ReadResult, mapped: RowMapper.Outcome?)
+
+    private enum Entry {
+        case rows([Item])
+        case end
+        case failed(Error)
+    }
+
+    private let reader: any RecordReader
+    private let mapper: RowMapper
+    private let chunkSize: Int
+    private let ahead: Int
+    private let condition = NSCondition()
+    /// Under `condition`: the next chunk number to take from the reader, chunks mapped and not
+    /// yet handed out, chunks being mapped, the caller's chunk, and whether the reader is done.
+    private var nextToTake = 0
+    private var mapped: [Int: Entry] = [:]
+    private var mapping: Set<Int> = []
+    private var wanted = 0
+    private var readerDone = false
+    private var readerError: Error?
+    private var cancelled = false
+    // The caller's side only.
+    private var current: [Item] = []
+    private var position = 0
+    private var finished = false
+
+    public init(reader: any RecordReader, mapper: RowMapper, chunkSize: Int = 2048, ahead: Int = 3) {
+        self.reader = reader
+        self.mapper = mapper
+        self.chunkSize = chunkSize
+        self.ahead = ahead
+        let thread = Thread { [self] in help() }
+        thread.name = "scollect-mapper"
+        thread.start()
+    }
+
+    deinit { cancel() }
+
+    /// Stops the helper thread (the caller stopped early).
+    public func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next record and its mapping (nil for a malformed one), in file order; nil at the end.
+    public func next() throws -> Item? {
+        while position >= current.count {
+            if finished { return nil }
+            switch try nextEntry() {
+            case let .rows(items):
+                current = items
+                position = 0
+            case .end:
+                finished = true
+                return nil
+            case let .failed(error):
+                finished = true
+                throw error
+            }
+        }
+        defer { position += 1 }
+        return current[position]
+    }
+
+    private func nextEntry() throws -> Entry {
+        condition.lock()
+        let number = wanted
+        wanted += 1
+        condition.broadcast() // the helper may go one chunk further
+        while true {
+            if let entry = mapped.removeValue(forKey: number) {
+                condition.unlock()
+                return entry
+            }
+            if !mapping.contains(number) && number == nextToTake && !readerDone {
+                // Nobody took it yet: map it here.
+                let chunk = take()
+                condition.unlock()
+                return map(chunk)
+            }
+            if readerDone && number >= nextToTake {
+                condition.unlock()
+                return readerError.map(Entry.failed) ?? .end
+            }
+            condition.wait()
+        }
+    }
+
+    /// Under `condition`: the next chunk from the reader (an empty one at its end).
+    private func take() -> Entry {
+        nextToTake += 1
+        var rows: [ReadResult] = []
+        rows.reserveCapacity(chunkSize)
+        do {
+            while rows.count < chunkSize, let row = try reader.next() { rows.append(row) }
+        } catch {
+            readerDone = true
+            if rows.isEmpty { return .failed(error) }
+            readerError = error // after the rows read before it
+            return .rows(rows.map { ($0, nil) })
+        }
+        if rows.isEmpty {
+            readerDone = true
+            return .end
+        }
+        return .rows(rows.map { ($0, nil) })
+    }
+
+    private func map(_ entry: Entry) -> Entry {
+        guard case var .rows(items) = entry else { return entry }
+        for k in items.indices {
+            if case let .record(record) = items[k].read { items[k].mapped = mapper.map(record) }
+        }
+        return .rows(items)
+    }
+
+    private func help() {
+        condition.lock()
+        while true {
+            while !cancelled && !readerDone && nextToTake - wanted >= ahead { condition.wait() }
+            if cancelled || readerDone { break }
+            let number = nextToTake
+            mapping.insert(number)
+            let chunk = take()
+            condition.unlock()
+            let entry = map(chunk)
+            condition.lock()
+            mapped[number] = entry
+            mapping.remove(number)
+            condition.broadcast()
+        }
+        condition.unlock()
+    }
+}
