@@ -14,9 +14,11 @@ enum InstalledSamples {
     static func shareFolder(containing pipeline: String, env: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         var candidates: [String] = []
         if let dir = env["SCOLLECT_SHARE_DIR"], !dir.isEmpty { candidates.append(dir) }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        candidates.append(executable.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("share/scollect-etl").path)
+        // The executable's own path (argv[0] is a bare name when found on the PATH).
+        if let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? Bundle.main.executablePath {
+            candidates.append(URL(fileURLWithPath: executable).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("share/scollect-etl").path)
+        }
         candidates.append("/usr/share/scollect-etl")
         return candidates.first { FileManager.default.fileExists(atPath: $0 + "/" + pipeline) }
     }
