@@ -96,6 +96,20 @@ section "scollect-etl validate /usr/share/scollect-etl/Pipelines/nightly-placeme
 as_user "scollect-etl validate /usr/share/scollect-etl/Pipelines/nightly-placement.yml"
 echo "validate exit code: $?"
 
+TAR=${DEB%.deb}.tar.gz
+if [ -f "$TAR" ]; then
+  section "tarball $(basename "$TAR") unpacked in /opt: its demo uses its own share/"
+  tar -C "$ROOTFS/opt" -xzf "$TAR"
+  TOOL=$(cd "$ROOTFS" && ls -d opt/scollect-etl-*/bin/scollect-etl | head -n1)
+  in_root install -d -o ops -g ops /home/ops/from-tarball
+  as_user "cd from-tarball && /$TOOL demo" > "$ROOTFS/tmp/tar-demo.out" 2> "$ROOTFS/tmp/tar-demo.err" \
+    || { cat "$ROOTFS/tmp/tar-demo.err"; echo "FAIL: tarball demo"; exit 1; }
+  grep -E '^demo: copied' "$ROOTFS/tmp/tar-demo.err"
+  grep -q "copied /${TOOL%/bin/scollect-etl}/share/scollect-etl/Pipelines" "$ROOTFS/tmp/tar-demo.err" \
+    || { echo "FAIL: the tarball's demo did not use its own share/"; exit 1; }
+  grep -E '^rows read' "$ROOTFS/tmp/tar-demo.out"
+fi
+
 section "completions and man pages installed"
 for f in /usr/share/bash-completion/completions/scollect-etl /usr/share/zsh/vendor-completions/_scollect-etl \
          /usr/share/fish/vendor_completions.d/scollect-etl.fish /usr/share/man/man1/scollect-etl.1.gz \
