@@ -32,6 +32,7 @@ fi
 [ -n "$MIRROR" ] || { echo "check-package.sh: no Debian mirror in this machine's apt sources; set MIRROR" >&2; exit 2; }
 
 ROOTFS=$(mktemp -d /var/tmp/scollect-check-root.XXXXXX)
+chmod 0755 "$ROOTFS"   # mktemp's 0700 would shut out every user of the root but root (and apt's _apt)
 cleanup() {
   for m in dev/pts dev proc sys; do mountpoint -q "$ROOTFS/$m" && umount -l "$ROOTFS/$m"; done
   if [ "$KEEP" = 1 ]; then echo "root kept: $ROOTFS"; else rm -rf --one-file-system "$ROOTFS"; fi
@@ -87,9 +88,9 @@ set -e
 grep -E '^demo:|^error' "$ROOTFS/tmp/demo.err" || true
 cat "$ROOTFS/tmp/demo.out"
 echo "demo exit code: $demo"
+[ "$demo" -eq 0 ] || { echo "FAIL: demo"; cat "$ROOTFS/tmp/demo.err"; exit 1; }
 echo "report folder: $(cd "$ROOTFS/home/ops" && ls -d scollect-etl-demo/reports/nightly-placement/*/ | grep -v latest | head -n1)"
 (cd "$ROOTFS/home/ops/scollect-etl-demo/reports/nightly-placement/latest/" && ls -l | tail -n +2 | awk '{print "  " $1 " " $5 " " $9}')
-[ "$demo" -eq 0 ] || { echo "FAIL: demo"; cat "$ROOTFS/tmp/demo.err"; exit 1; }
 [ -z "$(find "$ROOTFS/usr/share/scollect-etl" -newer "$ROOTFS/tmp/install.log")" ] || { echo "FAIL: demo wrote into /usr/share/scollect-etl"; exit 1; }
 
 section "scollect-etl validate /usr/share/scollect-etl/Pipelines/nightly-placement.yml"
