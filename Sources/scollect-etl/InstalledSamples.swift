@@ -29,10 +29,25 @@ enum InstalledSamples {
         let fm = FileManager.default
         let target = URL(fileURLWithPath: workFolder).standardized.path
         for folder in folders where !fm.fileExists(atPath: target + "/" + folder) {
-            try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
-            try fm.copyItem(atPath: share + "/" + folder, toPath: target + "/" + folder)
+            try copyContents(of: share + "/" + folder, to: target + "/" + folder)
             log("demo: copied \(share)/\(folder) to \(target)/\(folder)")
         }
         return target
+    }
+
+    /// Folders and file contents only: `FileManager.copyItem` also copies the owner (root's, in
+    /// /usr/share), which an ordinary user may not set.
+    static func copyContents(of source: String, to destination: String) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        for item in try fm.subpathsOfDirectory(atPath: source).sorted() {
+            var isFolder: ObjCBool = false
+            _ = fm.fileExists(atPath: source + "/" + item, isDirectory: &isFolder)
+            if isFolder.boolValue {
+                try fm.createDirectory(atPath: destination + "/" + item, withIntermediateDirectories: true)
+            } else {
+                try Data(contentsOf: URL(fileURLWithPath: source + "/" + item)).write(to: URL(fileURLWithPath: destination + "/" + item))
+            }
+        }
     }
 }
