@@ -15,8 +15,10 @@ extension CommandLineTests {
         try fm.createDirectory(atPath: share + "/SampleData", withIntermediateDirectories: true)
         try fm.copyItem(atPath: repositoryPath("Pipelines/nightly-placement.yml"), toPath: share + "/Pipelines/nightly-placement.yml")
         try fm.copyItem(atPath: repositoryPath("SampleData/sandbox-accounts.json"), toPath: share + "/SampleData/sandbox-accounts.json")
-        let lines = try String(contentsOfFile: repositoryPath("SampleData/placement.csv"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-        try (lines.prefix(31).joined(separator: "\n") + "\n").write(toFile: share + "/SampleData/placement.csv", atomically: true, encoding: .utf8)
+        // The header and 30 rows, cut at the 31st line feed (the file's lines end in CRLF).
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: repositoryPath("SampleData/placement.csv"))))
+        let cut = bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") }[30]
+        try Data(bytes[...cut]).write(to: URL(fileURLWithPath: share + "/SampleData/placement.csv"))
         return share
     }
 
