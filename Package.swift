@@ -32,6 +32,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // A local server speaking the documented Scollect API; knows nothing of the engine.
         .target(name: "ScollectSandbox", dependencies: [
@@ -45,10 +46,14 @@ let package = Package(
         .executableTarget(name: "scollect-etl", dependencies: [
             "ScollectETL", "ScollectSandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ], plugins: ["GitRevision"]),
+        // `gitRevision` for `--version`, the audit header and summary.json, from the checkout at build time.
+        .plugin(name: "GitRevision", capability: .buildTool()),
 
         // Fixtures shared by the test targets: gzip read-back, repository paths, sandbox startup.
-        .target(name: "ScollectTestSupport", dependencies: ["ScollectETL", "ScollectSandbox", "CZlib"], path: "Tests/ScollectTestSupport"),
+        .target(name: "ScollectTestSupport", dependencies: ["ScollectETL", "ScollectSandbox", "CZlib", .product(name: "Logging", package: "swift-log")], path: "Tests/ScollectTestSupport"),
         .testTarget(name: "ScollectETLTests", dependencies: ["ScollectETL", "ScollectSandbox", "ScollectTestSupport", "CZlib",
                                                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ScollectSandboxTests", dependencies: ["ScollectSandbox"]),

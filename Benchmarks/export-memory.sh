@@ -12,6 +12,7 @@ BIN="$(swift build -c "$CONFIG" --show-bin-path)/scollect-etl"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/export-memory.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 DB="$WORK/sandbox.sqlite"
+export SCOLLECT_STATE_DIR="$WORK/state"   # journals and locks in the scratch folder, not ~/.local/state
 
 measure() { # label, command…
     local label="$1"; shift

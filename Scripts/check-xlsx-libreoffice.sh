@@ -13,6 +13,7 @@ BIN="$(swift build --show-bin-path)/scollect-etl"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/check-xlsx.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 export SCOLLECT_SANDBOX_DB="$WORK/sandbox.sqlite"
+export SCOLLECT_STATE_DIR="$WORK/state"   # journals and locks in the scratch folder, not ~/.local/state
 "$BIN" sandbox seed --accounts "$EXTRA" --db "$SCOLLECT_SANDBOX_DB" --portfolio "C2CLA 12.1.22" >/dev/null
 
 for NAME in portfolio-export portfolio-export-csv; do

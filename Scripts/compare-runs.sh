@@ -21,6 +21,8 @@ for side in old new; do
     | tar -C "$work/$side" -xf -
   (
     cd "$work/$side"
+    # Each side's state in its copy (0.2.0 honours this; 0.1.0 used ./.scollect, the same place).
+    export SCOLLECT_STATE_DIR="$work/$side/.scollect"
     "$binary" demo --quiet > demo.out 2>&1 || true
     for p in bulk-payments account-maintenance; do
       "$binary" run "Pipelines/$p.yml" --quiet > "$p.out" 2>&1 || true

@@ -1,8 +1,7 @@
 import Foundation
 import ScollectETL
 
-/// A line on standard error.
+/// A line on standard error (through the run's logger once a run installed one).
 func printError(_ message: String) {
-    // Errors quote server answers and file values: no control character reaches the terminal.
-    FileHandle.standardError.write(Data((TerminalText.printable(message, keepingNewlines: true) + "\n").utf8))
+    CommandLog.line(message)
 }

@@ -1,17 +1,20 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ScollectETL
 
 /// Shared by `run`, `plan` and `demo`: load the pipeline, resolve the target (starting the
 /// embedded sandbox if that is the target), run with a progress display, write the HTML report,
 /// print the summary, tell the on_failure command.
-func runPipeline(at path: String, input: String?, level: ProgressDisplay.Level, dryRun: Bool = false,
+func runPipeline(at path: String, input: String?, output: OutputOptions, dryRun: Bool = false,
                  summaryJSONFile: String? = nil, force: Bool = false, date: Date = Date()) throws -> RunSummary {
+    let level = output.level
+    let display = output.makeDisplay()
     var config: PipelineConfig
     switch try loadPipeline({ try PipelineFile.load(path: path) }) {
     case let .export(export):
         // An export pipeline (source: { scollect: … }) reads from Scollect into a file.
-        let summary = try runExportPipeline(export, quiet: level == .quiet)
+        let summary = try runExportPipeline(export, display: display)
         writeSummaryJSON(summary, to: summaryJSONFile)
         return summary
     case let .load(load):
@@ -26,16 +29,14 @@ func runPipeline(at path: String, input: String?, level: ProgressDisplay.Level, 
             throw ExitCode(ScollectETL.ExitCode.inputHeld.rawValue)
         }
     }
-    let display = ProgressDisplay(level: level)
-    let resolved = try TargetResolver.resolve(config.target, log: { display.log($0) })
+    let resolved = try TargetResolver.resolve(config.target, log: CommandLog.logger)
     defer { resolved.sandbox?.stop() }
 
-    var options = commandLineRunOptions(display: display)
+    var options = commandLineRunOptions()
     options.inputOverride = input
     options.dryRun = dryRun
     options.force = force
     options.progress = { display.update($0) }
-    if level == .verbose { options.onRequest = { display.request($0) } }
     var summaries: [RunSummary] = []
     for file in inputs {
         config.source.path = file
@@ -55,6 +56,7 @@ func runOne(_ config: PipelineConfig, target: RunTarget, options: RunOptions, di
             dryRun: Bool, summaryJSONFile: String?) -> RunSummary {
     let summary = PipelineRunner(config: config, target: target, options: options).run()
     display.finish()
+    let log = runLogger(options.log, summary, pipeline: config.name)
 
     var reportFiles = ["rejects.csv.gz", "audit.jsonl.gz", "summary.json"]
     // A run held before its first request (a journal it cannot open) has a folder but no audit.
@@ -63,7 +65,7 @@ func runOne(_ config: PipelineConfig, target: RunTarget, options: RunOptions, di
             try HTMLRunReport.write(summary: summary, folder: summary.reportFolder)
             reportFiles.append(HTMLRunReport.fileName)
         } catch {
-            display.log("error: the HTML report could not be written: \(error)")
+            log.error("the HTML report could not be written: \(error)")
         }
     }
     if dryRun {
@@ -73,12 +75,23 @@ func runOne(_ config: PipelineConfig, target: RunTarget, options: RunOptions, di
     } else {
         print(RunSummaryTable.render(summary, progress: display.latest, reportFiles: reportFiles))
     }
-    if let reason = summary.abortReason { printError("error: \(reason)") }
+    // The table shows why the run stopped; the plan, the one summary line and a log system need it said.
+    if let reason = summary.abortReason, dryRun || level == .quiet || display.format == .json { log.error("\(reason)") }
     writeSummaryJSON(summary, to: summaryJSONFile)
     if !dryRun, let onFailure = config.onFailure, onFailure.applies(to: summary.exitCode) {
-        tellFailureCommand(onFailure, summary: summary, summaryJSONFile: summaryJSONFile, log: { display.log($0) })
+        tellFailureCommand(onFailure, summary: summary, summaryJSONFile: summaryJSONFile, log: log)
     }
     return summary
+}
+
+/// The command's logger with the run's context, for what is said about a run after it ended.
+func runLogger(_ base: Logger, _ summary: RunSummary, pipeline: String) -> Logger {
+    var log = base
+    if !summary.runId.isEmpty { log[metadataKey: "run_id"] = "\(summary.runId)" }
+    log[metadataKey: "pipeline"] = "\(pipeline)"
+    log[metadataKey: "input"] = "\(summary.inputFile)"
+    log[metadataKey: "target"] = "\(summary.target)"
+    return log
 }
 
 /// `--date yyyy-mm-dd`, at noon local time (a dated name never slips a day at a DST change).
@@ -101,7 +114,7 @@ func writeSummaryJSON(_ summary: RunSummary, to path: String?) {
 
 /// Runs the pipeline's on_failure command with the summary. A run stopped before its reports
 /// folder existed (a held input) has no summary.json there: a temporary copy is handed over.
-func tellFailureCommand(_ command: FailureCommand, summary: RunSummary, summaryJSONFile: String?, log: (String) -> Void) {
+func tellFailureCommand(_ command: FailureCommand, summary: RunSummary, summaryJSONFile: String?, log: Logger) {
     var summaryFile = summary.reportFolder.isEmpty ? "" : summary.reportFolder + "/summary.json"
     var temporary: String?
     if summaryFile.isEmpty || !FileManager.default.fileExists(atPath: summaryFile) {
@@ -127,11 +140,14 @@ func loadPipeline<Config>(_ load: () throws -> Config) throws -> Config {
     }
 }
 
-/// What every run from the command line shares: notices through the display (errors only
-/// when quiet), and Ctrl-C / SIGTERM taken as "stop after the calls in flight".
-func commandLineRunOptions(display: ProgressDisplay) -> RunOptions {
+/// What every run from the command line shares: the command's logger (the progress display's
+/// handler), the version with its git revision, and Ctrl-C / SIGTERM taken as "stop after the
+/// calls in flight".
+func commandLineRunOptions() -> RunOptions {
     var options = RunOptions()
-    options.log = { display.log($0) }
+    options.log = CommandLog.logger
+    options.toolVersion = toolVersion
+    options.stateFolder = StateDirectory.current.path
     options.isInterrupted = { Interruption.requested }
     Interruption.install()
     return options

@@ -1,20 +1,38 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ScollectETL
 
-/// `--quiet` / `--verbose`, shared by `run` and `demo`.
+/// `--quiet` / `--verbose` / `--log-level` / `--log-format`, shared by `run`, `plan` and `demo`.
 struct OutputOptions: ParsableArguments {
-    @Flag(name: .shortAndLong, help: "Print only errors and one summary line at the end (for cron).")
+    @Flag(name: .shortAndLong, help: "Log level error, and one summary line at the end instead of the table (for cron).")
     var quiet = false
 
-    @Flag(name: .shortAndLong, help: "Also print a line per API request (method, endpoint, file number, status, latency).")
+    @Flag(name: .shortAndLong, help: "Log level debug: also a line per API request (method, endpoint, file number, status, latency).")
     var verbose = false
+
+    @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default: info; error with --quiet, debug with --verbose).",
+                               valueName: "level"))
+    var logLevel: Logger.Level?
+
+    @Option(help: ArgumentHelp("text (above the progress line) or json (one object per line on stderr with run_id, pipeline, input and target; no progress line; the end-of-run table still on stdout).",
+                               valueName: "format"))
+    var logFormat: CommandLog.Format = .text
 
     func validate() throws {
         if quiet && verbose { throw ValidationError("--quiet and --verbose cannot be used together") }
     }
 
     var level: ProgressDisplay.Level { quiet ? .quiet : verbose ? .verbose : .normal }
+
+    var effectiveLogLevel: Logger.Level { logLevel ?? (quiet ? .error : verbose ? .debug : .info) }
+
+    /// The display of a run, installed as the command's logger.
+    func makeDisplay() -> ProgressDisplay {
+        let display = ProgressDisplay(level: level, format: logFormat)
+        CommandLog.installed = display.logger(level: effectiveLogLevel)
+        return display
+    }
 }
 
 /// What a run shows on stderr while it goes. On a terminal: one status line redrawn in place
@@ -24,6 +42,7 @@ final class ProgressDisplay: @unchecked Sendable {
     enum Level { case quiet, normal, verbose }
 
     let level: Level
+    let format: CommandLog.Format
     private let isTerminal: Bool
     private let plainLineInterval: Double
     private let write: (String) -> Void
@@ -35,36 +54,43 @@ final class ProgressDisplay: @unchecked Sendable {
     private var lastBatchShown = 0
     private var latestProgress: RunProgress?
 
-    init(level: Level, isTerminal: Bool = isatty(2) != 0, plainLineInterval: Double = 10,
+    init(level: Level, format: CommandLog.Format = .text, isTerminal: Bool = isatty(2) != 0, plainLineInterval: Double = 10,
          write: @escaping (String) -> Void = { text in FileHandle.standardError.write(Data(text.utf8)) }) {
         self.level = level
+        self.format = format
         self.isTerminal = isTerminal
         self.plainLineInterval = plainLineInterval
         self.write = write
         lastPlainLine = Date()
     }
 
-    /// A notice or an error from the run. Quiet keeps only errors.
+    /// The run's logger: each event at `level` or above, secrets taken out, as a text line above
+    /// the status line or as a JSON object.
+    func logger(level: Logger.Level) -> Logger {
+        Logger(label: "scollect-etl") { _ in
+            ClosureLogHandler(level: level) { [self] level, message, metadata in
+                let clean = CommandLog.redacted(message)
+                switch format {
+                case .text: log(LogLine.text(level: level, message: clean))
+                case .json: writeLine(LogLine.json(level: level, message: clean, metadata: metadata))
+                }
+            }
+        }
+    }
+
+    /// A text line from the run, above the status line.
     func log(_ message: String) {
-        if level == .quiet && !message.hasPrefix("error") { return }
         lock.lock()
         defer { lock.unlock() }
         // Notices quote server answers and file values: no control character reaches the terminal.
         printAboveStatus(TerminalText.printable(message, keepingNewlines: true))
     }
 
-    /// `--verbose`: one line per request; no body (bodies can hold card data), messages masked
-    /// and stripped of terminal control characters (a server's text is untrusted).
-    func request(_ entry: AuditEntry) {
-        guard level == .verbose else { return }
-        var line = "  \(entry.method) \(entry.endpoint)"
-        if let filenumber = entry.filenumber { line += " \(TerminalText.printable(filenumber))" }
-        line += " → \(entry.httpStatus.map(String.init) ?? "no answer") \(entry.outcome) \(String(format: "%.1f", entry.latencyMs)) ms"
-        if entry.attempt > 1 { line += " (attempt \(entry.attempt))" }
-        if let message = entry.message { line += ": " + TerminalText.printable(Masking.maskSSNs(in: message)) }
+    /// A JSON line (already escaped: no control character in it).
+    private func writeLine(_ json: String) {
         lock.lock()
         defer { lock.unlock() }
-        printAboveStatus(line)
+        write(json + "\n")
     }
 
     /// The last progress published: the end table takes its 429s and retries from it.
@@ -74,7 +100,7 @@ final class ProgressDisplay: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         latestProgress = progress
-        guard level != .quiet else { return }
+        guard level != .quiet, format == .text else { return }
         let now = Date()
         if isTerminal {
             // Redrawing faster than the eye reads only costs the workers time.

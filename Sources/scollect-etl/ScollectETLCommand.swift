@@ -1,6 +1,7 @@
 import ArgumentParser
+import ScollectETL
 
-@main
+/// The command tree; `EntryPoint` runs it and decides the exit code.
 struct ScollectETLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scollect-etl",
@@ -19,10 +20,13 @@ struct ScollectETLCommand: ParsableCommand {
 
         Environment: SCOLLECT_URL (the API's base URL; else the pipeline's target), \
         SCOLLECT_APIKEY and SCOLLECT_PIN, or SCOLLECT_CREDENTIALS_FILE (a mode-0600 file holding \
-        them), SCOLLECT_JOURNAL (the run journal).
+        them), SCOLLECT_JOURNAL (the run journal), SCOLLECT_STATE_DIR (journals, the embedded \
+        sandbox, locks; default $XDG_STATE_HOME/scollect-etl, else ~/.local/state/scollect-etl, \
+        /var/lib/scollect-etl for /usr/bin/scollect-etl run as root).
 
         \(ExitCodeHelp.table)
         """,
+        version: toolVersion,
         subcommands: [RunCommand.self, PlanCommand.self, DemoCommand.self, RunsCommand.self, RollbackCommand.self, SettleCommand.self, ValidateCommand.self, PreviewCommand.self, GuessCommand.self, SandboxCommand.self, BenchCommand.self, DocsCommand.self]
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ScollectETL
 import ScollectSandbox
 
@@ -13,8 +14,9 @@ enum TargetResolver {
 
     static var sandboxDatabase: String { TargetResolution.sandboxDatabase }
 
-    static func resolve(_ target: PipelineConfig.Target, log: (String) -> Void) throws -> Resolved {
+    static func resolve(_ target: PipelineConfig.Target, log: Logger) throws -> Resolved {
         let decision: TargetResolution.Decision
+        try prepareState()
         do {
             decision = try TargetResolution.decide(target, env: ProcessInfo.processInfo.environment)
             _ = try JournalKey.fromEnvironment(ProcessInfo.processInfo.environment) // a bad SCOLLECT_JOURNAL_KEY_FILE stops here, exit 2
@@ -30,7 +32,7 @@ enum TargetResolver {
         }
     }
 
-    private static func start(_ sandbox: TargetResolution.EmbeddedSandbox, log: (String) -> Void) throws -> Resolved {
+    private static func start(_ sandbox: TargetResolution.EmbeddedSandbox, log: Logger) throws -> Resolved {
         try PrivateFile.createDirectory(URL(fileURLWithPath: sandbox.database).deletingLastPathComponent().path)
         var sandboxConfig = SandboxConfiguration(databasePath: sandbox.database, port: 0, seedFiles: sandbox.seedFiles)
         sandboxConfig.host = "127.0.0.1"
@@ -41,7 +43,7 @@ enum TargetResolver {
             printError("error: cannot start the embedded sandbox: \(error)")
             throw ExitCode(ScollectETL.ExitCode.apiUnavailable.rawValue)
         }
-        log("""
+        log.info("""
         ************************************************************************
         *  EMBEDDED SANDBOX: SCOLLECT_URL is not set and the pipeline's target  *
         *  is "sandbox". Working on a local sandbox, not a real Scollect:      *
@@ -56,10 +58,29 @@ enum TargetResolver {
         return Resolved(target: target, sandbox: server)
     }
 
+    /// The state directory (`StateDirectory.current`), created 0700 on first use; the notice
+    /// about a `.scollect/` of the working directory used in its place, once.
+    static func prepareState() throws {
+        let state = StateDirectory.current
+        if !noticeShown, let notice = state.notice {
+            noticeShown = true
+            printError("notice: " + notice)
+        }
+        do {
+            try PrivateFile.createDirectory(state.path)
+        } catch {
+            printError("error: cannot create the state directory \(state.path) (\(state.reason.rawValue)): \(error); set SCOLLECT_STATE_DIR to a folder this user can write")
+            throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+        }
+    }
+
+    nonisolated(unsafe) private static var noticeShown = false
+
     /// The journal of the target a command without a pipeline means: `SCOLLECT_JOURNAL`, else
     /// SCOLLECT_URL's server's, else the embedded sandbox's (nil when it has no database yet).
     static func defaultJournalPath() throws -> String? {
         let env = ProcessInfo.processInfo.environment
+        if StateDirectory.current.notice != nil { try prepareState() }
         if let path = env["SCOLLECT_JOURNAL"], !path.isEmpty { return path }
         if let url = env["SCOLLECT_URL"], !url.isEmpty {
             guard let credentials = try? TargetResolution.credentials(env) else { return TenantJournal.legacyPath(forURL: url) }

@@ -76,10 +76,9 @@ struct AccountMaintenanceTests {
         for account in expected.pendingAccounts { try Self.bookPendingPayment(api, account) }
         let notesBefore = try server.store.query("SELECT COUNT(*) AS n FROM notes").first?["n"]?.intValue ?? 0
 
-        var logs: [String] = []
+        let logs = LogCollector()
         var options = RunOptions()
-        let logLock = NSLock()
-        options.log = { line in logLock.lock(); logs.append(line); logLock.unlock() }
+        options.log = logs.logger()
         let summary = PipelineRunner(config: try Self.pipeline(reports: folder + "/reports"), target: Self.target(server), options: options).run()
 
         // Every row counted once, each as designed.
@@ -187,7 +186,7 @@ struct AccountMaintenanceTests {
         // No secret in any report or log.
         let basic = Data("\(SandboxConfiguration.defaultFactorsNetworkUser):\(SandboxConfiguration.defaultFactorsNetworkPassword)".utf8).base64EncodedString()
         let texts = [try readGzipFile(summary.reportFolder + "/audit.jsonl.gz"), try readGzipFile(summary.reportFolder + "/rejects.csv.gz"),
-                     try String(contentsOfFile: summary.reportFolder + "/summary.json", encoding: .utf8), logs.joined(separator: "\n")]
+                     try String(contentsOfFile: summary.reportFolder + "/summary.json", encoding: .utf8), logs.lines.joined(separator: "\n")]
         for text in texts {
             for secret in [SandboxConfiguration.defaultFactorsNetworkPassword, basic, SandboxConfiguration.defaultAPIKey, "\"\(SandboxConfiguration.defaultPIN)\"", "eyJ"] {
                 #expect(!text.contains(secret), "a secret in a report or log")

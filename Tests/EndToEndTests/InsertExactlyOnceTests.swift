@@ -133,4 +133,36 @@ struct InsertExactlyOnceTests {
             }
         }
     }
+
+    /// The operator's side of an unknown callback: look at the account, `settle` each row as
+    /// found, run the same command again; the server ends as after a clean run.
+    @Test func settlingUnknownCallbacksByHandCompletesTheFile() throws {
+        let endpoint = Endpoint.createCallback
+        let clean = try Self.cleanRecords(endpoint)
+        let (server, folder) = try startSampleSandbox(faultSeed: 5, serverErrorShare: 0.3)
+        defer { server.stop() }
+        let config = try Self.pipeline(endpoint, folder: folder)
+        let journal = folder + "/journal.sqlite"
+        server.setShare(0.7, of: .close)
+        let first = Self.run(config, server, journal: journal)
+        server.setShare(0, of: .close)
+        let unknown = try readCSVRecords(first.reportFolder + "/rejects.csv.gz").filter { $0["_reject_reason"] == "OUTCOME_UNKNOWN" }
+        #expect(!unknown.isEmpty, "some callbacks were lost: \(first.rejectsByReason) \(first.callsByEndpoint) closed \(server.stats.count(of: .close)) \(first.abortReason ?? "")")
+        var absent = 0
+        for reject in unknown {
+            let account = reject["Account"]!.uppercased()
+            // What an operator sees on the account: the file's callback is there, or not.
+            let found = (try endpoint.records(server)[account] ?? []).count == (clean[account] ?? []).count
+            if !found { absent += 1 }
+            let settle = try CommandLineTests().run(["settle", first.runId, reject["_reject_row"]!, "--as", found ? "confirmed" : "absent", "--journal", journal],
+                                                    environment: [:], in: folder)
+            #expect(settle.status == 0, "\(settle.stderr)")
+        }
+        try TestAPI(baseURL: server.baseURL, login: false).configure(["http_500": 0])
+        #expect(absent > 0 && absent < unknown.count, "both findings are exercised: \(absent) absent of \(unknown.count)")
+        let again = Self.run(config, server, journal: journal)
+        #expect(again.rowsToRetry == 0, "\(again.rejectsByReason)")
+        #expect((again.callsByEndpoint["createCallback"] ?? 0) == absent, "only the callbacks found absent are sent")
+        #expect(try endpoint.records(server) == clean)
+    }
 }

@@ -29,6 +29,7 @@ struct KillAndResumeTests {
         env["SCOLLECT_APIKEY"] = SandboxConfiguration.defaultAPIKey
         env["SCOLLECT_PIN"] = SandboxConfiguration.defaultPIN
         env["SCOLLECT_JOURNAL"] = journal
+        env["SCOLLECT_STATE_DIR"] = folder + "/.scollect" // never the developer's home
         process.environment = env
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         let errors = Pipe()

@@ -24,6 +24,10 @@ extension CommandLineTests {
         #expect(outcome.stdout.contains("report.html"))
         #expect(outcome.stdout.contains("exit code") && outcome.stdout.contains("1  done with rejects"))
         #expect(outcome.stdout.contains("rejects by reason"))
+        // The hint names a command that exists here (xdg-open), or just the page: never `open`
+        // (on Debian that is openvt).
+        let hint = try #require(outcome.stdout.split(separator: "\n").first { $0.contains("report.html") && $0.contains("#") })
+        #expect(!hint.trimmingCharacters(in: .whitespaces).hasPrefix("open "), "\(hint)")
     }
 
     @Test func quietPrintsOneLineAndVerboseEveryRequest() throws {
@@ -33,14 +37,19 @@ extension CommandLineTests {
         #expect(quiet.status == 1)
         #expect(quiet.stdout.split(separator: "\n").count == 1)
         #expect(quiet.stdout.contains("rejected") && quiet.stdout.contains("exit 1 (done with rejects)"))
-        #expect(!quiet.stderr.contains("EMBEDDED SANDBOX") && !quiet.stderr.contains("reports:"), "quiet: errors only")
+        #expect(quiet.stderr.isEmpty, "quiet: errors only, and there was none: \(quiet.stderr)")
+
+        // The demo too: one line, not the demo's walk-through.
+        let quietDemo = try run(["demo", "--pipeline", pipeline, "--quiet"], environment: [:], in: folder)
+        #expect(quietDemo.status == 0, "\(quietDemo.stderr)")
+        #expect(quietDemo.stdout.split(separator: "\n").count == 1 && quietDemo.stderr.isEmpty, "\(quietDemo.stdout)\n\(quietDemo.stderr)")
 
         let verbose = try run(["run", pipeline, "--verbose", "--force"], environment: [:], in: folder)
         #expect(verbose.status == 1)
         let calls = try #require(try summary(in: folder)["calls_by_endpoint"] as? [String: Int])
-        // `  GET getaccount R1001 → 200 success 1.2 ms`: one line per request, by endpoint.
-        let requestLines = verbose.stderr.split(separator: "\n").filter { $0.hasPrefix("  ") && $0.contains(" → ") }
-        let perEndpoint = Dictionary(grouping: requestLines) { $0.split(separator: " ")[1] }.mapValues(\.count)
+        // `debug: GET getaccount R1001 → 200 success 1.2 ms`: one line per request (log level debug), by endpoint.
+        let requestLines = verbose.stderr.split(separator: "\n").filter { $0.hasPrefix("debug: ") && $0.contains(" → ") }
+        let perEndpoint = Dictionary(grouping: requestLines) { $0.split(separator: " ")[2] }.mapValues(\.count)
         #expect(Dictionary(uniqueKeysWithValues: perEndpoint.map { (String($0.key), $0.value) }) == calls)
         #expect(calls["getaccount"] ?? 0 > 0)
         #expect(verbose.stderr.contains("→ 200 success"))

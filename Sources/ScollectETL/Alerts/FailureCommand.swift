@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// `on_failure:` — a command run when a run ends with one of the listed exit codes (alerting):
 ///
@@ -96,15 +97,15 @@ public struct FailureCommand: Sendable, Equatable {
     /// five seconds later). `log` gets one line saying how it went.
     @discardableResult
     public func run(summaryJSON: String, runId: String, exitCode: ExitCode, summaryFile: String,
-                    environment: [String: String] = ProcessInfo.processInfo.environment, log: (String) -> Void) -> Outcome {
+                    environment: [String: String] = ProcessInfo.processInfo.environment, log: Logger) -> Outcome {
         let outcome = execute(summaryJSON: summaryJSON, runId: runId, exitCode: exitCode, summaryFile: summaryFile, environment: environment)
         let name = arguments[0]
         switch outcome {
-        case .exited(0): log("on_failure: \(name) was told of exit \(exitCode.rawValue)")
-        case let .exited(status): log("error: on_failure: \(name) exited with \(status) (the run's exit code stays \(exitCode.rawValue))")
-        case let .killedBySignal(signal): log("error: on_failure: \(name) was killed by signal \(signal)")
-        case .timedOut: log("error: on_failure: \(name) did not finish within \(Int(timeoutSeconds)) s and was stopped")
-        case let .couldNotStart(reason): log("error: on_failure: cannot run \(name): \(reason)")
+        case .exited(0): log.info("on_failure: \(name) was told of exit \(exitCode.rawValue)")
+        case let .exited(status): log.error("on_failure: \(name) exited with \(status) (the run's exit code stays \(exitCode.rawValue))")
+        case let .killedBySignal(signal): log.error("on_failure: \(name) was killed by signal \(signal)")
+        case .timedOut: log.error("on_failure: \(name) did not finish within \(Int(timeoutSeconds)) s and was stopped")
+        case let .couldNotStart(reason): log.error("on_failure: cannot run \(name): \(reason)")
         }
         return outcome
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// The one send path of both clients (Scollect, Factors Network). Every request goes through
 /// it: paced by the service's limiter, timed, its answer classified by the service's encoding,
@@ -26,7 +27,7 @@ public final class CallSender: @unchecked Sendable {
     /// worker's thread. The entry's body is not masked.
     public var onRequest: (@Sendable (AuditEntry) -> Void)?
     /// Warnings for the operator's log (a server's Retry-After out of range).
-    public var warn: ((String) -> Void)?
+    public var warn: Logger?
 
     public init(audit: AuditSink?, retryPolicy: RetryPolicy = RetryPolicy()) {
         self.audit = audit
@@ -65,14 +66,14 @@ public final class CallSender: @unchecked Sendable {
     /// limiter (and waits out Retry-After) and is retried; a lost answer or a 5xx only for a call
     /// safe to repeat; any other answer lets the limiter speed back up.
     static func paceAndDecideRetry(_ classification: ResponseClass, status: Int?, call: APICall, limiter: RateLimiter,
-                                   warn: ((String) -> Void)? = nil) -> Bool {
+                                   warn: Logger? = nil) -> Bool {
         let retryable: Bool
         switch classification {
         case let .rateLimited(retryAfter, warning):
             retryable = true
             limiter.slowDown()
             let newPause = retryAfter.map { limiter.pause(for: $0) } ?? false
-            if let warning, newPause { warn?(warning) } // the other calls in flight got the same answer
+            if let warning, newPause { warn?.warning("\(warning.hasPrefix("warning: ") ? String(warning.dropFirst(9)) : warning)") } // the other calls in flight got the same answer
         case let .transportError(_, maySent):
             retryable = call.idempotent || !maySent
         case let .httpError(status, _) where status >= 500:

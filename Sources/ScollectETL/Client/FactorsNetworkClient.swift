@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Where Factors Network calls go: from the environment only (`FACTORS_NETWORK_URL`,
 /// `FACTORS_NETWORK_USER`, `FACTORS_NETWORK_PASSWORD`), never from a pipeline file.
@@ -63,7 +64,7 @@ public final class FactorsNetworkClient: @unchecked Sendable {
     private let encoding: CallSender.Encoding
     /// Warnings for the operator's log (a server's Retry-After out of range), for calls made to
     /// it directly. Set once, before any call.
-    public var warn: ((String) -> Void)? {
+    public var warn: Logger? {
         get { sender.warn }
         set { sender.warn = newValue }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 public struct Credentials: Sendable {
     public let apikey: String
@@ -129,7 +130,7 @@ public final class ScollectClient: @unchecked Sendable {
         set { sender.onRequest = newValue }
     }
     /// Warnings for the operator's log (a server's Retry-After out of range). Set once, before any call.
-    public var warn: ((String) -> Void)? {
+    public var warn: Logger? {
         get { sender.warn }
         set { sender.warn = newValue }
     }

@@ -8,6 +8,8 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
     case rejectLimit = 5
     case apiUnavailable = 6
     case interrupted = 7
+    /// A thrown error nothing expected (a bug, a disk that vanished): not resumable as such.
+    case internalError = 8
 
     public var meaning: String {
         switch self {
@@ -19,6 +21,7 @@ public enum ExitCode: Int32, Sendable, CaseIterable {
         case .rejectLimit: return "aborted: reject limit"
         case .apiUnavailable: return "aborted: API unavailable after retries"
         case .interrupted: return "interrupted (resumable)"
+        case .internalError: return "internal error (not resumable)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// What becomes of the input file and the run once it has stopped: the exit code of a run that
 /// nothing stopped early, how to resume one that was stopped, and where the file goes.
@@ -22,7 +23,7 @@ enum InputDisposition {
     /// A loaded file goes to the archive folder, a held or aborted one to the error folder
     /// (when the pipeline names them); a file to run again (exit 2, 3, 6, 7, or rows to retry)
     /// stays where it is.
-    static func move(_ path: String, exitCode: ExitCode, rowsToRetry: Int = 0, operations: PipelineConfig.Operations, log: (String) -> Void) {
+    static func move(_ path: String, exitCode: ExitCode, rowsToRetry: Int = 0, operations: PipelineConfig.Operations, log: Logger) {
         let destination: String?
         switch exitCode {
         case .done, .doneWithRejects: destination = rowsToRetry > 0 ? nil : operations.archiveFolder
@@ -35,9 +36,9 @@ enum InputDisposition {
             var target = URL(fileURLWithPath: destination).appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent).path
             if FileManager.default.fileExists(atPath: target) { target += "." + RunReports.makeRunId() }
             try FileManager.default.moveItem(atPath: path, toPath: target)
-            log("moved \(path) to \(target)")
+            log.info("moved \(path) to \(target)")
         } catch {
-            log("error: could not move \(path) to \(destination): \(error)")
+            log.error("could not move \(path) to \(destination): \(error)")
         }
     }
 }

@@ -136,14 +136,7 @@ final class LedgerExecutor: @unchecked Sendable {
 
     /// What an operator checks for an unknown outcome, and how they record what they found.
     static func advice(_ read: SettlingRead) -> String {
-        let what: String
-        switch read {
-        case .payments: what = "the account's payments"
-        case .phones: what = "the account's phones"
-        case .notes: what = "the account's notes"
-        case .attempts: what = "the account's contact attempts"
-        case .none: what = "the account (no read of the API lists this write)"
-        }
+        let what = read.listing.map { "the account's \($0.records) (\($0.endpoint))" } ?? "the account (no read of the API lists this write)"
         return "check \(what) by hand, then record it with `scollect-etl settle RUN ROW --as confirmed|absent`"
     }
 

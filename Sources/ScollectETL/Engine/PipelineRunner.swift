@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Where a run sends its calls, resolved by the caller (pipeline target, `SCOLLECT_URL`, or
 /// the embedded sandbox).
@@ -29,7 +30,7 @@ public struct RunOptions {
     /// Read this file instead of the pipeline's source (e.g. a fixed rejects report).
     public var inputOverride: String?
     /// Progress and notices; the CLI prints them to stderr.
-    public var log: (String) -> Void = { _ in }
+    public var log: Logger = .silent
     /// Checked between batches: a run stopped this way exits 7.
     public var isInterrupted: () -> Bool = { false }
     /// `plan`: read and compare as a run would, count the writes it would make, send none.
@@ -43,11 +44,10 @@ public struct RunOptions {
     /// body is not masked.
     public var onRequest: (@Sendable (AuditEntry) -> Void)?
     public var toolVersion = ScollectETLVersion.current
+    /// The state directory: the run's lock and spooled listings go there (`RunStateFolders`);
+    /// nil: in the reports folder.
+    public var stateFolder: String?
     public init() {}
-}
-
-public enum ScollectETLVersion {
-    public static let current = "0.1.0"
 }
 
 /// Runs one pipeline: read → map and normalise → read the accounts' current state → write
@@ -62,7 +62,8 @@ public enum ScollectETLVersion {
 public final class PipelineRunner {
     let config: PipelineConfig
     let target: RunTarget
-    let options: RunOptions
+    /// `var`: the run's log lines carry its id once it has one.
+    var options: RunOptions
 
     public init(config: PipelineConfig, target: RunTarget, options: RunOptions = RunOptions()) {
         self.config = config
@@ -75,14 +76,19 @@ public final class PipelineRunner {
         let inputPath = options.inputOverride ?? config.source.path
         var summary = RunSummary()
         summary.pipeline = config.file
+        summary.toolVersion = options.toolVersion
         summary.target = target.description
         summary.inputFile = inputPath
+        options.log[metadataKey: "pipeline"] = "\(config.name)"
+        options.log[metadataKey: "input"] = "\(inputPath)"
+        options.log[metadataKey: "target"] = "\(target.description)"
         func end(_ code: ExitCode, _ reason: String? = nil) -> RunSummary { summary.ended(code, reason, since: started) }
 
         // Two runs of one pipeline never overlap (a slow night running into the next).
         var lock: RunLock?
         if !options.dryRun {
-            do { lock = try RunLock(folder: config.reportsFolder, pipeline: config.name) } catch { return end(.inputHeld, "\(error)") }
+            let place = options.lockLocation(reportsFolder: config.reportsFolder, pipeline: config.name)
+            do { lock = try RunLock(folder: place.folder, pipeline: place.name) } catch { return end(.inputHeld, "\(error)") }
         }
         defer { lock?.release() }
 
@@ -91,7 +97,7 @@ public final class PipelineRunner {
         guard let input = opening else {
             // A night with nothing placed is a normal night: say so, exit 0, call nothing.
             summary.notices.append("\(URL(fileURLWithPath: inputPath).lastPathComponent) is empty: nothing to load")
-            options.log("notice: \(summary.notices[0])")
+            options.log.notice("\(summary.notices[0])")
             return end(.done)
         }
 
@@ -113,7 +119,7 @@ public final class PipelineRunner {
         if stop == nil, !config.readFromPortfolios.isEmpty {
             listed = PortfolioPreload.read(config.readFromPortfolios, config: config, client: session.client,
                                            http: session.transport(timeoutSeconds: max(config.target.timeoutSeconds, 120)),
-                                           folder: opened.reports.folder, state: state, log: options.log)
+                                           folder: options.spoolFolder(reportsRunFolder: opened.reports.folder), state: state, log: options.log)
         }
         let processor = AccountProcessor(config: config, client: session.client, state: state, effects: opened.effects, listedAccounts: listed, options: options)
         let accounting = RowAccounting(summary: summary, reports: opened.reports, mapper: input.mapper, effects: options.dryRun ? nil : opened.effects)
@@ -161,6 +167,7 @@ public final class PipelineRunner {
     func openRun(_ input: RunInput, summary: inout RunSummary) throws -> OpenedRun {
         let runId = RunReports.makeRunId()
         summary.runId = runId
+        options.log[metadataKey: "run_id"] = "\(runId)"
         let folder = URL(fileURLWithPath: config.reportsFolder).appendingPathComponent(runId).path
         summary.reportFolder = folder
         try PrivateFile.createDirectory(folder)
@@ -195,11 +202,11 @@ public final class PipelineRunner {
             EffectJournal(journal: $0, runId: runId, pipeline: config.name, inputName: input.name, inputDigest: digest,
                           normalizerName: { [config] field in config.normalizations[field].map { type(of: $0.normalizer).name } })
         }
-        options.log("run \(runId): \(config.name), input \(input.path)")
-        options.log("reports: \(folder)")
-        for notice in input.reader.notices { options.log("notice: \(notice)") }
+        options.log.info("run \(runId): \(config.name), input \(input.path)")
+        options.log.info("reports: \(folder)")
+        for notice in input.reader.notices { options.log.notice("\(notice)") }
         summary.notices = input.reader.notices
-        if let journal { options.log("journal: \(journal.path)") }
+        if let journal { options.log.info("journal: \(journal.path)") }
         return OpenedRun(reports: reports, journal: journal, effects: effects, digest: digest)
     }
 
@@ -227,7 +234,7 @@ public final class PipelineRunner {
             // A progress display shows these counts itself.
             if options.progress == nil {
                 let counts = accounting.summary
-                options.log("rows \(counts.rowsRead): written \(counts.written), unchanged \(counts.unchanged), rejected \(counts.rejected), calls \(counter.total)")
+                options.log.info("rows \(counts.rowsRead): written \(counts.written), unchanged \(counts.unchanged), rejected \(counts.rejected), calls \(counter.total)")
             }
             if let fatal = state.fatal { return fatal }
             if batch.endOfInput { return nil }
@@ -236,7 +243,7 @@ public final class PipelineRunner {
 
     /// A file held before any call: no row is loaded, the run is recorded with its reasons.
     func hold(_ verdict: FileCheckVerdict, _ opened: OpenedRun, input: RunInput, summary: RunSummary, started: Double) -> RunSummary {
-        for reason in verdict.heldBecause { options.log("held: \(reason)") }
+        for reason in verdict.heldBecause { options.log.debug("held: \(reason)") }
         var summary = summary
         opened.reports.discardAcknowledgement()
         summary.acknowledgementFile = nil
@@ -258,11 +265,16 @@ public final class PipelineRunner {
         let exitCode = InputDisposition.exitCode(stoppedWith: code, rejected: accounting.summary.rejected)
         if accounting.summary.rowsRead == 0 && exitCode == .done {
             accounting.note("\(input.name) has a header and no data rows: nothing to load")
-            options.log("notice: \(accounting.summary.notices.last!)")
+            options.log.notice("\(accounting.summary.notices.last!)")
         }
-        let result = accounting.summary.ended(exitCode, InputDisposition.resumeHint(exitCode, reason: reason, hasJournal: opened.journal != nil,
+        var result = accounting.summary.ended(exitCode, InputDisposition.resumeHint(exitCode, reason: reason, hasJournal: opened.journal != nil,
                                                                                     rowsToRetry: accounting.summary.rowsToRetry),
                                               since: started)
+        if stop != nil && result.rowsRead == 0 {
+            // Stopped before its first row (credentials refused, API down at login): nothing to acknowledge.
+            opened.reports.discardAcknowledgement()
+            result.acknowledgementFile = nil
+        }
         record(result, opened, inputPath: input.path)
         return result
     }
@@ -275,9 +287,9 @@ public final class PipelineRunner {
                                               rowsToRetry: result.rowsToRetry)
             }
         } catch {
-            options.log("error: \(error)")
+            options.log.error("\(error)")
         }
-        opened.reports.writeSummary(result)
+        opened.reports.writeSummary(result, movingLatest: !options.dryRun && result.exitCode != .inputHeld)
         guard options.inputOverride == nil, !options.dryRun else { return }
         InputDisposition.move(inputPath, exitCode: result.exitCode, rowsToRetry: result.rowsToRetry, operations: config.operations, log: options.log)
     }

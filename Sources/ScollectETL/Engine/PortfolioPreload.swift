@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// `options.read_from_portfolios`: before the first batch, one `get_accounts_in_portfolio` per
 /// portfolio, spooled to a file in the run's folder and read account by account, keeping the
@@ -6,7 +7,7 @@ import Foundation
 /// read one by one as usual.
 enum PortfolioPreload {
     static func read(_ portfolios: [String], config: PipelineConfig, client: ScollectClient, http: any HTTPTransport, folder: String,
-                     state: RunState, log: (String) -> Void) -> [String: PortfolioListing.Account] {
+                     state: RunState, log: Logger) -> [String: PortfolioListing.Account] {
         let fields = config.writers.reduce(into: Set<String>()) { $0.formUnion($1.comparedFields) }
         var accounts: [String: PortfolioListing.Account] = [:]
         for portfolio in portfolios {
@@ -20,7 +21,7 @@ enum PortfolioPreload {
                 guard answer.succeeded else {
                     if case .emptyResult = answer.classification { continue }
                     state.callFailed()
-                    log("notice: portfolio \(portfolio) could not be listed (\(answer.classification.message ?? answer.classification.label)); its accounts are read one by one")
+                    log.notice("portfolio \(portfolio) could not be listed (\(answer.classification.message ?? answer.classification.label)); its accounts are read one by one")
                     continue
                 }
                 var count = 0
@@ -28,9 +29,9 @@ enum PortfolioPreload {
                     accounts[account.filenumber] = account
                     count += 1
                 }
-                log("portfolio \(portfolio): \(count) accounts read in one call")
+                log.info("portfolio \(portfolio): \(count) accounts read in one call")
             } catch {
-                log("notice: portfolio \(portfolio) could not be listed (\(error)); its accounts are read one by one")
+                log.notice("portfolio \(portfolio) could not be listed (\(error)); its accounts are read one by one")
             }
         }
         return accounts

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// `rollback RUN`: puts back the `updatedbase` fields a run changed, from the previous values
 /// its journal recorded. A field someone changed since the run (its value is neither the run's
@@ -10,7 +11,7 @@ public final class RollbackRunner {
         public var dryRun = false
         public var requestsPerSecond = 20.0
         public var maxInFlight = 4
-        public var log: (String) -> Void = { _ in }
+        public var log: Logger = .silent
         public init() {}
     }
 

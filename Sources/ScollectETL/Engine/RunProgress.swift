@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Where a run stands, for a progress display: rows counted (after each batch), requests, 429s
 /// and retries (live), and how far into the input file the reader is.
@@ -41,6 +42,8 @@ public struct RunProgress: Sendable, Equatable {
 final class RunProgressReporter: @unchecked Sendable {
     private let publish: (@Sendable (RunProgress) -> Void)?
     private let onRequest: (@Sendable (AuditEntry) -> Void)?
+    /// The run's logger: at level debug, a line per request (`LogLine.request`), with the run's context.
+    private let log: Logger
     private let counters: RequestCounters
     private let input: InputFilePosition?
     private let started = monotonicSeconds()
@@ -50,6 +53,7 @@ final class RunProgressReporter: @unchecked Sendable {
     init(options: RunOptions, counters: RequestCounters, inputPath: String, source: PipelineConfig.Source) {
         publish = options.progress
         onRequest = options.onRequest
+        log = options.log
         self.counters = counters
         // The reader the run opened; XLSX reads at explicit offsets (pread).
         let sequential = (try? source.readerOptions(for: inputPath).readsSequentially) ?? true
@@ -71,6 +75,7 @@ final class RunProgressReporter: @unchecked Sendable {
     /// After every request (a worker's thread).
     @Sendable func requestAnswered(_ entry: AuditEntry) {
         onRequest?(entry)
+        if log.logLevel <= .debug { log.debug("\(LogLine.request(entry))") }
         report()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// The reports of one run, load, export or rollback alike: a folder `<reports>/<run id>/`
 /// (mode 0700) holding `audit.jsonl.gz` (every request, through a call counter), and when the
@@ -54,7 +55,7 @@ final class RunReports {
     }
 
     /// Finishes every report; a failure (now or earlier) as the run's abort reason.
-    func close(log: (String) -> Void) -> String? {
+    func close(log: Logger) -> String? {
         do { try acknowledgement?.finish() } catch { failure = failure ?? error }
         do {
             try rejects?.finish()
@@ -62,14 +63,16 @@ final class RunReports {
             if let failure { throw failure }
             return nil
         } catch {
-            log("error: \(error)")
+            log.error("\(error)")
             return "reports could not be written: \(error)"
         }
     }
 
-    /// `summary.json` beside the reports, and `latest` pointed at the run's folder.
-    func writeSummary(_ summary: RunSummary) {
+    /// `summary.json` beside the reports, and `latest` pointed at the run's folder (not for a
+    /// plan or a held file: `latest` is the last run that loaded).
+    func writeSummary(_ summary: RunSummary, movingLatest: Bool = true) {
         try? PrivateFile.write(summary.json.serialized + "\n", to: folder + "/summary.json")
+        guard movingLatest else { return }
         let link = reportsFolder + "/latest"
         try? FileManager.default.removeItem(atPath: link)
         try? FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: URL(fileURLWithPath: folder).lastPathComponent)

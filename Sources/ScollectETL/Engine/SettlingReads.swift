@@ -6,6 +6,20 @@ import Foundation
 /// key is its date and amount; a phone's its digits; a note's its collector and message, an
 /// attempt's its phone, outcome, agent and type (folded and digested: the journal keeps no text).
 /// `createCallback` and Factors Network notes have no read: their lost answers stay unknown.
+extension SettlingRead {
+    /// The read's endpoint and what it lists (nil: no read lists such writes).
+    var endpoint: String? { listing?.endpoint }
+    var listing: (endpoint: String, records: String)? {
+        switch self {
+        case .payments: return ("getpayments", "payments")
+        case .phones: return ("getphones", "phones")
+        case .notes: return ("getnotes", "notes")
+        case .attempts: return ("getattempts", "contact attempts")
+        case .none: return nil
+        }
+    }
+}
+
 enum SettlingReads {
     /// The read that settles a call's outcome, by endpoint.
     static func read(of call: APICall) -> SettlingRead {
@@ -62,14 +76,7 @@ enum SettlingReads {
     /// means none.
     static func counts(_ read: SettlingRead, filenumber: String, accountKnown: Bool, client: ScollectClient,
                        http: any HTTPTransport, state: RunState) throws -> Result<[String: Int], RowIssue>? {
-        let endpoint: String
-        switch read {
-        case .payments: endpoint = "getpayments"
-        case .phones: endpoint = "getphones"
-        case .notes: endpoint = "getnotes"
-        case .attempts: endpoint = "getattempts"
-        case .none: return nil
-        }
+        guard let endpoint = read.endpoint else { return nil }
         let result = try client.perform(APIPath.accountRead(endpoint, filenumber), using: http)
         switch result.classification {
         case .success:

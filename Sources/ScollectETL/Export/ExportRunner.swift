@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Runs one export pipeline: `getportfoliolist`, then per portfolio (in the pipeline's order)
 /// `get_accounts_in_portfolio`, then per account the included reads (`getaccount`,
@@ -14,7 +15,8 @@ import Foundation
 public final class ExportRunner {
     let config: ExportPipelineConfig
     let target: RunTarget
-    let options: RunOptions
+    /// `var`: the run's log lines carry its id once it has one.
+    var options: RunOptions
 
     public init(config: ExportPipelineConfig, target: RunTarget, options: RunOptions = RunOptions()) {
         self.config = config
@@ -28,6 +30,7 @@ public final class ExportRunner {
         let started = monotonicSeconds()
         var summary = RunSummary()
         summary.pipeline = config.file
+        summary.toolVersion = options.toolVersion
         summary.target = target.description
         summary.inputFile = "Scollect " + (config.portfolios == .all ? "portfolios: all" : {
             if case let .named(names) = config.portfolios { return "portfolios: " + names.joined(separator: ", ") }
@@ -42,6 +45,9 @@ public final class ExportRunner {
 
         let runId = RunReports.makeRunId()
         summary.runId = runId
+        options.log[metadataKey: "run_id"] = "\(runId)"
+        options.log[metadataKey: "pipeline"] = "\(config.name)"
+        options.log[metadataKey: "target"] = "\(target.description)"
         let reports: RunReports
         do {
             reports = try RunReports(reportsFolder: config.reportsFolder, runId: runId, auditHeader: [
@@ -57,8 +63,8 @@ public final class ExportRunner {
         }
         let folder = reports.folder
         let counter = reports.counter
-        options.log("run \(runId): export \(config.name) to \(config.sink.path)")
-        options.log("reports: \(folder)")
+        options.log.info("run \(runId): export \(config.name) to \(config.sink.path)")
+        options.log.info("reports: \(folder)")
 
         let state = RunState()
         let session = APISession(settings: config.target, target: target, audit: counter, health: state.health)
@@ -112,7 +118,7 @@ public final class ExportRunner {
                 let filenumbers: [String]
                 // The listing grows with the portfolio: it goes to a file and only the file
                 // numbers are kept, so memory does not follow the portfolio's size.
-                let spool = folder + "/.listing-\(UUID().uuidString).json"
+                let spool = options.spoolFolder(reportsRunFolder: folder) + "/.listing-\(UUID().uuidString).json"
                 defer { try? FileManager.default.removeItem(atPath: spool) }
                 var listing = APICall(method: "POST", endpoint: "get_accounts_in_portfolio", path: "/get_accounts_in_portfolio",
                                       body: .strings([("portfolio", portfolio)]), filenumber: nil, idempotent: true)
@@ -135,7 +141,7 @@ public final class ExportRunner {
                 }
                 if filenumbers.isEmpty {
                     summary.notices.append("portfolio \(portfolio) has no accounts")
-                    options.log("notice: portfolio \(portfolio) has no accounts")
+                    options.log.notice("portfolio \(portfolio) has no accounts")
                 }
                 var start = 0
                 while start < filenumbers.count {
@@ -164,7 +170,7 @@ public final class ExportRunner {
                             reject(portfolio, batch[index], issue, row: summary.rowsRead)
                         }
                     }
-                    options.log("accounts \(summary.rowsRead): exported \(summary.written), rejected \(summary.rejected), calls \(counter.total)")
+                    options.log.info("accounts \(summary.rowsRead): exported \(summary.written), rejected \(summary.rejected), calls \(counter.total)")
                     if let fatal = state.fatal {
                         exitCode = fatal.0
                         abortReason = fatal.1

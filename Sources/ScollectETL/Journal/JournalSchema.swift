@@ -55,7 +55,11 @@ public enum JournalSchema {
         Migration(version: 3, summary: "every insert not safe to send twice is a ledger entry: the read that settles it, its sends", steps: [
             .addColumn(table: "entries", column: "lookup", definition: "lookup TEXT NOT NULL DEFAULT 'payments'"),
             .addColumn(table: "entries", column: "sends", definition: "sends INTEGER NOT NULL DEFAULT 1"),
-            .sql("CREATE INDEX IF NOT EXISTS entries_lookup ON entries (filenumber, lookup, sequence)"),
+            .sql("""
+                CREATE INDEX IF NOT EXISTS entries_lookup ON entries (filenumber, lookup, sequence);
+                CREATE INDEX IF NOT EXISTS entries_sequence ON entries (sequence);
+                CREATE INDEX IF NOT EXISTS entries_row ON entries (pipeline, input_sha256, source_row);
+                """),
         ]),
         Migration(version: 4, summary: "where each row of a file ended, so that a resumed run skips the rows already settled", steps: [
             .sql("""

@@ -149,10 +149,10 @@ public final class RunJournal: @unchecked Sendable {
         guard let low = rows.min(), let high = rows.max() else { return [:] }
         return try read { db in
             var settled: [Int: String] = [:]
-            for row in try Row.fetchAll(db, sql: """
+            for row in try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT source_row, run_id FROM row_outcomes WHERE pipeline = ? AND input_sha256 = ? AND source_row BETWEEN ? AND ?
                 AND outcome != 'retry'
-                """, arguments: [pipeline, inputDigest, low, high]) {
+                """), arguments: [pipeline, inputDigest, low, high]) {
                 settled[row["source_row"]] = row["run_id"]
             }
             return settled
@@ -173,14 +173,14 @@ public final class RunJournal: @unchecked Sendable {
     /// The newest runs first.
     public func runs(limit: Int = 50) throws -> [RunRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started DESC, run_id DESC LIMIT ?", arguments: [limit]).map(RunJournal.runRecord)
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM runs ORDER BY started DESC, run_id DESC LIMIT ?"), arguments: [limit]).map(RunJournal.runRecord)
         }
     }
 
     /// One run, or nil when the journal has no run of that id.
     public func run(id: String) throws -> RunRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE run_id = ?", arguments: [id]).map(RunJournal.runRecord)
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM runs WHERE run_id = ?"), arguments: [id]).map(RunJournal.runRecord)
         }
     }
 
@@ -188,10 +188,10 @@ public final class RunJournal: @unchecked Sendable {
     /// and left no row to retry: the same file loaded again is refused unless forced.
     public func completedRun(pipeline: String, inputDigest: String) throws -> RunRecord? {
         let id = try read { db in
-            try String.fetchOne(db, sql: """
+            try String.fetchOne(try db.cachedStatement(sql: """
                 SELECT run_id FROM runs WHERE pipeline = ? AND input_sha256 = ? AND exit_code IN (0, 1) AND COALESCE(rows_to_retry, 0) = 0
                 ORDER BY started DESC LIMIT 1
-                """,
+                """),
                                 arguments: [pipeline, inputDigest])
         }
         return try id.flatMap { try run(id: $0) }
@@ -208,10 +208,10 @@ public final class RunJournal: @unchecked Sendable {
                 try changes.map { change in
                     let (protection, previous, newValue) = try cipher.protect(field: change.field, filenumber: change.filenumber,
                                                                               previous: change.previous, newValue: change.newValue)
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO changes (run_id, filenumber, endpoint, field, previous, new_value, normalizer, source_row, state, recorded_at, protection)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [change.runId, change.filenumber, change.endpoint, change.field, previous, newValue,
+                        """).execute(arguments: [change.runId, change.filenumber, change.endpoint, change.field, previous, newValue,
                                          change.normalizer, change.sourceRow, change.state.rawValue, now, protection.rawValue])
                     var recorded = change
                     recorded.id = db.lastInsertedRowID
@@ -227,7 +227,7 @@ public final class RunJournal: @unchecked Sendable {
         guard !ids.isEmpty else { return }
         do {
             try changesQueue.write { db in
-                for id in ids { try db.execute(sql: "UPDATE changes SET state = ? WHERE id = ?", arguments: [state.rawValue, id]) }
+                for id in ids { try db.cachedStatement(sql: "UPDATE changes SET state = ? WHERE id = ?").execute(arguments: [state.rawValue, id]) }
             }
         } catch {
             throw JournalError("run journal \(path): \(error)")
@@ -239,11 +239,11 @@ public final class RunJournal: @unchecked Sendable {
     public func earlierInsert(pipeline: String, inputDigest: String, excludingRun runId: String, sourceRow: Int,
                               filenumber: String, endpoint: String, description: String) throws -> ChangeRecord.State? {
         let states = try read { db in
-            try String.fetchAll(db, sql: """
+            try String.fetchAll(try db.cachedStatement(sql: """
                 SELECT c.state FROM changes c JOIN runs r ON r.run_id = c.run_id
                 WHERE r.pipeline = ? AND r.input_sha256 = ? AND c.run_id <> ? AND c.source_row = ? AND c.filenumber = ?
                   AND c.endpoint = ? AND c.new_value = ? AND c.field IS NULL AND c.state IN ('made', 'sent')
-                """, arguments: [pipeline, inputDigest, runId, sourceRow, filenumber, endpoint, Masking.maskFreeText(description)])
+                """), arguments: [pipeline, inputDigest, runId, sourceRow, filenumber, endpoint, Masking.maskFreeText(description)])
         }
         if states.contains("made") { return .made }
         return states.isEmpty ? nil : .sent
@@ -252,7 +252,7 @@ public final class RunJournal: @unchecked Sendable {
     /// The changes a run recorded, in the order it made them.
     public func changes(runId: String) throws -> [ChangeRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM changes WHERE run_id = ? ORDER BY id", arguments: [runId]).map { row in
+            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM changes WHERE run_id = ? ORDER BY id"), arguments: [runId]).map { row in
                 let protection = JournalCipher.Protection(rawValue: (row["protection"] as String?) ?? "") ?? .none
                 let values = cipher.reveal(protection: protection, field: row["field"], filenumber: row["filenumber"],
                                            previous: row["previous"], newValue: row["new_value"])
@@ -269,14 +269,14 @@ public final class RunJournal: @unchecked Sendable {
 
     /// The journaled (payment) writes of one run.
     public func entries(runId: String) throws -> [LedgerEntry] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM entries WHERE run_id = ? ORDER BY sequence", arguments: [runId]).map(RunJournal.entry) }
+        try read { db in try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entries WHERE run_id = ? ORDER BY sequence"), arguments: [runId]).map(RunJournal.entry) }
     }
 
     // MARK: entries
 
     public func entry(_ key: LedgerKey) throws -> LedgerEntry? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?",
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?"),
                              arguments: [key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)
         }
     }
@@ -290,10 +290,10 @@ public final class RunJournal: @unchecked Sendable {
     }
 
     private static func earlierBooking(_ db: Database, filenumber: String, reference: String, excluding key: LedgerKey) throws -> LedgerEntry? {
-        try Row.fetchOne(db, sql: """
+        try Row.fetchOne(try db.cachedStatement(sql: """
             SELECT * FROM entries WHERE filenumber = ? AND reference = ? AND state IN ('booked', 'sent', 'unknown')
             AND NOT (pipeline = ? AND input_sha256 = ? AND entry_key = ?) ORDER BY sequence LIMIT 1
-            """, arguments: [filenumber, reference, key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)
+            """), arguments: [filenumber, reference, key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)
     }
 
     /// Records the intent to send (before sending). A refused or reconciled-absent entry is
@@ -331,7 +331,7 @@ public final class RunJournal: @unchecked Sendable {
             return try queue.writeWithoutTransaction { db in
                 var claim: Claim?
                 try db.inTransaction(.immediate) {
-                    let current = try Row.fetchOne(db, sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?",
+                    let current = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?"),
                                                    arguments: [key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)
                     if let current, current.state == .booked {
                         claim = .booked(current)
@@ -356,10 +356,10 @@ public final class RunJournal: @unchecked Sendable {
     private static func insertIntent(_ db: Database, _ key: LedgerKey, runId: String, inputName: String, sourceRow: Int, filenumber: String,
                                      endpoint: String, reference: String?, read: SettlingRead, items: [String], baseline: [String: Int]?,
                                      maskedBody: String) throws -> LedgerEntry {
-        let sequence = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM entries") ?? 0) + 1
+        let sequence = (try Int64.fetchOne(try db.cachedStatement(sql: "SELECT MAX(sequence) FROM entries")) ?? 0) + 1
         let itemsText = items.joined(separator: ",")
         let baselineText = baseline.map { RunJournal.encode($0) }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO entries (sequence, run_id, pipeline, input_name, input_sha256, entry_key, source_row, filenumber,
                 endpoint, reference, lookup, items, baseline, body, state, sent_at, sends)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, 1)
@@ -369,16 +369,23 @@ public final class RunJournal: @unchecked Sendable {
                 reference = excluded.reference, lookup = excluded.lookup, items = excluded.items, baseline = excluded.baseline,
                 body = excluded.body, state = 'sent', message = NULL, sent_at = excluded.sent_at, settled_at = NULL,
                 sends = entries.sends + 1
-            """, arguments: [sequence, runId, key.pipeline, inputName, key.inputDigest, key.key, sourceRow, filenumber,
+            """).execute(arguments: [sequence, runId, key.pipeline, inputName, key.inputDigest, key.key, sourceRow, filenumber,
                              endpoint, reference, read.rawValue, itemsText, baselineText, maskedBody, AuditReport.timestamp(Date())])
-        return try Row.fetchOne(db, sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?",
+        return try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?"),
                                 arguments: [key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)!
     }
 
+    /// The outcome of a sent entry. Committed without an fsync of its own (the intent before
+    /// the send had one): a settlement lost to a power cut leaves the entry `sent`, and the next
+    /// run settles it by its read, as after any crash.
     public func settle(_ entry: LedgerEntry, as state: LedgerState, message: String?) throws {
-        try write { db in
-            try db.execute(sql: "UPDATE entries SET state = ?, message = ?, settled_at = ? WHERE id = ?",
-                           arguments: [state.rawValue, message.map(Masking.maskFreeText), AuditReport.timestamp(Date()), entry.id])
+        do {
+            try changesQueue.write { db in
+                try db.execute(sql: "UPDATE entries SET state = ?, message = ?, settled_at = ? WHERE id = ?",
+                               arguments: [state.rawValue, message.map(Masking.maskFreeText), AuditReport.timestamp(Date()), entry.id])
+            }
+        } catch {
+            throw JournalError("run journal \(path): \(error)")
         }
     }
 
@@ -386,7 +393,7 @@ public final class RunJournal: @unchecked Sendable {
     /// (any pipeline).
     public func bookedItems(filenumber: String, read settling: SettlingRead, after sequence: Int64 = 0) throws -> [String: Int] {
         try read { db in
-            let texts = try String.fetchAll(db, sql: "SELECT items FROM entries WHERE filenumber = ? AND lookup = ? AND sequence > ? AND state = 'booked'",
+            let texts = try String.fetchAll(try db.cachedStatement(sql: "SELECT items FROM entries WHERE filenumber = ? AND lookup = ? AND sequence > ? AND state = 'booked'"),
                                             arguments: [filenumber, settling.rawValue, sequence])
             return texts.flatMap(RunJournal.items).tally
         }
@@ -395,7 +402,7 @@ public final class RunJournal: @unchecked Sendable {
     /// Other writes of that read's kind to the account, after the given one, still open.
     public func openEntries(filenumber: String, read settling: SettlingRead, after sequence: Int64) throws -> Int {
         try read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entries WHERE filenumber = ? AND lookup = ? AND sequence > ? AND state IN ('sent', 'unknown')",
+            try Int.fetchOne(try db.cachedStatement(sql: "SELECT COUNT(*) FROM entries WHERE filenumber = ? AND lookup = ? AND sequence > ? AND state IN ('sent', 'unknown')"),
                              arguments: [filenumber, settling.rawValue, sequence]) ?? 0
         }
     }
@@ -403,16 +410,16 @@ public final class RunJournal: @unchecked Sendable {
     /// Entries of one row of a file that runs other than `runId` left open (`sent`, `unknown`).
     public func openEntries(pipeline: String, inputDigest: String, sourceRow: Int, excludingRun runId: String) throws -> [LedgerEntry] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(try db.cachedStatement(sql: """
                 SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND source_row = ? AND run_id != ?
                 AND state IN ('sent', 'unknown') ORDER BY sequence
-                """, arguments: [pipeline, inputDigest, sourceRow, runId]).map(RunJournal.entry)
+                """), arguments: [pipeline, inputDigest, sourceRow, runId]).map(RunJournal.entry)
         }
     }
 
     /// Every entry, in the order they were last sent (for `runs` listings and checks).
     public func allEntries() throws -> [LedgerEntry] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM entries ORDER BY sequence").map(RunJournal.entry) }
+        try read { db in try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entries ORDER BY sequence")).map(RunJournal.entry) }
     }
 
     /// The run that wrote an entry, for messages: `run 20261123T… (payments.csv row 12)`.
@@ -430,7 +437,7 @@ public final class RunJournal: @unchecked Sendable {
         let cutoff = AuditReport.timestamp(now.addingTimeInterval(-Double(days) * 86_400))
         do {
             let purged = try changesQueue.write { db in
-                try db.execute(sql: "DELETE FROM changes WHERE recorded_at < ?", arguments: [cutoff])
+                try db.cachedStatement(sql: "DELETE FROM changes WHERE recorded_at < ?").execute(arguments: [cutoff])
                 return db.changesCount
             }
             if purged > 0 { try changesQueue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
@@ -445,7 +452,7 @@ public final class RunJournal: @unchecked Sendable {
     func protectEarlierChanges() throws {
         do {
             let rows = try changesQueue.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, filenumber, field, previous, new_value FROM changes WHERE protection IS NULL")
+                try Row.fetchAll(try db.cachedStatement(sql: "SELECT id, filenumber, field, previous, new_value FROM changes WHERE protection IS NULL"))
             }
             guard !rows.isEmpty else { return }
             try changesQueue.write { db in
@@ -464,22 +471,26 @@ public final class RunJournal: @unchecked Sendable {
 
     // MARK: settled by hand
 
-    /// An operator's finding about a row of a run whose outcome is unknown, recorded in one
-    /// transaction: `confirmed` (the write is on the server) or absent. The row's ledger entries
+    /// An operator's finding about a row whose outcome is unknown (the row of the run's input
+    /// file, whichever run of that file sent the write), recorded in one transaction: `confirmed` (the write is on the server) or absent. The row's ledger entries
     /// still `sent` or `unknown` become `booked` or `refused`, its inserts still `sent` become
     /// `made` or `failed`, each with `note` (who and when) as its message. A reference settled
     /// absent no longer blocks later files; one confirmed is a duplicate for them, as booked.
     /// Returns how many entries and change records it settled.
     public func settleByHand(runId: String, sourceRow: Int, confirmed: Bool, note: String) throws -> (entries: Int, changes: Int) {
-        try write { db in
-            try db.execute(sql: """
+        // The row of the run's file: whichever run of that file last sent the write.
+        let sameFile = "SELECT pipeline, input_sha256 FROM runs WHERE run_id = ?"
+        return try write { db in
+            try db.cachedStatement(sql: """
                 UPDATE entries SET state = ?, message = ?, settled_at = ?
-                WHERE run_id = ? AND source_row = ? AND state IN ('sent', 'unknown')
-                """, arguments: [confirmed ? LedgerState.booked.rawValue : LedgerState.refused.rawValue, note,
-                                 AuditReport.timestamp(Date()), runId, sourceRow])
+                WHERE (pipeline, input_sha256) IN (\(sameFile)) AND source_row = ? AND state IN ('sent', 'unknown')
+                """).execute(arguments: [confirmed ? LedgerState.booked.rawValue : LedgerState.refused.rawValue, note,
+                                         AuditReport.timestamp(Date()), runId, sourceRow])
             let entries = db.changesCount
-            try db.execute(sql: "UPDATE changes SET state = ? WHERE run_id = ? AND source_row = ? AND state = 'sent' AND field IS NULL",
-                           arguments: [confirmed ? ChangeRecord.State.made.rawValue : ChangeRecord.State.failed.rawValue, runId, sourceRow])
+            try db.cachedStatement(sql: """
+                UPDATE changes SET state = ? WHERE source_row = ? AND state = 'sent' AND field IS NULL
+                AND run_id IN (SELECT run_id FROM runs WHERE (pipeline, input_sha256) IN (\(sameFile)))
+                """).execute(arguments: [confirmed ? ChangeRecord.State.made.rawValue : ChangeRecord.State.failed.rawValue, sourceRow, runId])
             return (entries, db.changesCount)
         }
     }

@@ -139,6 +139,17 @@ public enum ConfigProblems {
     static func report(_ problem: PipelineError) throws {
         if collected != nil { collected!.append(problem) } else { throw problem }
     }
+
+    /// A section of the file: its first problem thrown, or, while collecting, recorded and
+    /// `fallback` returned, so that the sections after it are checked in the same pass.
+    static func section<T>(_ fallback: @autoclosure () -> T, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let problem as PipelineError where collected != nil {
+            collected!.append(problem)
+            return fallback()
+        }
+    }
 }
 
 /// A checked mapping: look values up by key, with required/optional accessors.

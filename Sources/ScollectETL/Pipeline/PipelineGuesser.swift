@@ -145,7 +145,9 @@ public struct PipelineGuesser {
     /// - Parameters:
     ///   - sourcePath: the data file as the pipeline should name it (relative to the pipeline file, or absolute).
     ///   - reader: the reader's name; `record` for XML.
-    public func pipelineText(name: String, sourcePath: String, reader: String, record: String? = nil, requestsPerSecond: Int = 20) -> String {
+    /// `reportsFolder`: as the pipeline file will name it (default `reports/<name>`, beside it).
+    public func pipelineText(name: String, sourcePath: String, reader: String, record: String? = nil, requestsPerSecond: Int = 20,
+                             reportsFolder: String? = nil) -> String {
         let mapped = columns.filter { $0.field != nil }
         let fields = Set(mapped.compactMap(\.field))
         let payments = !fields.isDisjoint(with: PipelineGuesser.paymentFields) && fields.contains("paymentamount")
@@ -197,7 +199,7 @@ public struct PipelineGuesser {
             }
         }
         lines += ["", "target:", "  url: sandbox                 # the embedded sandbox; SCOLLECT_URL overrides it",
-                  "  requests_per_second: \(requestsPerSecond)       # what the server allows you", "  max_in_flight: 4", "", "reports:", "  folder: \(PipelineGuesser.yamlScalar("reports/" + name))", ""]
+                  "  requests_per_second: \(requestsPerSecond)       # what the server allows you", "  max_in_flight: 4", "", "reports:", "  folder: \(PipelineGuesser.yamlScalar(reportsFolder ?? "reports/" + name))", ""]
         return lines.joined(separator: "\n")
     }
 

@@ -81,9 +81,11 @@ public enum PipelineLoader {
 
         let writerContext = WriterContext(mappedFields: mappedFields, normalizers: normalizations.mapValues(\.normalizer), protection: protection)
         let writers = try writerList(try top.required("writers"), context: writerContext, catalog: catalog)
-        let target = try targetSettings(try top.required("target"), resolve: resolver("target"), defaultBatchSize: 500)
-        let reportsSection = try PipelineSections.reports.validate(try top.required("reports"))
-        let reportsFolder = resolver("reports")(try reportsSection.required("folder").string())
+        // From here on, a section's problem does not hide the next sections' (validate lists them all).
+        let target = try ConfigProblems.section(.embeddedSandbox()) { try targetSettings(try top.required("target"), resolve: resolver("target"), defaultBatchSize: 500) }
+        let reportsFolder = try ConfigProblems.section("") {
+            resolver("reports")(try PipelineSections.reports.validate(try top.required("reports")).required("folder").string())
+        }
 
         var config = PipelineConfig(file: file, name: name,
                                     source: source,
@@ -108,11 +110,13 @@ public enum PipelineLoader {
             }
             config.readFromPortfolios = portfolios
         }
-        config.onFailure = try FailureCommand.parse(top["on_failure"], resolve: resolver("on_failure"))
+        config.onFailure = try ConfigProblems.section(nil) { try FailureCommand.parse(top["on_failure"], resolve: resolver("on_failure")) }
         if let node = top["journal"] {
-            config.journalRetentionDays = try PipelineSections.journal.validate(node).required("retention_days").int(in: 1...36_500)
+            config.journalRetentionDays = try ConfigProblems.section(config.journalRetentionDays) {
+                try PipelineSections.journal.validate(node).required("retention_days").int(in: 1...36_500)
+            }
         }
-        if let node = top["checks"] { config.checks = try fileChecks(node, mappedFields: mappedFields, normalizations: normalizations) }
+        if let node = top["checks"] { config.checks = try ConfigProblems.section(config.checks) { try fileChecks(node, mappedFields: mappedFields, normalizations: normalizations) } }
         if let node = top["acknowledgement"] {
             let section = try PipelineSections.acknowledgement.validate(node)
             var acknowledgement = PipelineConfig.Acknowledgement()

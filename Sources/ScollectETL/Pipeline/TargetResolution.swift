@@ -22,13 +22,15 @@ public enum TargetResolution {
         public let pin: String?
         public let journalPath: String?
         public let factorsNetwork: FactorsNetworkTarget?
+        /// The state directory's `journals/`, where the sandbox's journal goes by default.
+        public var journalsFolder = StateDirectory.current.journals
 
         /// The run target once the sandbox is up at `baseURL`.
         public func target(baseURL: String, instanceID: String, defaultCredentials: Credentials,
                            defaultFactorsNetwork: FactorsNetworkTarget) -> RunTarget {
             RunTarget(baseURL: baseURL, credentials: Credentials(apikey: apikey ?? defaultCredentials.apikey, pin: pin ?? defaultCredentials.pin),
                       description: "embedded sandbox \(baseURL) (\(database))",
-                      journalPath: journalPath ?? TargetResolution.sandboxJournal(instanceID: instanceID),
+                      journalPath: journalPath ?? journalsFolder + "/sandbox-\(instanceID).sqlite",
                       // The sandbox's Factors Network emulation unless FACTORS_NETWORK_URL names one.
                       factorsNetwork: factorsNetwork ?? defaultFactorsNetwork)
         }
@@ -39,7 +41,8 @@ public enum TargetResolution {
         public let description: String
     }
 
-    public static let sandboxDatabase = ".scollect/sandbox.sqlite"
+    /// The embedded sandbox's database in this process's state directory (`StateDirectory`).
+    public static var sandboxDatabase: String { StateDirectory.current.sandboxDatabase }
 
     public static func decide(_ target: PipelineConfig.Target, env: [String: String]) throws -> Decision {
         let url = value(env, "SCOLLECT_URL")
@@ -60,7 +63,8 @@ public enum TargetResolution {
         }
         return .embeddedSandbox(EmbeddedSandbox(database: embeddedDatabase(env: env), seedFiles: target.sandboxSeedFiles,
                                                 apikey: value(env, "SCOLLECT_APIKEY"), pin: value(env, "SCOLLECT_PIN"),
-                                                journalPath: value(env, "SCOLLECT_JOURNAL"), factorsNetwork: factorsNetwork))
+                                                journalPath: value(env, "SCOLLECT_JOURNAL"), factorsNetwork: factorsNetwork,
+                                                journalsFolder: StateDirectory.resolve(env: env).journals))
     }
 
     /// `SCOLLECT_APIKEY` + `SCOLLECT_PIN`, else the file `SCOLLECT_CREDENTIALS_FILE` names:
@@ -89,25 +93,31 @@ public enum TargetResolution {
     }
 
     /// The embedded sandbox's database: `SCOLLECT_SANDBOX_DB` (benchmarks and scripts point it
-    /// at a seeded file), else `.scollect/sandbox.sqlite`.
+    /// at a seeded file), else `sandbox.sqlite` in the state directory.
     public static func embeddedDatabase(env: [String: String]) -> String {
-        value(env, "SCOLLECT_SANDBOX_DB") ?? sandboxDatabase
+        value(env, "SCOLLECT_SANDBOX_DB") ?? StateDirectory.resolve(env: env).sandboxDatabase
     }
 
     /// One journal per tenant (base URL and apikey): `SCOLLECT_JOURNAL`, else
-    /// `.scollect/journals/<host_port_path>-<apikey digest>.sqlite` (`TenantJournal`). A journal
-    /// an earlier version kept per host is copied to the tenant's name the first time.
+    /// `journals/<host_port_path>-<apikey digest>.sqlite` (`TenantJournal`) in the state
+    /// directory. A journal an earlier version kept per host (in `.scollect/` of the working
+    /// directory) is copied to the tenant's name the first time.
     public static func journalPath(forURL url: String, apikey: String, env: [String: String]) throws -> String {
         if let path = value(env, "SCOLLECT_JOURNAL") { return path }
-        let path = TenantJournal.path(forURL: url, apikey: apikey)
+        let path = inStateDirectory(TenantJournal.path(forURL: url, apikey: apikey), env: env)
         try TenantJournal.adoptLegacyJournal(from: TenantJournal.legacyPath(forURL: url), to: path)
         return path
     }
 
     /// The embedded sandbox's journal is keyed by its database's identity, so a reset sandbox
     /// starts a new journal.
-    public static func sandboxJournal(instanceID: String) -> String {
-        ".scollect/journals/sandbox-\(instanceID).sqlite"
+    public static func sandboxJournal(instanceID: String, env: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        StateDirectory.resolve(env: env).journals + "/sandbox-\(instanceID).sqlite"
+    }
+
+    /// A journal's name (`.scollect/journals/NAME`) in the state directory's `journals/`.
+    static func inStateDirectory(_ journal: String, env: [String: String]) -> String {
+        StateDirectory.resolve(env: env).journals + "/" + URL(fileURLWithPath: journal).lastPathComponent
     }
 
     private static func value(_ env: [String: String], _ key: String) -> String? {

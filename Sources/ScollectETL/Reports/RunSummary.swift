@@ -4,6 +4,8 @@ import Foundation
 /// rejected; `notProcessed` is non-zero only when a run was aborted or interrupted.
 public struct RunSummary: Sendable {
     public var runId = ""
+    /// The tool that made the run: `0.2.0 (git abc1234)`.
+    public var toolVersion = ScollectETLVersion.current
     public var pipeline = ""
     public var inputFile = ""
     public var target = ""
@@ -42,7 +44,7 @@ public struct RunSummary: Sendable {
             .object(dictionary.keys.sorted().map { ($0, .number(Double(dictionary[$0]!))) })
         }
         return .object([
-            ("run_id", .string(runId)), ("pipeline", .string(pipeline)), ("input", .string(inputFile)), ("target", .string(target)),
+            ("run_id", .string(runId)), ("version", .string(toolVersion)), ("pipeline", .string(pipeline)), ("input", .string(inputFile)), ("target", .string(target)),
             ("rows_read", .number(Double(rowsRead))), ("written", .number(Double(written))),
             ("unchanged", .number(Double(unchanged))), ("already_booked", .number(Double(alreadyBooked))),
             ("settled_earlier", .number(Double(settledEarlier))), ("rows_to_retry", .number(Double(rowsToRetry))),

@@ -27,6 +27,20 @@ struct DemoCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    /// `xdg-open` when on the PATH (a Linux desktop), `open` on macOS; nil on a server. (On
+    /// Debian, `open` is openvt.)
+    static func pageOpener() -> String? {
+        #if os(macOS)
+        return "open"
+        #else
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for name in ["xdg-open"] where path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }) {
+            return name
+        }
+        return nil
+        #endif
+    }
+
     mutating func run() throws {
         // Outside a checkout, an installed package's samples (copied to ./scollect-etl-demo/).
         if !FileManager.default.fileExists(atPath: pipeline), !pipeline.hasPrefix("/"),
@@ -44,19 +58,33 @@ struct DemoCommand: ParsableCommand {
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
         }
         let config = try PipelineLoader.load(path: pipeline)
-        try PrivateFile.createDirectory(".scollect")
-        try SandboxDatabase.reset(path: TargetResolver.sandboxDatabase, seedFiles: config.target.sandboxSeedFiles)
-        printError("demo: sandbox reset to its seed (\(TargetResolver.sandboxDatabase))")
+        let database = TargetResolution.embeddedDatabase(env: ProcessInfo.processInfo.environment)
+        try SandboxCommand.prepareFolder(of: database)
+        try SandboxDatabase.reset(path: database, seedFiles: config.target.sandboxSeedFiles)
+        if !output.quiet { printError("demo: sandbox reset to its seed (\(database))") }
 
-        let summary = try runPipeline(at: pipeline, input: nil, level: output.level)
+        let summary = try runPipeline(at: pipeline, input: nil, output: output)
         let counted = summary.written + summary.unchanged + summary.rejected
+        guard !output.quiet else {
+            // --quiet: the run's one line says it all; the check still decides the exit code.
+            guard summary.exitCode == .done || summary.exitCode == .doneWithRejects, counted == summary.rowsRead else {
+                printError("error: rows read \(summary.rowsRead) but written + unchanged + rejected = \(counted)")
+                throw ExitCode(summary.exitCode == .done || summary.exitCode == .doneWithRejects ? 1 : summary.exitCode.rawValue)
+            }
+            return
+        }
         print("")
         print("rows read \(summary.rowsRead) = written \(summary.written) + unchanged \(summary.unchanged) + rejected \(summary.rejected): \(counted == summary.rowsRead ? "every row accounted for" : "MISMATCH")")
         print("reports:")
         print("  zcat \(summary.reportFolder)/rejects.csv.gz | less -S   # the bad rows, fixable and re-feedable")
         print("  zcat \(summary.reportFolder)/audit.jsonl.gz | less -S   # every API call, secrets masked")
         print("  cat  \(summary.reportFolder)/summary.json")
-        print("  open \(summary.reportFolder)/\(HTMLRunReport.fileName)      # charts and tables, opens offline")
+        let page = "\(summary.reportFolder)/\(HTMLRunReport.fileName)"
+        if let opener = DemoCommand.pageOpener() {
+            print("  \(opener) \(page)   # charts and tables, opens offline")
+        } else {
+            print("  \(page)   # charts and tables: open it in a browser (offline)")
+        }
         guard summary.exitCode == .done || summary.exitCode == .doneWithRejects, counted == summary.rowsRead else {
             throw ExitCode(summary.exitCode == .done || summary.exitCode == .doneWithRejects ? 1 : summary.exitCode.rawValue)
         }

@@ -59,15 +59,21 @@ struct GuessCommand: ParsableCommand {
         }
         let guesser = PipelineGuesser(header: reader.header, rows: sample)
         let absolute = URL(fileURLWithPath: file).standardized.path
+        let name = String(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+            .lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+        // Reports in reports/<name> of the working folder (the repository's root, which the
+        // samples name ../reports/… from Pipelines/), never beside the draft: a Pipelines/reports/
+        // folder would hold full SSNs among files under version control.
+        let reports = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("reports/" + name).standardized.path
         var sourcePath = absolute
+        var reportsFolder = reports
         if let output {
             let folder = URL(fileURLWithPath: output).deletingLastPathComponent().standardized.path
             sourcePath = relativePath(from: folder, to: absolute)
+            reportsFolder = relativePath(from: folder, to: reports)
         }
-        let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-            .lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
-        let text = guesser.pipelineText(name: String(name), sourcePath: sourcePath, reader: source.reader, record: record,
-                                        requestsPerSecond: requestsPerSecond)
+        let text = guesser.pipelineText(name: name, sourcePath: sourcePath, reader: source.reader, record: record,
+                                        requestsPerSecond: requestsPerSecond, reportsFolder: reportsFolder)
         if let output {
             try text.write(toFile: output, atomically: true, encoding: .utf8)
             printError("wrote \(output): \(guesser.columns.filter { $0.field != nil }.count) of \(guesser.columns.count) columns mapped")

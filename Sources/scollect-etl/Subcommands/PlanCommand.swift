@@ -26,15 +26,14 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Read this file instead of the pipeline's source.")
     var input: String?
 
-    @Flag(name: .shortAndLong, help: "Print only the plan.")
-    var quiet = false
+    @OptionGroup var output: OutputOptions
 
     mutating func run() throws {
         if PipelineFile.kind(path: pipeline) == .export {
             printError("error: \(pipeline) is an export pipeline: it only reads from Scollect, there is nothing to plan (run it)")
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
         }
-        let summary = try runPipeline(at: pipeline, input: input, level: quiet ? .quiet : .normal, dryRun: true)
+        let summary = try runPipeline(at: pipeline, input: input, output: output, dryRun: true)
         throw ExitCode(summary.exitCode.rawValue)
     }
 

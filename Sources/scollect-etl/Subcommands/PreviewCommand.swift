@@ -10,8 +10,9 @@ struct PreviewCommand: ParsableCommand {
         abstract: "Show a file's records as the reader sees them, or a pipeline's rows after mapping and normalisation.",
         discussion: """
         Given a data file: its records. Given a pipeline (.yml): each row's mapped and normalised \
-        fields, and why it would be rejected, checked as the writers check it before any call. No \
-        API call is made.
+        fields (a value that does not normalise is shown as it is in the file), why the row would \
+        be rejected (checked as the writers check it before any call), and its warnings (the row \
+        goes on). No API call is made.
 
         Examples:
           scollect-etl preview SampleData/placement.xlsx --rows 5
@@ -69,7 +70,7 @@ struct PreviewCommand: ParsableCommand {
         }
         for notice in reader.notices { printError("notice: \(notice)") }
 
-        let columns = mapper == nil ? reader.header : ["_row"] + config!.mapping.map(\.field) + ["_reject"]
+        let columns = mapper == nil ? reader.header : ["_row"] + config!.mapping.map(\.field) + ["_reject", "_warnings"]
         // Without a pipeline, card and bank columns are recognised by their headers and masked.
         let rawFields = PipelineGuesser(header: reader.header, rows: []).columns.map { $0.evidence == "header" ? $0.field : nil }
         var table: [[String]] = []
@@ -78,13 +79,14 @@ struct PreviewCommand: ParsableCommand {
             shown += 1
             switch result {
             case let .malformed(row, line, message, _):
-                emit(columns: columns, values: mapper == nil ? [] : ["\(row)"], reject: PreviewCommand.shownMessage("MALFORMED_ROW: line \(line): \(message)"), row: row, into: &table)
+                emit(columns: columns, values: mapper == nil ? [] : ["\(row)"], reject: PreviewCommand.shownMessage("MALFORMED_ROW: line \(line): \(message)"),
+                     warnings: [], row: row, into: &table)
             case let .record(record):
                 guard let mapper, let config else {
                     let values = record.values.enumerated().map { index, value in
                         PreviewCommand.shown(value, field: index < rawFields.count ? rawFields[index] ?? "" : "")
                     }
-                    emit(columns: columns, values: values, reject: nil, row: record.row, into: &table)
+                    emit(columns: columns, values: values, reject: nil, warnings: [], row: record.row, into: &table)
                     continue
                 }
                 switch mapper.map(record) {
@@ -97,13 +99,16 @@ struct PreviewCommand: ParsableCommand {
                         }
                     }
                     let issue = config.writers.lazy.compactMap { $0.check(row) }.first
-                    let warnings = row.warnings.map { "\($0.reason): \($0.message)" }
-                    let reject = (issue.map { "\($0.reason): \($0.message)" } ?? (warnings.isEmpty ? nil : "warning " + warnings.joined(separator: "; ")))
-                        .map(PreviewCommand.shownMessage)
-                    emit(columns: columns, values: ["\(record.row)"] + values, reject: reject, row: record.row, into: &table)
-                case let .rejected(issues, _):
-                    emit(columns: columns, values: ["\(record.row)"] + config.mapping.map { _ in "" },
-                         reject: PreviewCommand.shownMessage(issues.map { "\($0.reason): \($0.message)" }.joined(separator: "; ")), row: record.row, into: &table)
+                    emit(columns: columns, values: ["\(record.row)"] + values, reject: issue.map { PreviewCommand.shownMessage("\($0.reason): \($0.message)") },
+                         warnings: PreviewCommand.described(row.warnings), row: record.row, into: &table)
+                case let .rejected(issues, warnings):
+                    // The row's other values still show: the one to fix is found among them.
+                    let values = config.mapping.map { mapping -> String in
+                        PreviewCommand.shown(PreviewCommand.normalizedOrRaw(record, field: mapping.field, mapper: mapper, config: config), field: mapping.field)
+                    }
+                    emit(columns: columns, values: ["\(record.row)"] + values,
+                         reject: PreviewCommand.shownMessage(issues.map { "\($0.reason): \($0.message)" }.joined(separator: "; ")),
+                         warnings: PreviewCommand.described(warnings), row: record.row, into: &table)
                 }
             }
         }
@@ -120,14 +125,29 @@ struct PreviewCommand: ParsableCommand {
 
     static func shownMessage(_ text: String) -> String { Masking.maskCardNumbers(in: Masking.maskSSNs(in: text)) }
 
-    func emit(columns: [String], values: [String], reject: String?, row: Int, into table: inout [[String]]) {
+    static func described(_ warnings: [RowIssue]) -> [String] { warnings.map { shownMessage("\($0.reason): \($0.message)") } }
+
+    /// A rejected row's field: normalised when its value normalises, else as in the file.
+    static func normalizedOrRaw(_ record: SourceRecord, field: String, mapper: RowMapper, config: PipelineConfig) -> String {
+        guard let column = mapper.sourceColumn(of: field) else { return "" }
+        let raw = record.value(at: column)
+        guard let normalizer = config.normalizations[field]?.normalizer else { return raw }
+        switch normalizer.normalize(raw) {
+        case let .value(value, _): return value
+        case .blank: return ""
+        case .invalid: return raw
+        }
+    }
+
+    func emit(columns: [String], values: [String], reject: String?, warnings: [String], row: Int, into table: inout [[String]]) {
         switch format {
         case .jsonl:
             var pairs: [(String, JSONValue)] = []
             if mapperMode(columns) {
                 pairs.append(("row", .number(Double(row))))
-                pairs.append(("fields", .object(zip(columns.dropFirst().dropLast(), values.dropFirst()).map { ($0, .string($1)) })))
+                pairs.append(("fields", .object(zip(columns.dropFirst().dropLast(2), values.dropFirst()).map { ($0, .string($1)) })))
                 pairs.append(("reject", reject.map(JSONValue.string) ?? .null))
+                pairs.append(("warnings", .array(warnings.map(JSONValue.string))))
             } else {
                 pairs.append(("row", .number(Double(row))))
                 if let reject { pairs.append(("malformed", .string(reject))) }
@@ -136,12 +156,12 @@ struct PreviewCommand: ParsableCommand {
             print(JSONValue.object(pairs).serialized)
         case .table:
             var line = values
-            if mapperMode(columns) { line += [reject ?? ""] } else if let reject { line = ["(row \(row)) " + reject] }
+            if mapperMode(columns) { line += [reject ?? "", warnings.joined(separator: "; ")] } else if let reject { line = ["(row \(row)) " + reject] }
             table.append(line)
         }
     }
 
-    func mapperMode(_ columns: [String]) -> Bool { columns.first == "_row" && columns.last == "_reject" }
+    func mapperMode(_ columns: [String]) -> Bool { columns.first == "_row" && columns.last == "_warnings" }
 
     func printTable(columns: [String], rows: [[String]]) {
         let cap = 40

@@ -48,23 +48,24 @@ struct RollbackCommand: ParsableCommand {
         } else {
             target = .embeddedSandbox()
         }
-        let resolved = try TargetResolver.resolve(target, log: { printError($0) })
+        let resolved = try TargetResolver.resolve(target, log: CommandLog.logger)
         defer { resolved.sandbox?.stop() }
         guard let journalPath = journal ?? resolved.target.journalPath, FileManager.default.fileExists(atPath: journalPath) else {
             printError("error: no run journal for this target (no run has been made against it)")
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
         }
-        let runJournal = try RunJournal(path: journalPath)
+        let runJournal = try openRunJournal(journalPath)
         var options = RollbackRunner.Options()
         options.dryRun = dryRun
         options.requestsPerSecond = rate ?? target.requestsPerSecond
         options.maxInFlight = target.maxInFlight
-        options.log = { printError($0) }
+        options.log = CommandLog.logger
         // The rollback's audit goes beside the run's own reports when the journal knows them.
         let runFolder = (try? runJournal.run(id: runId))??.summary?["report_folder"]?.stringValue
-        let reportFolder = runFolder.map { URL(fileURLWithPath: $0).path } ?? ".scollect/rollbacks"
+        let reportFolder = runFolder.map { URL(fileURLWithPath: $0).path } ?? StateDirectory.current.path + "/rollbacks"
         let report = RollbackRunner(journal: runJournal, runId: runId, target: resolved.target, options: options).run(reportFolder: reportFolder)
-        print(RollbackCommand.describe(report, dryRun: dryRun))
+        // No such run: the error alone, no empty header.
+        if report.exitCode != .badPipelineOrArguments { print(RollbackCommand.describe(report, dryRun: dryRun)) }
         if let reason = report.abortReason { printError("error: \(reason)") }
         throw ExitCode(report.exitCode.rawValue)
     }

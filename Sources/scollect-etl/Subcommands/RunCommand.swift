@@ -28,7 +28,9 @@ struct RunCommand: ParsableCommand {
           scollect-etl run Pipelines/nightly.yml --quiet --summary-json last.json
 
         Stopped (exit 6 or 7)? Run the same command again: rows already written are skipped. \
-        The exit codes are listed in scollect-etl --help.
+        The exit codes are listed in scollect-etl --help; under an orchestrator that retries \
+        any non-zero exit (a Kubernetes Job, Airflow), --rejects-exit-zero makes a night with \
+        rejects exit 0 (the rejects are still in the summary and the reports).
         """
     )
 
@@ -46,12 +48,20 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Load the input even if the journal shows the same file (same SHA-256) loaded before.")
     var force = false
 
+    @Flag(help: "Exit 0 instead of 1 when the run is done with rejects (the summary still counts them), for an orchestrator that retries any non-zero exit.")
+    var rejectsExitZero = false
+
     @Option(help: ArgumentHelp("The date that fills a dated source.file name (default: today).", valueName: "yyyy-mm-dd"))
     var date: String?
 
     mutating func run() throws {
-        let summary = try runPipeline(at: pipeline, input: input, level: output.level, summaryJSONFile: summaryJson,
+        let summary = try runPipeline(at: pipeline, input: input, output: output, summaryJSONFile: summaryJson,
                                       force: force, date: try parsedDate(date))
-        throw ExitCode(summary.exitCode.rawValue)
+        throw ExitCode(RunCommand.processExitCode(summary.exitCode, rejectsExitZero: rejectsExitZero))
+    }
+
+    /// The run's code, except "done with rejects" under --rejects-exit-zero.
+    static func processExitCode(_ code: ScollectETL.ExitCode, rejectsExitZero: Bool) -> Int32 {
+        code == .doneWithRejects && rejectsExitZero ? ScollectETL.ExitCode.done.rawValue : code.rawValue
     }
 }

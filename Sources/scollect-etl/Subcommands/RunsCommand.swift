@@ -10,7 +10,7 @@ struct RunsCommand: ParsableCommand {
         abstract: "List past runs from the target's run journal (id, pipeline, input, counts, exit code).",
         discussion: """
         The journal is SCOLLECT_JOURNAL, else the one of SCOLLECT_URL's server, else the \
-        embedded sandbox's (.scollect/sandbox.sqlite). The exit column uses \
+        embedded sandbox's (sandbox.sqlite in the state directory). The exit column uses \
         the codes listed in scollect-etl --help.
 
         Examples:
@@ -30,7 +30,7 @@ struct RunsCommand: ParsableCommand {
             print("no run journal found (no run has been made against this target yet)")
             return
         }
-        let runs = try RunJournal(path: path).runs(limit: limit)
+        let runs = try openRunJournal(path).runs(limit: limit)
         var table = [["run", "pipeline", "input", "started", "read", "written", "unchanged", "rejected", "exit"]]
         for run in runs {
             func count(_ key: String) -> String { run.summary?[key]?.stringValue ?? "" }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ScollectETL
 import ScollectSandbox
 
 /// `scollect-etl sandbox [serve] …` and `scollect-etl sandbox reset …`.
@@ -35,7 +36,14 @@ struct SandboxCommand: ParsableCommand {
         defaultSubcommand: Serve.self
     )
 
-    static let defaultDatabase = ".scollect/sandbox.sqlite"
+    /// In the state directory (`StateDirectory`).
+    static var defaultDatabase: String { TargetResolution.sandboxDatabase }
+
+    /// The database's folder, created 0700 (the state directory on first use).
+    static func prepareFolder(of database: String) throws {
+        if database == defaultDatabase { try TargetResolver.prepareState() }
+        try PrivateFile.createDirectory(URL(fileURLWithPath: database).deletingLastPathComponent().path)
+    }
     static let defaultSeed = "SampleData/sandbox-accounts.json"
 
     /// The given seed files, or the sample data file when none are given and it exists.
@@ -142,6 +150,7 @@ extension SandboxCommand {
         }
 
         func run() throws {
+            try SandboxCommand.prepareFolder(of: database)
             let existed = FileManager.default.fileExists(atPath: database)
             let seedFiles = SandboxCommand.seedFiles(seeds)
             var configuration = SandboxConfiguration(databasePath: database, port: port, seedFiles: seedFiles)
@@ -204,6 +213,7 @@ extension SandboxCommand {
 
         func run() throws {
             let seedFiles = SandboxCommand.seedFiles(seeds)
+            try SandboxCommand.prepareFolder(of: database)
             try SandboxDatabase.reset(path: database, seedFiles: seedFiles)
             let store = try SandboxStore.open(path: database)
             let accounts = try store.accountCount()

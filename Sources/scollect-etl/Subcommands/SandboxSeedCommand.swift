@@ -34,6 +34,7 @@ extension SandboxCommand {
 
         func run() throws {
             let started = Date()
+            try SandboxCommand.prepareFolder(of: database)
             let outcome = try SandboxGenerator.seed(databasePath: database, accounts: accounts, portfolio: portfolio, prefix: prefix, seed: seed)
             let range = outcome.firstFilenumber.map { " (\($0)…\(outcome.lastFilenumber ?? $0))" } ?? ""
             SandboxCommand.say("Seeded \(database): \(outcome.accounts) accounts\(range), \(outcome.phones) phones, \(outcome.payments) payments in portfolio \"\(outcome.portfolio)\" in \(String(format: "%.1f", Date().timeIntervalSince(started))) s.")

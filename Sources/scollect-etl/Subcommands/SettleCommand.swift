@@ -48,7 +48,7 @@ struct SettleCommand: ParsableCommand {
             printError("error: no run journal found (set SCOLLECT_JOURNAL or --journal)")
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
         }
-        let journal = try RunJournal(path: path)
+        let journal = try openRunJournal(path)
         guard try journal.run(id: runId) != nil else {
             printError("error: no run \(runId) in the journal \(path) (scollect-etl runs lists them)")
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)

@@ -68,7 +68,7 @@ struct ValidateCommand: ParsableCommand {
                 let reader = try config.source.open(path)
                 lines += RowMapper.missingColumns(config: config, header: reader.header, inputFile: path).map(\.description)
             } catch {
-                lines.append("\(error)")
+                lines.append(SourceFilePlace.describe(error, pipeline: pipeline, input: input))
             }
         }
         // What the file would make this machine run, for the reviewer to see before any run.

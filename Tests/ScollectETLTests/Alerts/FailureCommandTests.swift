@@ -52,10 +52,10 @@ struct FailureCommandTests {
     @Test func theCommandGetsTheSummaryOnStdinAndTheRunInItsEnvironment() throws {
         let folder = try makeTemporaryDirectory("on-failure")
         let command = FailureCommand(arguments: [try recordingScript(in: folder), "--channel", "ops"])
-        var logged: [String] = []
+        let logged = LogCollector()
         let outcome = command.run(summaryJSON: "{\"exit_code\":6}", runId: "20261123T000000Z-00000001", exitCode: .apiUnavailable,
                                   summaryFile: folder + "/summary.json", environment: ["PATH": "/usr/bin:/bin", "SCOLLECT_APIKEY": "secret-key"],
-                                  log: { logged.append($0) })
+                                  log: logged.logger())
         #expect(outcome == .exited(0))
         let received = try String(contentsOfFile: folder + "/received.txt", encoding: .utf8)
         #expect(received == """
@@ -65,23 +65,23 @@ struct FailureCommandTests {
         {"exit_code":6}
 
         """)
-        #expect(logged.count == 1 && !logged[0].hasPrefix("error"))
+        #expect(logged.lines.count == 1 && !logged.lines[0].hasPrefix("error"))
     }
 
     @Test func itsFailureIsLoggedAndItsTimeoutEnforced() throws {
         let folder = try makeTemporaryDirectory("on-failure")
-        var logged: [String] = []
+        let logged = LogCollector()
         let failing = FailureCommand(arguments: [try recordingScript(in: folder, exitStatus: 3)])
-        #expect(failing.run(summaryJSON: "{}", runId: "r", exitCode: .rejectLimit, summaryFile: "", log: { logged.append($0) }) == .exited(3))
-        #expect(logged.last?.hasPrefix("error: on_failure:") == true && logged.last?.contains("stays 5") == true)
+        #expect(failing.run(summaryJSON: "{}", runId: "r", exitCode: .rejectLimit, summaryFile: "", log: logged.logger()) == .exited(3))
+        #expect(logged.lines.last?.hasPrefix("error: on_failure:") == true && logged.lines.last?.contains("stays 5") == true)
 
         let started = Date()
         let slow = FailureCommand(arguments: ["/bin/sh", "-c", "sleep 30"], timeoutSeconds: 1)
-        #expect(slow.run(summaryJSON: "{}", runId: "r", exitCode: .apiUnavailable, summaryFile: "", log: { logged.append($0) }) == .timedOut)
+        #expect(slow.run(summaryJSON: "{}", runId: "r", exitCode: .apiUnavailable, summaryFile: "", log: logged.logger()) == .timedOut)
         #expect(Date().timeIntervalSince(started) < 10)
 
         let missing = FailureCommand(arguments: ["no-such-notifier-\(UUID().uuidString.prefix(6))"])
-        guard case .couldNotStart = missing.run(summaryJSON: "{}", runId: "r", exitCode: .apiUnavailable, summaryFile: "", log: { logged.append($0) }) else {
+        guard case .couldNotStart = missing.run(summaryJSON: "{}", runId: "r", exitCode: .apiUnavailable, summaryFile: "", log: logged.logger()) else {
             Issue.record("a missing program is reported, not thrown")
             return
         }
@@ -108,7 +108,7 @@ struct FailureCommandTests {
             "SCOLLECT_JOURNAL_KEY_FILE": "/etc/journal.key", "FACTORS_NETWORK_USER": "fn-user-canary", "FACTORS_NETWORK_PASSWORD": "fn-password-canary",
         ]
         let outcome = command.run(summaryJSON: "{}", runId: "r1", exitCode: .apiUnavailable, summaryFile: folder + "/summary.json",
-                                  environment: parent, log: { _ in })
+                                  environment: parent, log: .silent)
         #expect(outcome == .exited(0))
         let lines = try String(contentsOfFile: folder + "/env.txt", encoding: .utf8).split(separator: "\n").map(String.init)
         // `sh` may add PWD, SHLVL and `_` of its own; everything else is what we handed over.

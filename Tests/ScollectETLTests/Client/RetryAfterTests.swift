@@ -35,13 +35,13 @@ struct RetryAfterTests {
 
         // Pacing: the limiter is paused (finite, bounded), the call is retried, the warning logged once.
         let limiter = RateLimiter(ratePerSecond: 1000)
-        var logged: [String] = []
+        let logged = LogCollector()
         let call = APICall(method: "GET", endpoint: "getaccount", path: "/getaccount/R1", filenumber: "R1", idempotent: true)
         // Four workers get the same answer: one wait, one warning.
         for _ in 0..<4 {
-            #expect(CallSender.paceAndDecideRetry(classification, status: 429, call: call, limiter: limiter, warn: { logged.append($0) }))
+            #expect(CallSender.paceAndDecideRetry(classification, status: 429, call: call, limiter: limiter, warn: logged.logger()))
         }
-        #expect(logged.count == 1 && logged[0].hasPrefix("warning:"), "\(logged)")
+        #expect(logged.lines.count == 1 && logged.lines[0].hasPrefix("warning: the server") , "\(logged.lines)")
         #expect(limiter.currentWait > 299 && limiter.currentWait <= 300)
     }
 

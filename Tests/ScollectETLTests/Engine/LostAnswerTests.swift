@@ -123,4 +123,79 @@ import Testing
         guard case let .failure(issue) = try ledger.serverCounts(filenumber: "R1001", http: transport, accountKnown: false) else { Issue.record("missing"); return }
         #expect(issue.reason == .accountNotFound)
     }
+
+    /// Every insert endpoint × every shape of a lost answer, through the scripted transport: with
+    /// a read, the insert is looked up and sent again only when absent (`landed`: present);
+    /// without one (`createCallback`), it is never sent again and the row is `OUTCOME_UNKNOWN`.
+    struct InsertCase: Sendable, CustomStringConvertible {
+        let endpoint: String
+        let writer: String
+        let read: String?
+        /// The read's answer before the send (the baseline), and after it when the insert landed.
+        let before: String
+        let landed: String
+        var description: String { endpoint }
+    }
+
+    static let insertCases = [
+        InsertCase(endpoint: "insertphone", writer: "  - insertphone:\n      phones:\n        - { field: cell, type: CELL }\n",
+                   read: "getphones", before: AccountProcessorTests.noPhones, landed: AccountProcessorTests.phones(["205-555-0199"])),
+        InsertCase(endpoint: "InsertNoteline", writer: "  - InsertNoteline:\n      collectorname: LOADER\n      logmessage: { field: note }\n",
+                   read: "getnotes", before: #"{"state": "SUCCESS", "result": [{"error": "File number R1001 does not have any notes or may not exist."}, 404]}"#,
+                   landed: notes([("LOADER", "promised to pay")])),
+        InsertCase(endpoint: "insertattempt",
+                   writer: "  - insertattempt:\n      phonenumber: { field: cell }\n      dispo: { field: note }\n      agent: AGENT7\n",
+                   read: "getattempts", before: #"{"state": "SUCCESS", "result": {"result": []}}"#,
+                   landed: #"{"state": "SUCCESS", "result": [{"phonenumber": "205-555-0199", "dispo": "PROMISED TO PAY", "agent": "AGENT7", "type": "MANUAL", "date": "Wed, 02 Dec 2026 00:00:00 GMT"}]}"#),
+        InsertCase(endpoint: "createCallback", writer: "  - createCallback:\n      date: { field: day }\n      time: \"10:00\"\n      assignedto: AGENT7\n",
+                   read: nil, before: "", landed: ""),
+    ]
+
+    static let lostShapes: [ScriptedTransport.Answer] = [
+        .closedBeforeAnswer, .truncated(status: 200, partialBody: #"{"state": "SUC"#), .json(#"{"state": "TIMEOUT", "status": "Request timed out"}"#),
+        .json(""), .json("<html>502 Bad Gateway</html>", status: 502),
+    ]
+
+    @Test(arguments: insertCases, [true, false])
+    func aLostInsertIsSettledByItsRead(_ insert: InsertCase, landed: Bool) throws {
+        for shape in Self.lostShapes {
+            let transport = ScriptedTransport()
+            transport.queue("GET", "/getaccount/R1001", .json(AccountProcessorTests.account("R1001", city: "Mobile")))
+            let pipeline = """
+            name: inserts
+            source:
+              file: input.csv
+            mapping:
+              filenumber: Account
+              note: Note
+              cell: Cell
+              day: Day
+            normalize:
+              cell: phone
+            writers:
+            \(insert.writer)target:
+              url: sandbox
+              requests_per_second: 1000
+            reports:
+              folder: out
+            """
+            let setup = try setUp(transport, pipeline: pipeline, header: ["Account", "Note", "Cell", "Day"],
+                                  rows: [["R1001", "promised to pay", "205-555-0199", "2026-12-24"]])
+            if let read = insert.read {
+                transport.queue("GET", "/\(read)/R1001", .json(insert.before), .json(landed ? insert.landed : insert.before), .json(insert.landed))
+            }
+            transport.queue("POST", "/\(insert.endpoint)", shape, .json(#"{"state": "SUCCESS", "result": "done"}"#))
+            let outcome = setup.processor.process(setup.rows, http: transport)[0]
+            let posts = transport.requestLines.filter { $0 == "POST /\(insert.endpoint)" }.count
+            let entry = try #require(try setup.journal.entries(runId: "run-1").first, "\(insert) \(shape)")
+            #expect(entry.read.rawValue == (insert.read == nil ? "none" : String(insert.read!.dropFirst(3))), "\(insert) \(shape)")
+            if insert.read == nil {
+                guard case let .rejected(issue, _) = outcome else { Issue.record("\(insert) \(shape): \(outcome)"); continue }
+                #expect(issue.reason == .outcomeUnknown && posts == 1 && entry.state == .unknown, "\(insert) \(shape)")
+            } else {
+                guard case .written = outcome else { Issue.record("\(insert) \(shape) landed \(landed): \(outcome)"); continue }
+                #expect(posts == (landed ? 1 : 2) && entry.state == .booked && entry.sends == posts, "\(insert) \(shape) landed \(landed): \(posts) posts")
+            }
+        }
+    }
 }

@@ -21,12 +21,12 @@ import Testing
     }
 
     @Test func scollectURLWinsOverTheSandboxAndNeedsCredentials() throws {
-        let env = ["SCOLLECT_URL": "https://api.example.test:8000", "SCOLLECT_APIKEY": "key", "SCOLLECT_PIN": "1234"]
+        let env = ["SCOLLECT_URL": "https://api.example.test:8000", "SCOLLECT_APIKEY": "key", "SCOLLECT_PIN": "1234", "SCOLLECT_STATE_DIR": "/srv/scollect-state"]
         guard case let .remote(target) = try TargetResolution.decide(Self.sandbox, env: env) else { Issue.record("not remote"); return }
         #expect(target.baseURL == "https://api.example.test:8000")
         #expect(target.credentials.apikey == "key" && target.credentials.pin == "1234")
         // One journal per tenant: the host and a digest of the apikey, never the apikey.
-        #expect(target.journalPath == ".scollect/journals/api.example.test_8000-\(TenantJournal.tenantID(apikey: "key")).sqlite")
+        #expect(target.journalPath == "/srv/scollect-state/journals/api.example.test_8000-\(TenantJournal.tenantID(apikey: "key")).sqlite")
         #expect(target.journalPath?.contains("key.") == false)
         guard case let .remote(other) = try TargetResolution.decide(Self.sandbox, env: env.merging(["SCOLLECT_APIKEY": "other-key"]) { $1 }) else { return }
         #expect(other.journalPath != target.journalPath)
@@ -48,11 +48,11 @@ import Testing
         #expect(target.credentials.apikey == "dk" && target.credentials.pin == "9999")
         #expect(target.journalPath == "/tmp/j.sqlite")
         #expect(target.factorsNetwork?.baseURL == "http://127.0.0.1:1234/fn")
-        guard case let .embeddedSandbox(plain) = try TargetResolution.decide(Self.sandbox, env: [:]) else { return }
-        #expect(plain.database == ".scollect/sandbox.sqlite")
+        guard case let .embeddedSandbox(plain) = try TargetResolution.decide(Self.sandbox, env: ["SCOLLECT_STATE_DIR": "/srv/scollect-state"]) else { return }
+        #expect(plain.database == "/srv/scollect-state/sandbox.sqlite")
         #expect(plain.target(baseURL: "http://127.0.0.1:1", instanceID: "abc", defaultCredentials: Credentials(apikey: "dk", pin: "dp"),
                              defaultFactorsNetwork: FactorsNetworkTarget(baseURL: "x", user: "u", password: "p")).journalPath
-                == ".scollect/journals/sandbox-abc.sqlite")
+                == "/srv/scollect-state/journals/sandbox-abc.sqlite")
     }
 
     @Test func anOwnerOnlyCredentialsFileIsRead() throws {
