@@ -8,7 +8,7 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Load the sample nightly placement into a freshly seeded embedded sandbox and show the reports.",
         discussion: """
-        Resets the embedded sandbox (\(TargetResolver.sandboxDatabase)) to its seed, runs \
+        Resets the embedded sandbox (sandbox.sqlite in the state directory) to its seed, runs \
         Pipelines/nightly-placement.yml against it and checks that every row was counted once. \
         The sample file has deliberate bad rows, so the run itself ends "done with rejects" (1); \
         the demo exits 0 when the run completed and its counts add up. Its reports, report.html \

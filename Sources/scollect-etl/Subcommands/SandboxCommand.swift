@@ -71,8 +71,9 @@ extension SandboxCommand {
         @Option(help: "Address to listen on.")
         var host: String = "127.0.0.1"
 
-        @Option(name: .customLong("db"), help: "SQLite database file (created and seeded when missing).")
-        var database: String = SandboxCommand.defaultDatabase
+        @Option(name: .customLong("db"), help: "SQLite database file (created and seeded when missing) (default: sandbox.sqlite in the state directory).")
+        var databaseOption: String?
+        var database: String { databaseOption ?? SandboxCommand.defaultDatabase }
 
         @Option(name: .customLong("rate-limit"), help: "Admitted requests per second (sliding window); over it: HTTP 429.")
         var rateLimit: Int?
@@ -203,8 +204,9 @@ extension SandboxCommand {
             abstract: "Delete the sandbox database and re-create it with the document examples and the seed files."
         )
 
-        @Option(name: .customLong("db"), help: "SQLite database file.")
-        var database: String = SandboxCommand.defaultDatabase
+        @Option(name: .customLong("db"), help: "SQLite database file (default: sandbox.sqlite in the state directory).")
+        var databaseOption: String?
+        var database: String { databaseOption ?? SandboxCommand.defaultDatabase }
 
         @Option(name: .customLong("seed"), help: ArgumentHelp(
             "Account file to load (repeatable; default \(SandboxCommand.defaultSeed) when it exists).",

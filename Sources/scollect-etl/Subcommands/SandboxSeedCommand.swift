@@ -14,8 +14,9 @@ extension SandboxCommand {
         @Option(help: "Number of accounts to generate.")
         var accounts: Int
 
-        @Option(name: .customLong("db"), help: "SQLite database file.")
-        var database: String = SandboxCommand.defaultDatabase
+        @Option(name: .customLong("db"), help: "SQLite database file (default: sandbox.sqlite in the state directory).")
+        var databaseOption: String?
+        var database: String { databaseOption ?? SandboxCommand.defaultDatabase }
 
         @Option(help: "Portfolio the accounts are placed in (created when missing).")
         var portfolio: String = "SANDBOX GENERATED"
