@@ -12,7 +12,9 @@ struct DemoCommand: ParsableCommand {
         Pipelines/nightly-placement.yml against it and checks that every row was counted once. \
         The sample file has deliberate bad rows, so the run itself ends "done with rejects" (1); \
         the demo exits 0 when the run completed and its counts add up. Its reports, report.html \
-        among them, are in reports/nightly-placement/<run id>/.
+        among them, are in reports/nightly-placement/<run id>/. Outside a repository checkout, \
+        the installed samples (/usr/share/scollect-etl, or SCOLLECT_SHARE_DIR) are copied to \
+        ./scollect-etl-demo/ and the demo runs there.
 
         Examples:
           scollect-etl demo
@@ -40,6 +42,13 @@ struct DemoCommand: ParsableCommand {
     }
 
     mutating func run() throws {
+        // Outside a checkout, an installed package's samples (copied to ./scollect-etl-demo/).
+        if !FileManager.default.fileExists(atPath: pipeline), !pipeline.hasPrefix("/"),
+           let share = InstalledSamples.shareFolder(containing: pipeline) {
+            let folder = try InstalledSamples.workingCopy(from: share, log: { printError($0) })
+            FileManager.default.changeCurrentDirectoryPath(folder)
+            pipeline = folder + "/" + pipeline
+        }
         guard FileManager.default.fileExists(atPath: pipeline) else {
             printError("error: \(pipeline) not found: run the demo from the repository's root folder")
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
