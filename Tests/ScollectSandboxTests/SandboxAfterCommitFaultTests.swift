@@ -117,10 +117,16 @@ import Testing
             _ = try await client.send("POST", "/insert_payments_external", json: Self.payment(3), token: token)
         }
         let nsError = error.map { $0 as NSError }
-        #expect(nsError?.domain == NSURLErrorDomain && nsError?.code == NSURLErrorTimedOut, "\(String(describing: error))")
         #expect(try await Self.amounts(f, token: token) == ["101.03"])
-        #expect(f.server.stats.endpoints["insert_payments_external"] == 2, "the request was sent again")
         #expect(f.server.stats.closedAfterCommit == 1)
+        // When libcurl still held the connection as alive (the usual case), it sent the request
+        // again, without its body, and the call timed out; on a loaded machine the connection
+        // may be gone first, and the close is reported as it is. Either way: one commit.
+        let resent = f.server.stats.endpoints["insert_payments_external"] ?? 0
+        #expect(resent == 1 || resent == 2)
+        if resent == 2 {
+            #expect(nsError?.domain == NSURLErrorDomain && nsError?.code == NSURLErrorTimedOut, "\(String(describing: error))")
+        }
     }
 
     /// Runs a program off the cooperative pool; its exit status and standard output.
