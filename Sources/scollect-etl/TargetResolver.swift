@@ -81,7 +81,10 @@ enum TargetResolver {
     static func defaultJournalPath() throws -> String? {
         let env = ProcessInfo.processInfo.environment
         if StateDirectory.current.notice != nil { try prepareState() }
-        if let path = env["SCOLLECT_JOURNAL"], !path.isEmpty { return path }
+        if let path = env["SCOLLECT_JOURNAL"], !path.isEmpty {
+            guard JournalLocation.isPostgres(path), let credentials = try? TargetResolution.credentials(env) else { return path }
+            return JournalLocation.forTenant(path, apikey: credentials.apikey)
+        }
         if let url = env["SCOLLECT_URL"], !url.isEmpty {
             guard let credentials = try? TargetResolution.credentials(env) else { return TenantJournal.legacyPath(forURL: url) }
             return try TargetResolution.journalPath(forURL: url, apikey: credentials.apikey, env: env)

@@ -22,7 +22,7 @@ struct SharedJournalTests {
     }
 
     static func start(_ pipeline: String, url: String, apikey: String = SandboxConfiguration.defaultAPIKey,
-                      journal: String?, stateFolder: String) throws -> Process {
+                      journal: String?, stateFolder: String, environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
         process.arguments = ["run", pipeline, "--quiet"]
@@ -32,6 +32,7 @@ struct SharedJournalTests {
         env["SCOLLECT_PIN"] = SandboxConfiguration.defaultPIN
         env["SCOLLECT_JOURNAL"] = journal
         env["SCOLLECT_STATE_DIR"] = stateFolder
+        env.merge(environment) { $1 }
         process.environment = env
         process.currentDirectoryURL = URL(fileURLWithPath: stateFolder)
         process.standardOutput = FileHandle.nullDevice
@@ -45,7 +46,9 @@ struct SharedJournalTests {
         return try JSONSerialization.jsonObject(with: data) as! [String: Any]
     }
 
-    @Test func twoPipelineFilesStartedAtOnceBookEachReferenceOnce() throws {
+    /// Both stores: the SQLite file, and one PostgreSQL database (as two machines would share it).
+    @Test(arguments: JournalStoreKind.testable)
+    func twoPipelineFilesStartedAtOnceBookEachReferenceOnce(_ kind: JournalStoreKind) throws {
         let expected = try PaymentImportTests.Expected("payments")
         let (server, folder) = try startSampleSandbox(faultSeed: 3)
         defer { server.stop() }
@@ -53,9 +56,13 @@ struct SharedJournalTests {
         server.setShare(0.05, of: .close)
         let api = try TestAPI(baseURL: server.baseURL)
         let before = try PaymentImportTests.serverPayments(api, expected.booked.keys)
-        let journal = folder + "/journal.sqlite"
+        let (journal, environment) = kind == .sqlite ? (folder + "/journal.sqlite", [:])
+            : (try PostgresTestServer.server().journalURL(), try PostgresTestServer.server().environment)
+        // The PostgreSQL server is the test process's own: the sandbox's tenant is new there.
+        let apikey = SandboxConfiguration.defaultAPIKey
         let runs = try ["payments-east", "payments-west"].map { name in
-            try Self.start(try Self.pipeline(named: name, in: folder), url: server.baseURL, journal: journal, stateFolder: folder)
+            try Self.start(try Self.pipeline(named: name, in: folder), url: server.baseURL, apikey: apikey, journal: journal, stateFolder: folder,
+                           environment: environment)
         }
         for run in runs { run.waitUntilExit() }
         #expect(runs.allSatisfy { $0.terminationStatus == 1 }, "\(runs.map(\.terminationStatus))")
@@ -67,7 +74,9 @@ struct SharedJournalTests {
         let written = summaries.map { $0["written"] as! Int }.reduce(0, +)
         let toRetry = summaries.map { $0["rows_to_retry"] as! Int }.reduce(0, +)
         #expect(written <= expected.bookedCount && written + toRetry >= expected.bookedCount, "\(written) written, \(toRetry) to retry")
-        let entries = try RunJournal(path: journal).allEntries().filter { $0.state == .booked }
+        let entries = try kind.open(JournalLocation.forTenant(journal, apikey: apikey), environment: environment).allEntries()
+            .filter { $0.state == .booked }
+        #expect(entries.count == written, "the journal's booked entries against the runs' written rows")
         let references = entries.map { "\($0.filenumber.uppercased())|\($0.reference ?? "")" }
         #expect(references.count == Set(references).count, "a reference booked twice in the journal")
     }

@@ -103,6 +103,7 @@ public final class PipelineRunner {
 
         let opened: OpenedRun
         do { opened = try openRun(input, summary: &summary) } catch let stop as RunStop { return end(stop.code, stop.reason) } catch { return end(.inputHeld, "\(error)") }
+        defer { opened.lock?.release() }
         let verdict = InputGate.verdict(config: config, inputPath: inputPath, digest: opened.digest, journal: opened.journal, runId: summary.runId,
                                         options: options, mapper: input.mapper)
         if !verdict.heldBecause.isEmpty { return hold(verdict, opened, input: input, summary: summary, started: started) }
@@ -160,6 +161,8 @@ public final class PipelineRunner {
         let journal: RunJournal?
         let effects: EffectJournal?
         let digest: String
+        /// The pipeline's lock in the journal's store, held until the run ends.
+        let lock: (any JournalLock)?
     }
 
     /// The run's folder, the input's SHA-256, the journal (payment writers refuse to run
@@ -173,6 +176,7 @@ public final class PipelineRunner {
         try PrivateFile.createDirectory(folder)
         let digest = try FileDigest.sha256(ofFile: input.path)
         var journal: RunJournal?
+        var storeLock: (any JournalLock)?
         if let path = target.journalPath {
             do {
                 journal = try RunJournal(path: path, key: target.journalKey ?? JournalKey.fromEnvironment(),
@@ -180,7 +184,11 @@ public final class PipelineRunner {
             } catch let newer as JournalSchema.NewerJournal {
                 throw RunStop(code: .badPipelineOrArguments, reason: newer.description)
             }
-            if !options.dryRun { try journal!.beginRun(id: runId, pipeline: config.name, inputName: input.name, inputDigest: digest, target: target.description) }
+            if !options.dryRun {
+                // Every process sharing the journal, on any machine, sees this lock.
+                storeLock = try journal!.lockPipeline(config.name)
+                try journal!.beginRun(id: runId, pipeline: config.name, inputName: input.name, inputDigest: digest, target: target.description)
+            }
         } else if config.writers.contains(where: { $0.reads.contains(.payments) }) {
             // Writers that book money must go through the journal: never sent without it.
             throw RunStop(code: .badPipelineOrArguments, reason: "the payment writers need a run journal and none is configured")
@@ -207,7 +215,7 @@ public final class PipelineRunner {
         for notice in input.reader.notices { options.log.notice("\(notice)") }
         summary.notices = input.reader.notices
         if let journal { options.log.info("journal: \(journal.path)") }
-        return OpenedRun(reports: reports, journal: journal, effects: effects, digest: digest)
+        return OpenedRun(reports: reports, journal: journal, effects: effects, digest: digest, lock: storeLock)
     }
 
     /// The batches, one after another, until the input ends or something stops the run. Rows

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+
 
 /// Where a journaled write stands.
 public enum LedgerState: String, Sendable {
@@ -48,23 +48,24 @@ public struct LedgerEntry: Sendable {
     public let sends: Int
 }
 
-/// The durable run journal: one SQLite file per target (agency), shared by every pipeline, so
-/// that it knows what any file booked. Each non-idempotent write is recorded before it is sent
-/// (`sent`) and settled after (`booked`, `refused`, `unknown`); every change is committed with
-/// `synchronous = FULL`, so a SIGKILL loses at most the answer of the calls in flight, never
-/// the fact that they were sent. Card data is stored masked (the bodies pass through `Masking`);
+/// The durable run journal: one per target (agency), shared by every pipeline, so that it
+/// knows what any file booked. Each non-idempotent write is recorded before it is sent
+/// (`sent`) and settled after (`booked`, `refused`, `unknown`); the record before the send is
+/// committed durably, so a SIGKILL loses at most the answer of the calls in flight, never the
+/// fact that they were sent. Card data is stored masked (the bodies pass through `Masking`);
 /// the previous and new values of sensitive fields (SSNs, bank accounts) are encrypted with the
 /// key of `SCOLLECT_JOURNAL_KEY_FILE`, or not kept without one (`JournalCipher`). Change records
 /// older than the retention are purged (`purgeChanges`); ledger entries and runs never are:
-/// duplicate detection depends on them. Deleted records are overwritten (`secure_delete`).
+/// duplicate detection depends on them.
+///
+/// The logic is here once; where it is kept is the `JournalStore`'s business: a SQLite file
+/// (`SQLiteJournalStore`, the default) or a PostgreSQL database (`PostgresJournalStore`, when
+/// the journal's location is a `postgres://` URL — see `JournalLocation`).
 public final class RunJournal: @unchecked Sendable {
-    public let path: String
+    /// Where it is, for messages: a file's path, or the database's URL.
+    public var path: String { store.location }
+    public let store: any JournalStore
     let cipher: JournalCipher
-    private let queue: DatabaseQueue
-    /// Change records go through a second connection with `synchronous = NORMAL`: in WAL mode a
-    /// commit survives the process being killed (not a power cut) without an fsync per account,
-    /// which would cost more than the API call it records.
-    private let changesQueue: DatabaseQueue
 
     /// `key` nil: read from `SCOLLECT_JOURNAL_KEY_FILE` (none when it is not set).
     /// `retentionDays`: purge change records older than that many days now.
@@ -72,56 +73,41 @@ public final class RunJournal: @unchecked Sendable {
         try self.init(path: path, key: try JournalKey.fromEnvironment(), retentionDays: retentionDays)
     }
 
-    public init(path: String, key: JournalKey?, retentionDays: Int? = nil) throws {
-        self.path = path
+    /// `path`: a SQLite file, or a PostgreSQL URL (`JournalLocation`).
+    public convenience init(path: String, key: JournalKey?, retentionDays: Int? = nil) throws {
+        try self.init(store: try JournalLocation(path).open(), key: key, retentionDays: retentionDays)
+    }
+
+    public init(store: any JournalStore, key: JournalKey?, retentionDays: Int? = nil) throws {
+        self.store = store
         self.cipher = JournalCipher(key: key)
-        let url = URL(fileURLWithPath: path)
-        try PrivateFile.createDirectory(url.deletingLastPathComponent().path)
-        if !FileManager.default.fileExists(atPath: path) {
-            // 0600 from the start; SQLite gives the -wal and -shm files the database's mode.
-            if let fd = try? createPrivateFile(path, exclusive: true) { close(fd) }
-        }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(30)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "PRAGMA secure_delete = ON")
-        }
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            try queue.write { db in try JournalSchema.migrate(db, path: path) }
-            var changesConfiguration = Configuration()
-            changesConfiguration.busyMode = .timeout(30)
-            changesConfiguration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                try db.execute(sql: "PRAGMA secure_delete = ON")
-            }
-            changesQueue = try DatabaseQueue(path: path, configuration: changesConfiguration)
-        } catch let newer as JournalSchema.NewerJournal {
-            throw newer
-        } catch {
-            throw JournalError("cannot open the run journal \(path): \(error)")
-        }
         try protectEarlierChanges()
         if let retentionDays { try purgeChanges(olderThanDays: retentionDays) }
+    }
+
+    /// "One run of this pipeline at a time", for every process sharing the journal.
+    public func lockPipeline(_ pipeline: String) throws -> any JournalLock {
+        try store.lockPipeline(pipeline)
     }
 
     // MARK: runs
 
     public func beginRun(id: String, pipeline: String, inputName: String, inputDigest: String, target: String) throws {
-        try write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO runs (run_id, pipeline, input_name, input_sha256, target, started) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [id, pipeline, inputName, inputDigest, target, AuditReport.timestamp(Date())])
+        try store.write { db in
+            try db.execute("""
+                INSERT INTO runs (run_id, pipeline, input_name, input_sha256, target, started) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id) DO UPDATE SET pipeline = excluded.pipeline, input_name = excluded.input_name,
+                    input_sha256 = excluded.input_sha256, target = excluded.target, started = excluded.started
+                """, bind(id), bind(pipeline), bind(inputName), bind(inputDigest), bind(target), bind(AuditReport.timestamp(Date())))
         }
     }
 
     /// `rowsToRetry`: rows that ended for a reason a later run may clear (see
     /// `ReasonCode.isRetryable`); the same command again resumes the file while any is left.
     public func finishRun(id: String, exitCode: Int32, summary: String, rowsToRetry: Int = 0) throws {
-        try write { db in
-            try db.execute(sql: "UPDATE runs SET finished = ?, exit_code = ?, summary = ?, rows_to_retry = ? WHERE run_id = ?",
-                           arguments: [AuditReport.timestamp(Date()), Int(exitCode), summary, rowsToRetry, id])
+        try store.write { db in
+            try db.execute("UPDATE runs SET finished = ?, exit_code = ?, summary = ?, rows_to_retry = ? WHERE run_id = ?",
+                           bind(AuditReport.timestamp(Date())), bind(Int(exitCode)), bind(summary), bind(rowsToRetry), bind(id))
         }
     }
 
@@ -131,15 +117,14 @@ public final class RunJournal: @unchecked Sendable {
     /// commit for the batch. A record lost to a crash only makes a later run read that row again.
     public func recordRowOutcomes(pipeline: String, inputDigest: String, runId: String, _ outcomes: [(row: Int, outcome: String, reason: String?)]) throws {
         guard !outcomes.isEmpty else { return }
-        do {
-            try changesQueue.write { db in
-                for item in outcomes {
-                    try db.execute(sql: "INSERT OR REPLACE INTO row_outcomes (pipeline, input_sha256, source_row, outcome, reason, run_id) VALUES (?, ?, ?, ?, ?, ?)",
-                                   arguments: [pipeline, inputDigest, item.row, item.outcome, item.reason, runId])
-                }
+        try store.writeRelaxed { db in
+            for item in outcomes {
+                try db.execute("""
+                    INSERT INTO row_outcomes (pipeline, input_sha256, source_row, outcome, reason, run_id) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (pipeline, input_sha256, source_row) DO UPDATE SET
+                        outcome = excluded.outcome, reason = excluded.reason, run_id = excluded.run_id
+                    """, bind(pipeline), bind(inputDigest), bind(item.row), bind(item.outcome), bind(item.reason), bind(runId))
             }
-        } catch {
-            throw JournalError("run journal \(path): \(error)")
         }
     }
 
@@ -147,13 +132,13 @@ public final class RunJournal: @unchecked Sendable {
     /// rejected for a reason that is not retryable), with that run's id.
     public func settledRows(pipeline: String, inputDigest: String, among rows: [Int]) throws -> [Int: String] {
         guard let low = rows.min(), let high = rows.max() else { return [:] }
-        return try read { db in
+        return try store.read { db in
             var settled: [Int: String] = [:]
-            for row in try Row.fetchAll(try db.cachedStatement(sql: """
+            for row in try db.rows("""
                 SELECT source_row, run_id FROM row_outcomes WHERE pipeline = ? AND input_sha256 = ? AND source_row BETWEEN ? AND ?
                 AND outcome != 'retry'
-                """), arguments: [pipeline, inputDigest, low, high]) {
-                settled[row["source_row"]] = row["run_id"]
+                """, bind(pipeline), bind(inputDigest), bind(low), bind(high)) {
+                if let source = row.int("source_row"), let run = row.string("run_id") { settled[source] = run }
             }
             return settled
         }
@@ -172,29 +157,25 @@ public final class RunJournal: @unchecked Sendable {
 
     /// The newest runs first.
     public func runs(limit: Int = 50) throws -> [RunRecord] {
-        try read { db in
-            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM runs ORDER BY started DESC, run_id DESC LIMIT ?"), arguments: [limit]).map(RunJournal.runRecord)
+        try store.read { db in
+            try db.rows("SELECT * FROM runs ORDER BY started DESC, run_id DESC LIMIT ?", bind(limit)).map(RunJournal.runRecord)
         }
     }
 
     /// One run, or nil when the journal has no run of that id.
     public func run(id: String) throws -> RunRecord? {
-        try read { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM runs WHERE run_id = ?"), arguments: [id]).map(RunJournal.runRecord)
-        }
+        try store.read { db in try db.row("SELECT * FROM runs WHERE run_id = ?", bind(id)).map(RunJournal.runRecord) }
     }
 
     /// The newest finished run of the pipeline that loaded a file with this digest (exit 0 or 1)
     /// and left no row to retry: the same file loaded again is refused unless forced.
     public func completedRun(pipeline: String, inputDigest: String) throws -> RunRecord? {
-        let id = try read { db in
-            try String.fetchOne(try db.cachedStatement(sql: """
-                SELECT run_id FROM runs WHERE pipeline = ? AND input_sha256 = ? AND exit_code IN (0, 1) AND COALESCE(rows_to_retry, 0) = 0
+        try store.read { db in
+            try db.row("""
+                SELECT * FROM runs WHERE pipeline = ? AND input_sha256 = ? AND exit_code IN (0, 1) AND COALESCE(rows_to_retry, 0) = 0
                 ORDER BY started DESC LIMIT 1
-                """),
-                                arguments: [pipeline, inputDigest])
+                """, bind(pipeline), bind(inputDigest)).map(RunJournal.runRecord)
         }
-        return try id.flatMap { try run(id: $0) }
     }
 
     // MARK: changes
@@ -203,34 +184,26 @@ public final class RunJournal: @unchecked Sendable {
     public func recordChanges(_ changes: [ChangeRecord]) throws -> [ChangeRecord] {
         guard !changes.isEmpty else { return [] }
         let now = AuditReport.timestamp(Date())
-        do {
-            return try changesQueue.write { db in
-                try changes.map { change in
-                    let (protection, previous, newValue) = try cipher.protect(field: change.field, filenumber: change.filenumber,
-                                                                              previous: change.previous, newValue: change.newValue)
-                    try db.cachedStatement(sql: """
-                        INSERT INTO changes (run_id, filenumber, endpoint, field, previous, new_value, normalizer, source_row, state, recorded_at, protection)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """).execute(arguments: [change.runId, change.filenumber, change.endpoint, change.field, previous, newValue,
-                                         change.normalizer, change.sourceRow, change.state.rawValue, now, protection.rawValue])
-                    var recorded = change
-                    recorded.id = db.lastInsertedRowID
-                    return recorded
-                }
+        return try store.writeRelaxed { db in
+            try changes.map { change in
+                let (protection, previous, newValue) = try cipher.protect(field: change.field, filenumber: change.filenumber,
+                                                                          previous: change.previous, newValue: change.newValue)
+                let inserted = try db.row("""
+                    INSERT INTO changes (run_id, filenumber, endpoint, field, previous, new_value, normalizer, source_row, state, recorded_at, protection)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                    """, bind(change.runId), bind(change.filenumber), bind(change.endpoint), bind(change.field), bind(previous), bind(newValue),
+                    bind(change.normalizer), bind(change.sourceRow), bind(change.state.rawValue), bind(now), bind(protection.rawValue))
+                var recorded = change
+                recorded.id = inserted?.int64("id") ?? 0
+                return recorded
             }
-        } catch {
-            throw JournalError("run journal \(path): \(error)")
         }
     }
 
     public func settleChanges(_ ids: [Int64], as state: ChangeRecord.State) throws {
         guard !ids.isEmpty else { return }
-        do {
-            try changesQueue.write { db in
-                for id in ids { try db.cachedStatement(sql: "UPDATE changes SET state = ? WHERE id = ?").execute(arguments: [state.rawValue, id]) }
-            }
-        } catch {
-            throw JournalError("run journal \(path): \(error)")
+        try store.writeRelaxed { db in
+            for id in ids { try db.execute("UPDATE changes SET state = ? WHERE id = ?", bind(state.rawValue), bind(id)) }
         }
     }
 
@@ -238,12 +211,13 @@ public final class RunJournal: @unchecked Sendable {
     /// attempt, a callback…): `.made`, `.sent` (its answer was lost), or nil when never sent.
     public func earlierInsert(pipeline: String, inputDigest: String, excludingRun runId: String, sourceRow: Int,
                               filenumber: String, endpoint: String, description: String) throws -> ChangeRecord.State? {
-        let states = try read { db in
-            try String.fetchAll(try db.cachedStatement(sql: """
+        let states = try store.read { db in
+            try db.rows("""
                 SELECT c.state FROM changes c JOIN runs r ON r.run_id = c.run_id
                 WHERE r.pipeline = ? AND r.input_sha256 = ? AND c.run_id <> ? AND c.source_row = ? AND c.filenumber = ?
                   AND c.endpoint = ? AND c.new_value = ? AND c.field IS NULL AND c.state IN ('made', 'sent')
-                """), arguments: [pipeline, inputDigest, runId, sourceRow, filenumber, endpoint, Masking.maskFreeText(description)])
+                """, bind(pipeline), bind(inputDigest), bind(runId), bind(sourceRow), bind(filenumber), bind(endpoint),
+                bind(Masking.maskFreeText(description))).compactMap { $0.string("state") }
         }
         if states.contains("made") { return .made }
         return states.isEmpty ? nil : .sent
@@ -251,17 +225,18 @@ public final class RunJournal: @unchecked Sendable {
 
     /// The changes a run recorded, in the order it made them.
     public func changes(runId: String) throws -> [ChangeRecord] {
-        try read { db in
-            try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM changes WHERE run_id = ? ORDER BY id"), arguments: [runId]).map { row in
-                let protection = JournalCipher.Protection(rawValue: (row["protection"] as String?) ?? "") ?? .none
-                let values = cipher.reveal(protection: protection, field: row["field"], filenumber: row["filenumber"],
-                                           previous: row["previous"], newValue: row["new_value"])
-                var change = ChangeRecord(runId: row["run_id"], filenumber: row["filenumber"], endpoint: row["endpoint"], field: row["field"],
-                                          previous: values.previous, newValue: values.newValue, normalizer: row["normalizer"],
-                                          sourceRow: row["source_row"])
+        try store.read { db in
+            try db.rows("SELECT * FROM changes WHERE run_id = ? ORDER BY id", bind(runId)).map { row in
+                let protection = JournalCipher.Protection(rawValue: row.string("protection") ?? "") ?? .none
+                let values = cipher.reveal(protection: protection, field: row.string("field"), filenumber: row.string("filenumber") ?? "",
+                                           previous: row.string("previous"), newValue: row.string("new_value") ?? "")
+                var change = ChangeRecord(runId: row.string("run_id") ?? "", filenumber: row.string("filenumber") ?? "",
+                                          endpoint: row.string("endpoint") ?? "", field: row.string("field"),
+                                          previous: values.previous, newValue: values.newValue, normalizer: row.string("normalizer"),
+                                          sourceRow: row.int("source_row") ?? 0)
                 change.previousWithheld = values.withheld
-                change.id = row["id"]
-                change.state = ChangeRecord.State(rawValue: row["state"]) ?? .sent
+                change.id = row.int64("id") ?? 0
+                change.state = ChangeRecord.State(rawValue: row.string("state") ?? "") ?? .sent
                 return change
             }
         }
@@ -269,31 +244,44 @@ public final class RunJournal: @unchecked Sendable {
 
     /// The journaled (payment) writes of one run.
     public func entries(runId: String) throws -> [LedgerEntry] {
-        try read { db in try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entries WHERE run_id = ? ORDER BY sequence"), arguments: [runId]).map(RunJournal.entry) }
+        try store.read { db in try db.rows("SELECT * FROM entries WHERE run_id = ? ORDER BY sequence", bind(runId)).map(RunJournal.entry) }
     }
 
     // MARK: entries
 
     public func entry(_ key: LedgerKey) throws -> LedgerEntry? {
-        try read { db in
-            try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?"),
-                             arguments: [key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)
-        }
+        try store.read { db in try RunJournal.entry(db, key) }
+    }
+
+    private static func entry(_ db: any JournalConnection, _ key: LedgerKey) throws -> LedgerEntry? {
+        try db.row("SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?",
+                   bind(key.pipeline), bind(key.inputDigest), bind(key.key)).map(RunJournal.entry)
     }
 
     /// An earlier write of the same account with the same client reference that booked, or may
     /// have booked, money (any pipeline, any file).
     public func earlierBooking(filenumber: String, reference: String, excluding key: LedgerKey) throws -> LedgerEntry? {
-        try read { db in
-            try RunJournal.earlierBooking(db, filenumber: filenumber, reference: reference, excluding: key)
-        }
+        try store.read { db in try RunJournal.earlierBooking(db, filenumber: filenumber, reference: reference, excluding: key) }
     }
 
-    private static func earlierBooking(_ db: Database, filenumber: String, reference: String, excluding key: LedgerKey) throws -> LedgerEntry? {
-        try Row.fetchOne(try db.cachedStatement(sql: """
+    private static func earlierBooking(_ db: any JournalConnection, filenumber: String, reference: String, excluding key: LedgerKey) throws -> LedgerEntry? {
+        try db.row("""
             SELECT * FROM entries WHERE filenumber = ? AND reference = ? AND state IN ('booked', 'sent', 'unknown')
             AND NOT (pipeline = ? AND input_sha256 = ? AND entry_key = ?) ORDER BY sequence LIMIT 1
-            """), arguments: [filenumber, reference, key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)
+            """, bind(filenumber), bind(reference), bind(key.pipeline), bind(key.inputDigest), bind(key.key)).map(RunJournal.entry)
+    }
+
+    /// What a write adds to the ledger: everything but its key and run.
+    public struct Intent: Sendable {
+        public var inputName: String
+        public var sourceRow: Int
+        public var filenumber: String
+        public var endpoint: String
+        public var reference: String?
+        public var read: SettlingRead
+        public var items: [String]
+        public var baseline: [String: Int]?
+        public var maskedBody: String
     }
 
     /// Records the intent to send (before sending). A refused or reconciled-absent entry is
@@ -302,10 +290,9 @@ public final class RunJournal: @unchecked Sendable {
     public func recordIntent(_ key: LedgerKey, runId: String, inputName: String, sourceRow: Int, filenumber: String,
                              endpoint: String, reference: String?, read: SettlingRead, items: [String], baseline: [String: Int]?,
                              maskedBody: String) throws -> LedgerEntry {
-        try write { db in
-            try RunJournal.insertIntent(db, key, runId: runId, inputName: inputName, sourceRow: sourceRow, filenumber: filenumber,
-                                        endpoint: endpoint, reference: reference, read: read, items: items, baseline: baseline, maskedBody: maskedBody)
-        }
+        let intent = Intent(inputName: inputName, sourceRow: sourceRow, filenumber: filenumber, endpoint: endpoint, reference: reference,
+                            read: read, items: items, baseline: baseline, maskedBody: maskedBody)
+        return try store.write { db in try RunJournal.insertIntent(db, key, runId: runId, intent) }
     }
 
     /// What `claim` found.
@@ -320,46 +307,30 @@ public final class RunJournal: @unchecked Sendable {
         case duplicate(LedgerEntry)
     }
 
-    /// Check-and-record in one `BEGIN IMMEDIATE` transaction, so that two processes sharing the
-    /// journal cannot both book one write or one reference: the entry is still as the caller
-    /// last saw it (`expecting`: its sequence, nil when there was none), no other entry holds
-    /// the reference, and only then is the intent recorded.
+    /// Check-and-record in one durable transaction that the store serialises against every
+    /// other writer (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: the tenant's transaction lock), so
+    /// that two processes sharing the journal cannot both book one write or one reference: the
+    /// entry is still as the caller last saw it (`expecting`: its sequence, nil when there was
+    /// none), no other entry holds the reference, and only then is the intent recorded.
     public func claim(_ key: LedgerKey, expecting: Int64?, runId: String, inputName: String, sourceRow: Int, filenumber: String,
                       endpoint: String, reference: String?, read: SettlingRead, items: [String], baseline: [String: Int]?,
                       maskedBody: String) throws -> Claim {
-        do {
-            return try queue.writeWithoutTransaction { db in
-                var claim: Claim?
-                try db.inTransaction(.immediate) {
-                    let current = try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?"),
-                                                   arguments: [key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)
-                    if let current, current.state == .booked {
-                        claim = .booked(current)
-                    } else if let current, current.sequence != expecting, current.state == .sent || current.state == .unknown {
-                        claim = .inFlight(current)
-                    } else if let reference, let earlier = try RunJournal.earlierBooking(db, filenumber: filenumber, reference: reference, excluding: key) {
-                        claim = .duplicate(earlier)
-                    } else {
-                        claim = .claimed(try RunJournal.insertIntent(db, key, runId: runId, inputName: inputName, sourceRow: sourceRow,
-                                                                     filenumber: filenumber, endpoint: endpoint, reference: reference,
-                                                                     read: read, items: items, baseline: baseline, maskedBody: maskedBody))
-                    }
-                    return .commit
-                }
-                return claim!
+        let intent = Intent(inputName: inputName, sourceRow: sourceRow, filenumber: filenumber, endpoint: endpoint, reference: reference,
+                            read: read, items: items, baseline: baseline, maskedBody: maskedBody)
+        return try store.write { db in
+            let current = try RunJournal.entry(db, key)
+            if let current, current.state == .booked { return .booked(current) }
+            if let current, current.sequence != expecting, current.state == .sent || current.state == .unknown { return .inFlight(current) }
+            if let reference, let earlier = try RunJournal.earlierBooking(db, filenumber: filenumber, reference: reference, excluding: key) {
+                return .duplicate(earlier)
             }
-        } catch {
-            throw JournalError("run journal \(path): \(error)")
+            return .claimed(try RunJournal.insertIntent(db, key, runId: runId, intent))
         }
     }
 
-    private static func insertIntent(_ db: Database, _ key: LedgerKey, runId: String, inputName: String, sourceRow: Int, filenumber: String,
-                                     endpoint: String, reference: String?, read: SettlingRead, items: [String], baseline: [String: Int]?,
-                                     maskedBody: String) throws -> LedgerEntry {
-        let sequence = (try Int64.fetchOne(try db.cachedStatement(sql: "SELECT MAX(sequence) FROM entries")) ?? 0) + 1
-        let itemsText = items.joined(separator: ",")
-        let baselineText = baseline.map { RunJournal.encode($0) }
-        try db.cachedStatement(sql: """
+    private static func insertIntent(_ db: any JournalConnection, _ key: LedgerKey, runId: String, _ intent: Intent) throws -> LedgerEntry {
+        let sequence = (try db.row("SELECT MAX(sequence) AS last_sequence FROM entries")?.int64("last_sequence") ?? 0) + 1
+        try db.execute("""
             INSERT INTO entries (sequence, run_id, pipeline, input_name, input_sha256, entry_key, source_row, filenumber,
                 endpoint, reference, lookup, items, baseline, body, state, sent_at, sends)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?, 1)
@@ -369,57 +340,54 @@ public final class RunJournal: @unchecked Sendable {
                 reference = excluded.reference, lookup = excluded.lookup, items = excluded.items, baseline = excluded.baseline,
                 body = excluded.body, state = 'sent', message = NULL, sent_at = excluded.sent_at, settled_at = NULL,
                 sends = entries.sends + 1
-            """).execute(arguments: [sequence, runId, key.pipeline, inputName, key.inputDigest, key.key, sourceRow, filenumber,
-                             endpoint, reference, read.rawValue, itemsText, baselineText, maskedBody, AuditReport.timestamp(Date())])
-        return try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND entry_key = ?"),
-                                arguments: [key.pipeline, key.inputDigest, key.key]).map(RunJournal.entry)!
+            """, bind(sequence), bind(runId), bind(key.pipeline), bind(intent.inputName), bind(key.inputDigest), bind(key.key),
+            bind(intent.sourceRow), bind(intent.filenumber), bind(intent.endpoint), bind(intent.reference), bind(intent.read.rawValue),
+            bind(intent.items.joined(separator: ",")), bind(intent.baseline.map { RunJournal.encode($0) }), bind(intent.maskedBody),
+            bind(AuditReport.timestamp(Date())))
+        return try RunJournal.entry(db, key)!
     }
 
     /// The outcome of a sent entry. Committed without an fsync of its own (the intent before
     /// the send had one): a settlement lost to a power cut leaves the entry `sent`, and the next
     /// run settles it by its read, as after any crash.
     public func settle(_ entry: LedgerEntry, as state: LedgerState, message: String?) throws {
-        do {
-            try changesQueue.write { db in
-                try db.execute(sql: "UPDATE entries SET state = ?, message = ?, settled_at = ? WHERE id = ?",
-                               arguments: [state.rawValue, message.map(Masking.maskFreeText), AuditReport.timestamp(Date()), entry.id])
-            }
-        } catch {
-            throw JournalError("run journal \(path): \(error)")
+        try store.writeRelaxed { db in
+            try db.execute("UPDATE entries SET state = ?, message = ?, settled_at = ? WHERE id = ?",
+                           bind(state.rawValue), bind(message.map(Masking.maskFreeText)), bind(AuditReport.timestamp(Date())), bind(entry.id))
         }
     }
 
     /// Records of that read's kind the journal confirmed on the account after the given intent
     /// (any pipeline).
     public func bookedItems(filenumber: String, read settling: SettlingRead, after sequence: Int64 = 0) throws -> [String: Int] {
-        try read { db in
-            let texts = try String.fetchAll(try db.cachedStatement(sql: "SELECT items FROM entries WHERE filenumber = ? AND lookup = ? AND sequence > ? AND state = 'booked'"),
-                                            arguments: [filenumber, settling.rawValue, sequence])
-            return texts.flatMap(RunJournal.items).tally
+        try store.read { db in
+            try db.rows("SELECT items FROM entries WHERE filenumber = ? AND lookup = ? AND sequence > ? AND state = 'booked'",
+                        bind(filenumber), bind(settling.rawValue), bind(sequence))
+                .compactMap { $0.string("items") }.flatMap(RunJournal.items).tally
         }
     }
 
     /// Other writes of that read's kind to the account, after the given one, still open.
     public func openEntries(filenumber: String, read settling: SettlingRead, after sequence: Int64) throws -> Int {
-        try read { db in
-            try Int.fetchOne(try db.cachedStatement(sql: "SELECT COUNT(*) FROM entries WHERE filenumber = ? AND lookup = ? AND sequence > ? AND state IN ('sent', 'unknown')"),
-                             arguments: [filenumber, settling.rawValue, sequence]) ?? 0
+        try store.read { db in
+            try db.row("SELECT COUNT(*) AS open_count FROM entries WHERE filenumber = ? AND lookup = ? AND sequence > ? AND state IN ('sent', 'unknown')",
+                       bind(filenumber), bind(settling.rawValue), bind(sequence))?.int("open_count") ?? 0
         }
     }
 
     /// Entries of one row of a file that runs other than `runId` left open (`sent`, `unknown`).
     public func openEntries(pipeline: String, inputDigest: String, sourceRow: Int, excludingRun runId: String) throws -> [LedgerEntry] {
-        try read { db in
-            try Row.fetchAll(try db.cachedStatement(sql: """
+        try store.read { db in
+            try db.rows("""
                 SELECT * FROM entries WHERE pipeline = ? AND input_sha256 = ? AND source_row = ? AND run_id != ?
                 AND state IN ('sent', 'unknown') ORDER BY sequence
-                """), arguments: [pipeline, inputDigest, sourceRow, runId]).map(RunJournal.entry)
+                """, bind(pipeline), bind(inputDigest), bind(sourceRow), bind(runId)).map(RunJournal.entry)
         }
     }
 
     /// Every entry, in the order they were last sent (for `runs` listings and checks).
     public func allEntries() throws -> [LedgerEntry] {
-        try read { db in try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM entries ORDER BY sequence")).map(RunJournal.entry) }
+        try store.read { db in try db.rows("SELECT * FROM entries ORDER BY sequence").map(RunJournal.entry) }
     }
 
     /// The run that wrote an entry, for messages: `run 20261123T… (payments.csv row 12)`.
@@ -435,38 +403,27 @@ public final class RunJournal: @unchecked Sendable {
     @discardableResult
     public func purgeChanges(olderThanDays days: Int, now: Date = Date()) throws -> Int {
         let cutoff = AuditReport.timestamp(now.addingTimeInterval(-Double(days) * 86_400))
-        do {
-            let purged = try changesQueue.write { db in
-                try db.cachedStatement(sql: "DELETE FROM changes WHERE recorded_at < ?").execute(arguments: [cutoff])
-                return db.changesCount
-            }
-            if purged > 0 { try changesQueue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") } }
-            return purged
-        } catch {
-            throw JournalError("run journal \(path): \(error)")
-        }
+        let purged = try store.writeRelaxed { db in try db.execute("DELETE FROM changes WHERE recorded_at < ?", bind(cutoff)) }
+        if purged > 0 { try store.compact() }
+        return purged
     }
 
     /// Rows recorded before values were protected: protected now, as a new record would be,
-    /// and the write-ahead log emptied so that the clear values leave the disk.
+    /// and what the store keeps of the clear values emptied.
     func protectEarlierChanges() throws {
-        do {
-            let rows = try changesQueue.read { db in
-                try Row.fetchAll(try db.cachedStatement(sql: "SELECT id, filenumber, field, previous, new_value FROM changes WHERE protection IS NULL"))
-            }
-            guard !rows.isEmpty else { return }
-            try changesQueue.write { db in
-                for row in rows {
-                    let (protection, previous, newValue) = try cipher.protect(field: row["field"], filenumber: row["filenumber"],
-                                                                              previous: row["previous"], newValue: row["new_value"])
-                    try db.execute(sql: "UPDATE changes SET protection = ?, previous = ?, new_value = ? WHERE id = ?",
-                                   arguments: [protection.rawValue, previous, newValue, row["id"] as Int64])
-                }
-            }
-            try changesQueue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        } catch {
-            throw JournalError("run journal \(path): \(error)")
+        let rows = try store.read { db in
+            try db.rows("SELECT id, filenumber, field, previous, new_value FROM changes WHERE protection IS NULL")
         }
+        guard !rows.isEmpty else { return }
+        try store.writeRelaxed { db in
+            for row in rows {
+                let (protection, previous, newValue) = try cipher.protect(field: row.string("field"), filenumber: row.string("filenumber") ?? "",
+                                                                          previous: row.string("previous"), newValue: row.string("new_value") ?? "")
+                try db.execute("UPDATE changes SET protection = ?, previous = ?, new_value = ? WHERE id = ?",
+                               bind(protection.rawValue), bind(previous), bind(newValue), bind(row.int64("id")))
+            }
+        }
+        try store.compact()
     }
 
     // MARK: settled by hand
@@ -480,30 +437,21 @@ public final class RunJournal: @unchecked Sendable {
     public func settleByHand(runId: String, sourceRow: Int, confirmed: Bool, note: String) throws -> (entries: Int, changes: Int) {
         // The row of the run's file: whichever run of that file last sent the write.
         let sameFile = "SELECT pipeline, input_sha256 FROM runs WHERE run_id = ?"
-        return try write { db in
-            try db.cachedStatement(sql: """
+        return try store.write { db in
+            let entries = try db.execute("""
                 UPDATE entries SET state = ?, message = ?, settled_at = ?
                 WHERE (pipeline, input_sha256) IN (\(sameFile)) AND source_row = ? AND state IN ('sent', 'unknown')
-                """).execute(arguments: [confirmed ? LedgerState.booked.rawValue : LedgerState.refused.rawValue, note,
-                                         AuditReport.timestamp(Date()), runId, sourceRow])
-            let entries = db.changesCount
-            try db.cachedStatement(sql: """
+                """, bind(confirmed ? LedgerState.booked.rawValue : LedgerState.refused.rawValue), bind(note),
+                bind(AuditReport.timestamp(Date())), bind(runId), bind(sourceRow))
+            let changes = try db.execute("""
                 UPDATE changes SET state = ? WHERE source_row = ? AND state = 'sent' AND field IS NULL
                 AND run_id IN (SELECT run_id FROM runs WHERE (pipeline, input_sha256) IN (\(sameFile)))
-                """).execute(arguments: [confirmed ? ChangeRecord.State.made.rawValue : ChangeRecord.State.failed.rawValue, sourceRow, runId])
-            return (entries, db.changesCount)
+                """, bind(confirmed ? ChangeRecord.State.made.rawValue : ChangeRecord.State.failed.rawValue), bind(sourceRow), bind(runId))
+            return (entries, changes)
         }
     }
 
     // MARK: plumbing
-
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try queue.read(body) } catch { throw JournalError("run journal \(path): \(error)") }
-    }
-
-    private func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try queue.write(body) } catch { throw JournalError("run journal \(path): \(error)") }
-    }
 
     static func items(_ text: String) -> [String] {
         text.split(separator: ",").map(String.init)
@@ -522,19 +470,20 @@ public final class RunJournal: @unchecked Sendable {
         return counts
     }
 
-    static func runRecord(_ row: Row) -> RunRecord {
-        RunRecord(runId: row["run_id"], pipeline: row["pipeline"], inputName: row["input_name"], started: row["started"],
-                  finished: row["finished"], exitCode: row["exit_code"],
-                  summary: (row["summary"] as String?).flatMap { JSONValue.parse(Data($0.utf8)) })
+    static func runRecord(_ row: JournalRow) -> RunRecord {
+        RunRecord(runId: row.string("run_id") ?? "", pipeline: row.string("pipeline") ?? "", inputName: row.string("input_name") ?? "",
+                  started: row.string("started") ?? "", finished: row.string("finished"), exitCode: row.int("exit_code"),
+                  summary: row.string("summary").flatMap { JSONValue.parse(Data($0.utf8)) })
     }
 
-    static func entry(_ row: Row) -> LedgerEntry {
-        LedgerEntry(id: row["id"], sequence: row["sequence"], runId: row["run_id"], pipeline: row["pipeline"],
-                    inputName: row["input_name"], key: row["entry_key"], sourceRow: row["source_row"],
-                    filenumber: row["filenumber"], endpoint: row["endpoint"], reference: row["reference"],
-                    read: SettlingRead(rawValue: row["lookup"]) ?? .none,
-                    items: items(row["items"]), baseline: (row["baseline"] as String?).map(decode),
-                    state: LedgerState(rawValue: row["state"]) ?? .unknown, message: row["message"], sends: row["sends"])
+    static func entry(_ row: JournalRow) -> LedgerEntry {
+        LedgerEntry(id: row.int64("id") ?? 0, sequence: row.int64("sequence") ?? 0, runId: row.string("run_id") ?? "",
+                    pipeline: row.string("pipeline") ?? "", inputName: row.string("input_name") ?? "", key: row.string("entry_key") ?? "",
+                    sourceRow: row.int("source_row") ?? 0, filenumber: row.string("filenumber") ?? "", endpoint: row.string("endpoint") ?? "",
+                    reference: row.string("reference"), read: SettlingRead(rawValue: row.string("lookup") ?? "") ?? .none,
+                    items: items(row.string("items") ?? ""), baseline: row.string("baseline").map(decode),
+                    state: LedgerState(rawValue: row.string("state") ?? "") ?? .unknown, message: row.string("message"),
+                    sends: row.int("sends") ?? 1)
     }
 }
 

@@ -30,7 +30,8 @@ public enum TargetResolution {
                            defaultFactorsNetwork: FactorsNetworkTarget) -> RunTarget {
             RunTarget(baseURL: baseURL, credentials: Credentials(apikey: apikey ?? defaultCredentials.apikey, pin: pin ?? defaultCredentials.pin),
                       description: "embedded sandbox \(baseURL) (\(database))",
-                      journalPath: journalPath ?? journalsFolder + "/sandbox-\(instanceID).sqlite",
+                      journalPath: journalPath.map { JournalLocation.forTenant($0, apikey: apikey ?? defaultCredentials.apikey) }
+                        ?? journalsFolder + "/sandbox-\(instanceID).sqlite",
                       // The sandbox's Factors Network emulation unless FACTORS_NETWORK_URL names one.
                       factorsNetwork: factorsNetwork ?? defaultFactorsNetwork)
         }
@@ -98,12 +99,13 @@ public enum TargetResolution {
         value(env, "SCOLLECT_SANDBOX_DB") ?? StateDirectory.resolve(env: env).sandboxDatabase
     }
 
-    /// One journal per tenant (base URL and apikey): `SCOLLECT_JOURNAL`, else
+    /// One journal per tenant (base URL and apikey): `SCOLLECT_JOURNAL` (a file, or a
+    /// PostgreSQL database whose schema for this tenant `JournalLocation.forTenant` names), else
     /// `journals/<host_port_path>-<apikey digest>.sqlite` (`TenantJournal`) in the state
     /// directory. A journal an earlier version kept per host (in `.scollect/` of the working
     /// directory) is copied to the tenant's name the first time.
     public static func journalPath(forURL url: String, apikey: String, env: [String: String]) throws -> String {
-        if let path = value(env, "SCOLLECT_JOURNAL") { return path }
+        if let path = value(env, "SCOLLECT_JOURNAL") { return JournalLocation.forTenant(path, apikey: apikey) }
         let path = inStateDirectory(TenantJournal.path(forURL: url, apikey: apikey), env: env)
         try TenantJournal.adoptLegacyJournal(from: TenantJournal.legacyPath(forURL: url), to: path)
         return path

@@ -50,7 +50,8 @@ struct RollbackCommand: ParsableCommand {
         }
         let resolved = try TargetResolver.resolve(target, log: CommandLog.logger)
         defer { resolved.sandbox?.stop() }
-        guard let journalPath = journal ?? resolved.target.journalPath, FileManager.default.fileExists(atPath: journalPath) else {
+        guard let journalPath = journal ?? resolved.target.journalPath,
+              JournalLocation.isPostgres(journalPath) || FileManager.default.fileExists(atPath: journalPath) else {
             printError("error: no run journal for this target (no run has been made against it)")
             throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
         }

@@ -3,8 +3,8 @@ import ScollectTestSupport
 import Testing
 @testable import ScollectETL
 
-/// Check-and-record is one transaction: two processes sharing a journal (two connections here,
-/// each its own lock on the file) never both book one reference or one entry.
+/// Check-and-record is one transaction: two processes sharing a journal (two handles here, each
+/// with its own connections) never both book one reference or one entry — in both stores.
 @Suite struct LedgerClaimTests {
     func claim(_ journal: RunJournal, pipeline: String, reference: String, expecting: Int64? = nil) throws -> RunJournal.Claim {
         try journal.claim(LedgerKey(pipeline: pipeline, inputDigest: "d", key: "row:1"), expecting: expecting, runId: "run-" + pipeline,
@@ -12,10 +12,11 @@ import Testing
                           reference: reference, read: .payments, items: [], baseline: nil, maskedBody: "{}")
     }
 
-    @Test func twoPipelinesRacingForOneReferenceClaimItOnce() throws {
-        let path = try makeTemporaryDirectory("claim") + "/journal.sqlite"
-        let first = try RunJournal(path: path, key: nil)
-        let second = try RunJournal(path: path, key: nil)
+    @Test(arguments: JournalStoreKind.testable)
+    func twoPipelinesRacingForOneReferenceClaimItOnce(_ kind: JournalStoreKind) throws {
+        let (location, environment) = try kind.freshLocation()
+        let first = try kind.open(location, environment: environment)
+        let second = try kind.open(location, environment: environment)
         let claimed = NSLock()
         nonisolated(unsafe) var wins: [String: Int] = [:]
         nonisolated(unsafe) var failures: [String] = []
@@ -35,9 +36,9 @@ import Testing
         #expect(wins.values.allSatisfy { $0 == 1 }, "a reference claimed twice: \(wins.filter { $0.value > 1 })")
     }
 
-    @Test func anEntryRecordedAgainByAnotherRunIsInFlightAndABookedOneIsBooked() throws {
-        let path = try makeTemporaryDirectory("claim") + "/journal.sqlite"
-        let journal = try RunJournal(path: path, key: nil)
+    @Test(arguments: JournalStoreKind.testable)
+    func anEntryRecordedAgainByAnotherRunIsInFlightAndABookedOneIsBooked(_ kind: JournalStoreKind) throws {
+        let journal = try kind.freshJournal()
         guard case let .claimed(mine) = try claim(journal, pipeline: "p", reference: "INV-1") else { Issue.record("first claim"); return }
         // Another process looked before this claim (expecting nothing): it must not send too.
         guard case .inFlight = try claim(journal, pipeline: "p", reference: "INV-1", expecting: nil) else { Issue.record("in flight"); return }

@@ -5,21 +5,21 @@ import Testing
 
 /// The journal survives reopening and answers the questions a resumed run asks.
 struct RunJournalTests {
-    @Test func intentsAndOutcomesSurviveReopeningTheFile() throws {
-        let folder = try makeTemporaryDirectory("journal")
-        let path = folder + "/journal.sqlite"
+    @Test(arguments: JournalStoreKind.testable)
+    func intentsAndOutcomesSurviveReopening(_ kind: JournalStoreKind) throws {
+        let (path, environment) = try kind.freshLocation()
         let key = LedgerKey(pipeline: "bulk-payments", inputDigest: "abc", key: "row:3")
         let item = PaymentKey(date: "2026-11-20", cents: 5000).description
         do {
-            let journal = try RunJournal(path: path)
+            let journal = try kind.open(path, environment: environment)
             try journal.beginRun(id: "run1", pipeline: "bulk-payments", inputName: "payments.csv", inputDigest: "abc", target: "t")
             let entry = try journal.recordIntent(key, runId: "run1", inputName: "payments.csv", sourceRow: 3, filenumber: "R1",
                                                  endpoint: "insert_payments_external", reference: "INV-1", read: .payments, items: [item],
                                                  baseline: [item: 1], maskedBody: "{}")
             #expect(entry.state == .sent)
         }
-        #expect(fileMode(path) == 0o600)
-        let journal = try RunJournal(path: path)
+        if kind == .sqlite { #expect(fileMode(path) == 0o600) }
+        let journal = try kind.open(path, environment: environment)
         let reopened = try #require(try journal.entry(key))
         #expect(reopened.state == .sent)  // the run died before the answer: still open
         #expect(reopened.baseline == [item: 1])

@@ -5,8 +5,8 @@ import Testing
 
 /// `settle`: what an operator found on the server for a row whose outcome is unknown.
 @Suite struct SettleByHandTests {
-    func journalWithAnUnknownPaymentAndALostNote() throws -> RunJournal {
-        let journal = try RunJournal(path: try makeTemporaryDirectory("settle") + "/journal.sqlite", key: nil)
+    func journalWithAnUnknownPaymentAndALostNote(_ kind: JournalStoreKind) throws -> RunJournal {
+        let journal = try kind.freshJournal()
         try journal.beginRun(id: "run1", pipeline: "p", inputName: "f.csv", inputDigest: "d", target: "t")
         let entry = try journal.recordIntent(LedgerKey(pipeline: "p", inputDigest: "d", key: "row:7"), runId: "run1", inputName: "f.csv", sourceRow: 7,
                                              filenumber: "R3001", endpoint: "insert_payments_external", reference: "INV-7", read: .payments, items: [], baseline: nil, maskedBody: "{}")
@@ -17,8 +17,9 @@ import Testing
         return journal
     }
 
-    @Test func confirmedBooksTheEntryAndTheReferenceStaysADuplicate() throws {
-        let journal = try journalWithAnUnknownPaymentAndALostNote()
+    @Test(arguments: JournalStoreKind.testable)
+    func confirmedBooksTheEntryAndTheReferenceStaysADuplicate(_ kind: JournalStoreKind) throws {
+        let journal = try journalWithAnUnknownPaymentAndALostNote(kind)
         let other = LedgerKey(pipeline: "p2", inputDigest: "d2", key: "row:1")
         #expect(try journal.earlierBooking(filenumber: "R3001", reference: "INV-7", excluding: other) != nil, "unknown blocks the reference")
         let settled = try journal.settleByHand(runId: "run1", sourceRow: 7, confirmed: true, note: "settled by hand as confirmed")
@@ -29,8 +30,9 @@ import Testing
         #expect(try journal.settleByHand(runId: "run1", sourceRow: 7, confirmed: false, note: "again") == (0, 0), "settled once")
     }
 
-    @Test func absentRefusesTheEntrySoTheReferenceNoLongerBlocks() throws {
-        let journal = try journalWithAnUnknownPaymentAndALostNote()
+    @Test(arguments: JournalStoreKind.testable)
+    func absentRefusesTheEntrySoTheReferenceNoLongerBlocks(_ kind: JournalStoreKind) throws {
+        let journal = try journalWithAnUnknownPaymentAndALostNote(kind)
         let settled = try journal.settleByHand(runId: "run1", sourceRow: 7, confirmed: false, note: "settled by hand as absent")
         #expect(settled.entries == 1 && settled.changes == 1)
         #expect(try journal.entries(runId: "run1").first?.state == .refused)
