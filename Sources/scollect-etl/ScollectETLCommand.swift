@@ -20,7 +20,8 @@ struct ScollectETLCommand: ParsableCommand {
 
         Environment: SCOLLECT_URL (the API's base URL; else the pipeline's target), \
         SCOLLECT_APIKEY and SCOLLECT_PIN, or SCOLLECT_CREDENTIALS_FILE (a mode-0600 file holding \
-        them), SCOLLECT_JOURNAL (the run journal), SCOLLECT_STATE_DIR (journals, the embedded \
+        them), SCOLLECT_JOURNAL (the run journal: a SQLite file, or a postgres:// URL shared by \
+        several machines, its password in the mode-0600 file SCOLLECT_JOURNAL_PASSWORD_FILE), SCOLLECT_STATE_DIR (journals, the embedded \
         sandbox, locks; default $XDG_STATE_HOME/scollect-etl, else ~/.local/state/scollect-etl, \
         /var/lib/scollect-etl for /usr/bin/scollect-etl run as root).
 
