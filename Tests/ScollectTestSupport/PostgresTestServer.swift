@@ -81,9 +81,13 @@ public final class PostgresTestServer: @unchecked Sendable {
                                      "-E", "UTF8", "--locale=C.UTF-8"]), log: log) == 0 else {
             throw PostgresUnavailable(description: "initdb failed: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         }
+        // TLS with a certificate for "localhost" signed by a CA of the tests' own (`caFile`).
+        caFile = folder + "/ca.pem"
+        try Self.makeCertificates(folder: folder, serverFolder: serverFolder, asRoot: asRoot)
         let serverLog = serverFolder + "/server.log"
-        guard Self.spawn(asPostgres([bin + "/pg_ctl", "-D", data, "-l", serverLog, "-w", "-t", "60", "-o",
-                                     "-p \(port) -k \(serverFolder) -c listen_addresses=127.0.0.1 -c max_connections=200", "start"]),
+        let options = "-p \(port) -k \(serverFolder) -c listen_addresses=127.0.0.1 -c max_connections=200 -c ssl=on "
+            + "-c ssl_cert_file=\(serverFolder)/server.pem -c ssl_key_file=\(serverFolder)/server.key"
+        guard Self.spawn(asPostgres([bin + "/pg_ctl", "-D", data, "-l", serverLog, "-w", "-t", "60", "-o", options, "start"]),
                          log: serverFolder + "/pg_ctl.log") == 0 else {
             throw PostgresUnavailable(description: "pg_ctl start failed: \((try? String(contentsOfFile: serverLog, encoding: .utf8)) ?? "")")
         }
@@ -92,6 +96,28 @@ public final class PostgresTestServer: @unchecked Sendable {
     }
 
     nonisolated(unsafe) private static var stopCommand: [String] = []
+
+    /// The CA that signed the server's certificate (`sslrootcert`).
+    public let caFile: String
+
+    /// A CA and a server certificate for DNS name `localhost` only (so that `verify-full` to
+    /// 127.0.0.1 fails on the name), by the openssl command line.
+    static func makeCertificates(folder: String, serverFolder: String, asRoot: Bool) throws {
+        let log = folder + "/openssl.log"
+        try "subjectAltName=DNS:localhost\n".write(toFile: folder + "/san.ext", atomically: true, encoding: .utf8)
+        let steps: [[String]] = [
+            ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", folder + "/ca.key", "-out", folder + "/ca.pem",
+             "-days", "3", "-subj", "/CN=scollect-test-ca"],
+            ["/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", serverFolder + "/server.key", "-out", folder + "/server.csr",
+             "-subj", "/CN=localhost"],
+            ["/usr/bin/openssl", "x509", "-req", "-in", folder + "/server.csr", "-CA", folder + "/ca.pem", "-CAkey", folder + "/ca.key",
+             "-CAcreateserial", "-out", serverFolder + "/server.pem", "-days", "3", "-extfile", folder + "/san.ext"],
+            ["/bin/chmod", "600", serverFolder + "/server.key"],
+        ] + (asRoot ? [["/bin/chown", "postgres:postgres", serverFolder + "/server.key", serverFolder + "/server.pem"]] : [])
+        for step in steps where spawn(step, log: log) != 0 {
+            throw PostgresUnavailable(description: "\(step.joined(separator: " ")) failed: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        }
+    }
 
     /// The newest installed server's bin folder.
     static func binaries() -> String? {

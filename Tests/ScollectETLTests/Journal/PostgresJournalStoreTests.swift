@@ -86,6 +86,27 @@ struct PostgresJournalStoreTests {
         }
     }
 
+    /// libpq's modes: `require` encrypts, `verify-ca` checks the signer, `verify-full` the
+    /// signer and the name; the server's certificate names `localhost` only.
+    @Test func sslModesCheckWhatTheySay() throws {
+        let server = try PostgresTestServer.server()
+        func open(_ query: String, host: String = "localhost") throws -> RunJournal {
+            let url = JournalLocation.forTenant("postgres://scollect@\(host):\(server.port)/postgres?\(query)", apikey: "tls-tenant")
+            return try RunJournal(store: try JournalLocation(url, env: server.environment).open(), key: nil)
+        }
+        func encrypted(_ journal: RunJournal) throws -> Bool {
+            try journal.store.read { db in try db.row("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")?.string("ssl") } == "true"
+        }
+        #expect(try encrypted(try open("sslmode=require")))
+        #expect(try encrypted(try open("sslmode=verify-full&sslrootcert=\(server.caFile)")))
+        #expect(try encrypted(try open("sslmode=verify-ca&sslrootcert=\(server.caFile)", host: "127.0.0.1")))
+        #expect(try !encrypted(try open("sslmode=disable")))
+        #expect(throws: JournalError.self, "the system's trust store does not know the tests' CA") { try open("sslmode=verify-full") }
+        #expect(throws: JournalError.self, "the certificate does not name 127.0.0.1") {
+            try open("sslmode=verify-full&sslrootcert=\(server.caFile)", host: "127.0.0.1")
+        }
+    }
+
     @Test func aWrongPasswordIsAClearError() throws {
         let server = try PostgresTestServer.server()
         let wrong = try makeTemporaryDirectory("pw") + "/password"
