@@ -44,15 +44,16 @@ airflow db migrate > "$WORK/migrate.log" 2>&1 || { tail -20 "$WORK/migrate.log";
 
 step "sandboxes (seeded as the demo seeds its own: SampleData/sandbox-accounts.json)"
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-start_sandbox() {  # name -> prints its port
-  local port; port=$(free_port)
-  "$SCOLLECT_ETL" sandbox --port "$port" --db "$WORK/$1.sqlite" --seed SampleData/sandbox-accounts.json > "$WORK/$1.log" 2>&1 &
+start_sandbox() {  # name; sets PORT (not in a subshell: its pid must reach PIDS for the cleanup)
+  PORT=$(free_port)
+  : > "$WORK/$1.log"
+  "$SCOLLECT_ETL" sandbox --port "$PORT" --db "$WORK/$1.sqlite" --seed SampleData/sandbox-accounts.json > "$WORK/$1.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do grep -q listening "$WORK/$1.log" && break; sleep 0.1; done
   grep -q listening "$WORK/$1.log" || { echo "FAIL: sandbox $1 did not start: $(cat "$WORK/$1.log")"; exit 1; }
-  echo "$port"
 }
-PORT_A=$(start_sandbox acme); PORT_I=$(start_sandbox interrupted)
+start_sandbox acme; PORT_A=$PORT
+start_sandbox interrupted; PORT_I=$PORT
 echo "acme on 127.0.0.1:$PORT_A, interrupted on 127.0.0.1:$PORT_I"
 
 step "tenant folders and the factory's configuration"
@@ -101,6 +102,25 @@ print('  DAGs:', ', '.join(sorted(scollect_airflow.dags_from_config())))
 print('  pools:', ', '.join(sorted(scollect_airflow.pools_json(scollect_airflow.load_config()))))
 " || fail "the factory does not load"
 
+step "exit-code mapping against README's table"
+"$PY" - <<PYEOF || fail "the exit-code mapping"
+import sys
+sys.path[:0] = ["$REPO/deploy/airflow", "$REPO/deploy/kubernetes"]
+from check_rules import exit_code_table
+from scollect_airflow import outcome
+from airflow.sdk.exceptions import AirflowFailException
+table, resumable = exit_code_table(open("$REPO/README.md").read())
+wrong = []
+for code in sorted(set(table) | {137}):
+    try:
+        outcome(code, {"exit_code": code}); got = "success"
+    except AirflowFailException: got = "fail, no retry"
+    except Exception: got = "retried"
+    want = "success" if code in (0, 1) else "retried" if code in resumable else "fail, no retry"
+    print(f"  exit {code}: {got}"); wrong += [code] if got != want else []
+sys.exit(f"  wrong: {wrong}" if wrong else 0)
+PYEOF
+
 dag_test() {  # dag id, log name
   local started=$SECONDS
   airflow dags test "$1" > "$WORK/$2.log" 2>&1; local code=$?
@@ -146,6 +166,9 @@ if len(acme) == 2:
     expect("acme: pool from the target and tenant", pool.startswith("scollect-127.0.0.1_") and pool.endswith("-acme"), pool)
     expect("acme: XCom is the --summary-json file", xcom == on_disk, f"{len(json.dumps(xcom or {}))} bytes, keys {sorted(xcom or {})[:8]}...")
     expect("acme: XCom exit_code 1 (rejects; on_rejects: succeed)", (xcom or {}).get("exit_code") == 1, (xcom or {}).get("exit_code"))
+    x = xcom or {}
+    expect("acme: every row counted once", x.get("rows_read") == 220 == x.get("written", 0) + x.get("unchanged", 0) + x.get("rejected", 0),
+           {k: x.get(k) for k in ["rows_read", "written", "unchanged", "rejected"]})
     expect("acme again: held (4), failed, not retried", (state2, tries2, (summary2 or {}).get("exit_code")) == ("failed", 1, 4),
            (state2, tries2, (summary2 or {}).get("exit_code")))
 
@@ -159,6 +182,16 @@ if interrupted:
     first = json.loads((folder / "try-1.json").read_text()) if (folder / "try-1.json").exists() else {}
     expect("interrupted: try 1 exit 7", first.get("exit_code") == 7, first.get("exit_code"))
     expect("interrupted: retried, success on try 2", (state, tries) == ("success", 2), (state, tries))
+    second = json.loads((folder / "try-2.json").read_text()) if (folder / "try-2.json").exists() else {}
+    counted = lambda d: d.get("written", 0) + d.get("unchanged", 0) + d.get("rejected", 0) + d.get("already_booked", 0)
+    expect("interrupted: try 2 resumed (rows settled by try 1), every row counted once",
+           second.get("settled_earlier", 0) > 0 and counted(second) == second.get("rows_read") == 220,
+           {k: second.get(k) for k in ["rows_read", "written", "unchanged", "rejected", "settled_earlier"]})
+    if len(acme) == 2:
+        fresh = acme[0][4] or {}
+        expect("interrupted: tries 1 + 2 wrote what one uninterrupted night writes (nothing twice)",
+               first.get("written", 0) + second.get("written", 0) == fresh.get("written"),
+               f'{first.get("written")} + {second.get("written")} vs {fresh.get("written")}')
     expect("interrupted: try 2's XCom is its summary, exit 1", (xcom or {}).get("exit_code") == 1 and xcom == json.loads((folder / "try-2.json").read_text()),
            (xcom or {}).get("exit_code"))
 else:

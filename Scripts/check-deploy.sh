@@ -126,7 +126,7 @@ PYEOF
   if [ "$code" = 2 ]; then echo "  the mounted secret itself (0440 root:$uid): refused, exit 2 ($(grep -m1 -io 'can be read by others[^:]*' "$WORK/run.log"))"
   else fail "the mounted secret itself should be refused (exit 2), got $code: $(head -3 "$WORK/run.log")"; fi
   (cd "$WORK" && as_pod sh -c "$(echo "$copy" | sed "s#/secrets-in/#$WORK/secrets-in/#; s#/run/secrets/scollect/#$WORK/run/#")")
-  echo "  init container's copy: $(stat -c '%a %U' "$WORK/run/credentials") credentials, $(stat -c '%a %U' "$WORK/run/journal.key") journal.key"
+  echo "  init container's copy: $(stat -c '%a, uid %u,' "$WORK/run/credentials") credentials, $(stat -c '%a, uid %u,' "$WORK/run/journal.key") journal.key"
   run_as_pod "$WORK/run/credentials" "$WORK/run/journal.key"; code=$?
   if [ "$code" = 0 ]; then echo "  a run as uid $uid with the copy: exit 0 ($(tail -1 "$WORK/run.log"))"
   else fail "a run with the init container's copy should exit 0, got $code: $(tail -5 "$WORK/run.log")"; fi
