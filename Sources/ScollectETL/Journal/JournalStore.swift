@@ -18,6 +18,10 @@ public protocol JournalStore: AnyObject, Sendable {
     /// settlements, row outcomes, which a later run re-derives if a power cut loses them.
     func writeRelaxed<T>(_ body: (any JournalConnection) throws -> T) throws -> T
     func read<T>(_ body: (any JournalConnection) throws -> T) throws -> T
+    /// A relaxed transaction serialised against every other `exclusive` of the same name from
+    /// any process sharing the store, given the store's clock (seconds since 1970: PostgreSQL's
+    /// own, so that machines whose clocks differ agree): the tenant's rate budget.
+    func exclusive<T>(_ name: String, _ body: (any JournalConnection, Double) throws -> T) throws -> T
     /// "One run of a pipeline at a time", held until `release` or the process's end (a killed
     /// run never leaves it behind). Throws `JournalError` naming the holder when it is held.
     func lockPipeline(_ pipeline: String) throws -> any JournalLock

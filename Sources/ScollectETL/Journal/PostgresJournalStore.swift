@@ -30,21 +30,29 @@ public final class PostgresJournalStore: JournalStore, @unchecked Sendable {
 
     public init(_ configuration: PostgresJournalConfiguration) throws {
         self.configuration = configuration
-        _ = try transaction(durable: true, tenantLock: false) { db in
+        _ = try transaction(durable: true, lock: nil) { db in
             try PostgresJournalSchema.migrate(db, schema: configuration.schema, location: configuration.display)
         }
     }
 
     public func write<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
-        try transaction(durable: true, tenantLock: true, body)
+        try transaction(durable: true, lock: "scollect-journal:" + configuration.tenant, body)
     }
 
     public func writeRelaxed<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
-        try transaction(durable: false, tenantLock: false, body)
+        try transaction(durable: false, lock: nil, body)
     }
 
     public func read<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
         try withConnection { connection in try body(Statements(connection: connection, logger: logger, location: location)) }
+    }
+
+    public func exclusive<T>(_ name: String, _ body: (any JournalConnection, Double) throws -> T) throws -> T {
+        try transaction(durable: false, lock: "scollect-\(name):\(configuration.tenant)") { db in
+            let now = try db.row("SELECT extract(epoch FROM clock_timestamp())::float8 AS now")?["now"]
+            guard case let .real(seconds)? = now else { throw JournalError("run journal \(location): no clock from the server") }
+            return try body(db, seconds)
+        }
     }
 
     public func lockPipeline(_ pipeline: String) throws -> any JournalLock {
@@ -83,13 +91,14 @@ public final class PostgresJournalStore: JournalStore, @unchecked Sendable {
 
     // MARK: transactions and the pool
 
-    private func transaction<T>(durable: Bool, tenantLock: Bool, _ body: (any JournalConnection) throws -> T) throws -> T {
+    /// `lock`: the name of an advisory lock the transaction holds to its end.
+    private func transaction<T>(durable: Bool, lock: String?, _ body: (any JournalConnection) throws -> T) throws -> T {
         try withConnection { connection in
             let db = Statements(connection: connection, logger: logger, location: location)
             try db.execute("BEGIN")
             do {
                 if !durable { try db.execute("SET LOCAL synchronous_commit TO off") }
-                if tenantLock { try db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", bind("scollect-journal:" + configuration.tenant)) }
+                if let lock { try db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", bind(lock)) }
                 let result = try body(db)
                 try db.execute("COMMIT")
                 return result

@@ -63,6 +63,21 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
         try guarded { try queue.read { db in try body(Connection(db: db)) } }
     }
 
+    /// `BEGIN IMMEDIATE` on the relaxed connection (one writer at a time in the file); the
+    /// wall clock, which every process of the machine shares.
+    public func exclusive<T>(_ name: String, _ body: (any JournalConnection, Double) throws -> T) throws -> T {
+        try guarded {
+            try relaxedQueue.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(Connection(db: db), Date().timeIntervalSince1970)
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
     /// An exclusive `flock` on `<journal>.locks/<pipeline>.lock`: every run of the tenant on
     /// this machine, whatever its working folder, sees it.
     public func lockPipeline(_ pipeline: String) throws -> any JournalLock {
