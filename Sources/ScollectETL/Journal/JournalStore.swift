@@ -96,4 +96,12 @@ public struct JournalRow: Sendable {
     func string(_ column: String) -> String? { values[column]?.text }
     func int(_ column: String) -> Int? { values[column]?.integer.map(Int.init) }
     func int64(_ column: String) -> Int64? { values[column]?.integer }
+    func double(_ column: String) -> Double? {
+        switch values[column] {
+        case let .real(value)?: value
+        case let .integer(value)?: Double(value)
+        case let .text(value)?: Double(value)
+        case nil: nil
+        }
+    }
 }
