@@ -7,6 +7,10 @@ import Foundation
 /// - A new block is leased only when this one is used up and a caller is waiting, and only
 ///   once the time of its last slot has come: a process holds one block at a time, so busy
 ///   processes take turns and share the tenant's rate evenly.
+/// - The size asked for adapts like a window: one more slot than the last block when its callers
+///   took every slot, fewer when some went unused (at least the callers waiting). Busy processes
+///   all reach the store's cap (R/20) and get equal blocks; a quiet one asks for what it uses and
+///   does not hold slots the others could send in.
 /// - A slot whose time passed by more than half a spacing (no caller was there) is dropped,
 ///   never sent late: late sends would bunch with the next process's slots.
 /// - Times come back from the store as delays from its now and are placed on this process's
@@ -26,6 +30,9 @@ public final class SharedRateBudget: @unchecked Sendable {
     private var taken = 0
     private var leasing = false
     private var waiting = 0
+    /// Slots of the current block dropped; the size the next lease asks for.
+    private var droppedInBlock = 0
+    private var want = 1
     /// Slots dropped because no caller was there in time; store errors (then local pacing).
     private(set) public var droppedSlots = 0
     private(set) public var storeFailures = 0
@@ -49,7 +56,7 @@ public final class SharedRateBudget: @unchecked Sendable {
             if taken < count {
                 let slot = start + Double(taken) * spacing
                 taken += 1
-                if slot < now - spacing / 2 { droppedSlots += 1; continue }
+                if slot < now - spacing / 2 { droppedSlots += 1; droppedInBlock += 1; continue }
                 return slot
             }
             let lastSlot = count > 0 ? start + Double(count - 1) * spacing : -Double.infinity
@@ -57,7 +64,8 @@ public final class SharedRateBudget: @unchecked Sendable {
                 condition.wait(until: Date(timeIntervalSinceNow: leasing ? 0.05 : lastSlot - now))
                 continue
             }
-            guard leaseBlock(want: waiting) else { return nil }
+            if count > 0 { want = droppedInBlock == 0 ? count + 1 : max(1, count - droppedInBlock) }
+            guard leaseBlock(want: max(want, waiting)) else { return nil }
         }
     }
 
@@ -76,6 +84,7 @@ public final class SharedRateBudget: @unchecked Sendable {
             spacing = lease.spacing
             count = lease.count
             taken = 0
+            droppedInBlock = 0
             return true
         case let .failure(error):
             storeFailures += 1
