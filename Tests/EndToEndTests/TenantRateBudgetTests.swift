@@ -38,7 +38,7 @@ struct TenantRateBudgetTests {
         let journal = folder + "/journal.sqlite"
         let names = ["placement-east", "placement-west", "placement-north"]
         let pipelines = try names.enumerated().map { index, name in
-            try Self.pipeline(named: name, rows: (index * 70)..<(index * 70 + 70), in: folder)
+            try Self.pipeline(named: name, rows: (index * 30)..<(index * 30 + 30), in: folder)
         }
         let runs = try pipelines.map { try SharedJournalTests.start($0, url: server.baseURL, journal: journal, stateFolder: folder) }
         for run in runs { run.waitUntilExit() }
