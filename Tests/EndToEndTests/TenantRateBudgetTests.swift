@@ -47,9 +47,14 @@ struct TenantRateBudgetTests {
         let stats = server.stats
         #expect(stats.maxArrivalsInAnySecond <= Self.tenantRate + 1, "\(stats.maxArrivalsInAnySecond) arrivals in one second")
         #expect(stats.rejected429 == 0)
-        // Each process logged in once: its calls carry its own token.
-        let callers = stats.arrivalsByCaller.filter { $0.key != "anonymous" }.values.map { $0.sorted() }
+        // Each process logged in once: its calls carry its own token (`GET /_sandbox/arrivals`).
+        guard case let .object(byCaller)? = try TestAPI(baseURL: server.baseURL, login: false).get("/_sandbox/arrivals")["callers"] else {
+            Issue.record("no arrivals by caller")
+            return
+        }
+        let callers = byCaller.filter { $0.0 != "anonymous" }.map { $0.1.arrayValue?.compactMap { $0.stringValue.flatMap(Double.init) }.sorted() ?? [] }
         #expect(callers.count == 3, "\(stats.arrivalsByCaller.mapValues(\.count))")
+        #expect(callers.map(\.count).sorted() == stats.arrivalsByCaller.filter { $0.key != "anonymous" }.values.map(\.count).sorted())
         guard callers.count == 3 else { return }
         // The ten seconds after all three had started (and before the first finished).
         let from = callers.map { $0.first! }.max()! + 1
