@@ -15,7 +15,8 @@ import Foundation
 ///   never sent late: late sends would bunch with the next process's slots.
 /// - Times come back from the store as delays from its now and are placed on this process's
 ///   monotonic clock when the answer arrives (never earlier than the store meant).
-/// - When the store fails, the caller gets nil and paces locally (`RateLimiter`'s own slots).
+/// - When the store fails, the caller gets nil and paces locally (`RateLimiter`'s own slots);
+///   the store is asked again `retryAfterFailure` seconds later, not on every call.
 public final class SharedRateBudget: @unchecked Sendable {
     public let tenant: String
     public let clientID: String
@@ -33,6 +34,9 @@ public final class SharedRateBudget: @unchecked Sendable {
     /// Slots of the current block dropped; the size the next lease asks for.
     private var droppedInBlock = 0
     private var want = 1
+    /// After a store failure, the monotonic time before which callers pace locally.
+    private var storeDownUntil = -Double.infinity
+    static let retryAfterFailure = 5.0
     /// Slots dropped because no caller was there in time; store errors (then local pacing).
     private(set) public var droppedSlots = 0
     private(set) public var storeFailures = 0
@@ -64,6 +68,7 @@ public final class SharedRateBudget: @unchecked Sendable {
                 condition.wait(until: Date(timeIntervalSinceNow: leasing ? 0.05 : lastSlot - now))
                 continue
             }
+            if now < storeDownUntil { return nil }
             if count > 0 { want = droppedInBlock == 0 ? count + 1 : max(1, count - droppedInBlock) }
             guard leaseBlock(want: max(want, waiting)) else { return nil }
         }
@@ -87,6 +92,7 @@ public final class SharedRateBudget: @unchecked Sendable {
             droppedInBlock = 0
             return true
         case let .failure(error):
+            storeDownUntil = arrived + Self.retryAfterFailure
             storeFailures += 1
             lastStoreError = "\(error)"
             return false
