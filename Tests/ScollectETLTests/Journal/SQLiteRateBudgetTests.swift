@@ -42,6 +42,8 @@ import Testing
         // A 429 seen by west slows east.
         try west.throttled(tenant: "t1")
         #expect(try east.snapshot(tenant: "t1").state?.rate == 20)
+        #expect(abs(try east.lease(tenant: "t1", clientID: "east", configuredRate: 100, want: 10).spacing - RateLimiter.margin / 20) < 1e-9,
+                "east's next slots are spaced at the halved shared rate")
         try west.deregister(tenant: "t1", clientID: "west")
         #expect(try east.snapshot(tenant: "t1").clients.map(\.clientID) == ["east"])
     }
