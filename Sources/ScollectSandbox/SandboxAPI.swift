@@ -174,7 +174,8 @@ final class SandboxAPI: Sendable {
         if first == "_sandbox" {
             return .complete(await admin(request, Array(components.dropFirst()).map(String.init)).response)
         }
-        if case .limited(let seconds) = traffic.admit(endpoint: first.isEmpty ? "/" : first) {
+        let caller = request.headers[.authorization].map { String($0.suffix(12)) } ?? "anonymous"
+        if case .limited(let seconds) = traffic.admit(endpoint: first.isEmpty ? "/" : first, caller: caller) {
             var reply = Reply.msg(.tooManyRequests, "Too many requests")
             reply.retryAfter = seconds
             reply.retryAfterText = traffic.currentFaults.retryAfterHeader
@@ -480,6 +481,8 @@ final class SandboxAPI: Sendable {
         switch (request.method, rest) {
         case (.get, ["stats"]):
             return Reply.json(statsJSON())
+        case (.get, ["arrivals"]):
+            return Reply.json(.object(["callers": .object(traffic.currentStats.arrivalsByCaller.mapValues { .array($0.map { .double($0) }) })]))
         case (.post, ["stats", "reset"]):
             traffic.resetStats()
             return Reply.json(statsJSON())

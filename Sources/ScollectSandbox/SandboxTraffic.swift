@@ -20,6 +20,10 @@ public struct SandboxStats: Sendable, Equatable {
     public var arrivalSpan: Double = 0
     /// Arrivals in each whole second since the first one (the last bin is partial).
     public var arrivalsBySecond: [Int] = []
+    /// Arrival times (seconds since the first arrival) by caller: the end of its bearer token
+    /// (one per login), `anonymous` without one. The first `SandboxTraffic.arrivalTimesKept`
+    /// arrivals since the last reset; `GET /_sandbox/arrivals`.
+    public var arrivalsByCaller: [String: [Double]] = [:]
     /// Committed writes whose connection was dropped mid-answer (`drop_after_commit`).
     public var droppedAfterCommit: Int = 0
     /// Committed writes whose connection was closed without a byte of answer (`close_after_commit`).
@@ -142,7 +146,10 @@ final class SandboxTraffic: @unchecked Sendable {
         Double(DispatchTime.now().uptimeNanoseconds) / 1_000_000_000
     }
 
-    func admit(endpoint: String, at now: Double = SandboxTraffic.now()) -> Decision {
+    /// Arrival times kept per reset (for `arrivalsByCaller`), so a long-running server stays small.
+    static let arrivalTimesKept = 1_000_000
+
+    func admit(endpoint: String, caller: String = "anonymous", at now: Double = SandboxTraffic.now()) -> Decision {
         lock.lock()
         defer { lock.unlock() }
         arrivalsWindow.prune(before: now - 1)
@@ -152,6 +159,7 @@ final class SandboxTraffic: @unchecked Sendable {
         firstArrival = first
         stats.arrivals += 1
         stats.arrivalSpan = now - first
+        if stats.arrivals <= Self.arrivalTimesKept { stats.arrivalsByCaller[caller, default: []].append(now - first) }
         let bin = Int(stats.arrivalSpan)
         if bin < 86_400 {
             while stats.arrivalsBySecond.count <= bin { stats.arrivalsBySecond.append(0) }

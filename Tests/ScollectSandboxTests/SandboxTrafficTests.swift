@@ -32,6 +32,17 @@ import Testing
         #expect(traffic.currentStats.maxInAnySecond == 1)
     }
 
+    @Test func arrivalsAreKeptByCallerRelativeToTheFirstArrival() {
+        let traffic = SandboxTraffic(faults: SandboxFaults(rateLimit: 2, tokenTTL: 900))
+        _ = traffic.admit(endpoint: "login", at: 3.0)
+        _ = traffic.admit(endpoint: "getaccount", caller: "token-a", at: 3.25)
+        _ = traffic.admit(endpoint: "getaccount", caller: "token-b", at: 3.5)
+        _ = traffic.admit(endpoint: "getaccount", caller: "token-a", at: 3.75)  // a 429 still arrived
+        #expect(traffic.currentStats.arrivalsByCaller == ["anonymous": [0], "token-a": [0.25, 0.75], "token-b": [0.5]])
+        traffic.resetStats()
+        #expect(traffic.currentStats.arrivalsByCaller.isEmpty)
+    }
+
     @Test func resetKeepsTheLimitWindow() {
         let traffic = SandboxTraffic(faults: SandboxFaults(rateLimit: 2, tokenTTL: 900))
         _ = traffic.admit(endpoint: "x", at: 1.0)

@@ -9,6 +9,10 @@ import Foundation
 /// were all sent at the old pace); while answers come back, the rate grows again by 1/20 of the
 /// configured rate per second, up to it. A server whose real limit is below the pipeline's is
 /// thus probed every few seconds, not hammered.
+///
+/// With a `sharedBudget` (the tenant's, shared by its processes) the slots come from the
+/// budget's leased blocks instead, the departures rule stays as a second guard, and a 429 also
+/// slows the whole tenant (see `SharedRateBudget`).
 public final class RateLimiter: @unchecked Sendable {
     public let ratePerSecond: Double
     /// The pace now, at most `ratePerSecond`.
@@ -30,8 +34,11 @@ public final class RateLimiter: @unchecked Sendable {
     private var lastDecrease = -Double.infinity
     private var lastIncrease = monotonicSeconds()
     private let lock = NSLock()
+    /// The tenant's budget shared with its other processes; nil: this limiter alone paces.
+    public let sharedBudget: SharedRateBudget?
 
-    public init(ratePerSecond: Double) {
+    public init(ratePerSecond: Double, sharedBudget: SharedRateBudget? = nil) {
+        self.sharedBudget = ratePerSecond > 0 ? sharedBudget : nil
         self.ratePerSecond = ratePerSecond
         self.rate = ratePerSecond
         self.interval = ratePerSecond > 0 ? RateLimiter.margin / ratePerSecond : 0
@@ -49,6 +56,7 @@ public final class RateLimiter: @unchecked Sendable {
         }
         lastIncrease = now
         lock.unlock()
+        sharedBudget?.reportThrottle()
     }
 
     /// The server answered: additive increase, back up to the configured rate.
@@ -75,10 +83,18 @@ public final class RateLimiter: @unchecked Sendable {
         guard ratePerSecond > 0 else { return 0 }
         let start = monotonicSeconds()
         lock.lock()
-        let slot = max(start, nextSlot)
-        nextSlot = slot + interval
+        let paused = pausedUntil
+        var slot = max(start, nextSlot)
+        if sharedBudget == nil { nextSlot = slot + interval }
         lock.unlock()
-        if slot > start { sleepPrecisely(slot - start) }
+        if let budget = sharedBudget {
+            if paused > start { sleepPrecisely(paused - start) }
+            slot = budget.takeSlot() ?? reserveLocalSlot()
+            let now = monotonicSeconds()
+            if slot > now { sleepPrecisely(slot - now) }
+        } else if slot > start {
+            sleepPrecisely(slot - start)
+        }
         while true {
             lock.lock()
             let now = monotonicSeconds()
@@ -92,6 +108,15 @@ public final class RateLimiter: @unchecked Sendable {
             lock.unlock()
             sleepPrecisely(oldest + RateLimiter.window - now)
         }
+    }
+
+    /// The next slot of this limiter's own spacing (when the shared budget's store failed).
+    private func reserveLocalSlot() -> Double {
+        lock.lock()
+        defer { lock.unlock() }
+        let slot = max(monotonicSeconds(), nextSlot)
+        nextSlot = slot + interval
+        return slot
     }
 
     /// Pushes every caller back by at least `seconds` (the server asked us to wait).

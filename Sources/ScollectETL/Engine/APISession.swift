@@ -9,14 +9,18 @@ final class APISession {
     private let settings: PipelineConfig.Target
     private let target: RunTarget
     private let health: APIHealth
+    /// The tenant's rate budget shared with its other processes (runs with a journal).
+    let tenantBudget: SharedRateBudget?
+    private let tenantBudgetProblem: String?
 
     /// Every answer the server gives is reported to `health`.
     init(settings: PipelineConfig.Target, target: RunTarget, audit: AuditSink, health: APIHealth) {
         self.health = health
         self.settings = settings
         self.target = target
+        (tenantBudget, tenantBudgetProblem) = TenantPacing.budget(settings: settings, target: target)
         client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials,
-                                limiter: RateLimiter(ratePerSecond: settings.requestsPerSecond), audit: audit)
+                                limiter: RateLimiter(ratePerSecond: settings.requestsPerSecond, sharedBudget: tenantBudget), audit: audit)
         client.retryPolicy = settings.retry
         client.factorsNetwork = target.factorsNetwork.map {
             FactorsNetworkClient(target: $0, limiter: RateLimiter(ratePerSecond: settings.requestsPerSecond), audit: audit, retryPolicy: settings.retry)
@@ -42,6 +46,7 @@ final class APISession {
 
     /// Logs in; the exit code and reason when that stops the run.
     func logIn() -> (ExitCode, String)? {
+        if let tenantBudgetProblem { client.warn?.warning("\(tenantBudgetProblem)") }
         do {
             try client.ensureLoggedIn(using: transport())
             return nil
@@ -53,5 +58,8 @@ final class APISession {
         }
     }
 
-    func shutdown() { pool.shutdown() }
+    func shutdown() {
+        pool.shutdown()
+        tenantBudget?.deregister()
+    }
 }

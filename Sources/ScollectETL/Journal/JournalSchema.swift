@@ -70,6 +70,16 @@ public enum JournalSchema {
                 """),
             .addColumn(table: "runs", column: "rows_to_retry", definition: "rows_to_retry INTEGER"),
         ]),
+        Migration(version: 5, summary: "the tenant's rate budget shared by its processes: the pace, the next send slot, the processes leasing", steps: [
+            .sql("""
+                CREATE TABLE IF NOT EXISTS rate_budget (
+                    tenant TEXT PRIMARY KEY, next_slot REAL NOT NULL, rate REAL NOT NULL,
+                    last_decrease REAL NOT NULL, last_increase REAL NOT NULL);
+                CREATE TABLE IF NOT EXISTS rate_clients (
+                    tenant TEXT NOT NULL, client_id TEXT NOT NULL, configured_rate REAL NOT NULL, seen_at REAL NOT NULL,
+                    PRIMARY KEY (tenant, client_id)) WITHOUT ROWID;
+                """),
+        ]),
     ]
 
     public static var currentVersion: Int { migrations.last!.version }

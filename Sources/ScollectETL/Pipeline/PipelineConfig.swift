@@ -99,6 +99,9 @@ public struct PipelineConfig {
         /// `sandbox` (the embedded sandbox) or a base URL. `SCOLLECT_URL` overrides it.
         public var url: String
         public var requestsPerSecond: Double
+        /// `tenant_requests_per_second`: the pace shared by every process of the tenant (through
+        /// its journal); nil: `requestsPerSecond`.
+        public var tenantRequestsPerSecond: Double?
         public var maxInFlight: Int
         public var batchSize: Int
         public var timeoutSeconds: Double

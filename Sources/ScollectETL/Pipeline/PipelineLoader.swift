@@ -332,6 +332,7 @@ public enum PipelineLoader {
             timeoutSeconds: try section["timeout_seconds"]?.double(minimum: 1) ?? 30,
             sandboxSeedFiles: try section["sandbox_seed"]?.stringList().map(resolve) ?? []
         )
+        target.tenantRequestsPerSecond = try section["tenant_requests_per_second"]?.double(minimum: 0.01)
         if let node = section["retry"] {
             let retry = try PipelineSections.targetRetry.validate(node)
             target.retry = RetryPolicy(maxAttempts: try retry["max_attempts"]?.int(in: 1...20) ?? target.retry.maxAttempts,

@@ -137,7 +137,9 @@ public enum PipelineSections {
 
     static let target = ComponentSpec(.section, "target", summary: "The API and the pace of calls; SCOLLECT_URL overrides url.", options: [
         OptionSpec("url", .string, required: true, help: "sandbox (the embedded sandbox) or the API's https:// base URL.", example: "sandbox"),
-        OptionSpec("requests_per_second", .number(minimum: 0.01), required: true, help: "The most calls started per second.", example: "20"),
+        OptionSpec("requests_per_second", .number(minimum: 0.01), required: true, help: "The most calls started per second by this run.", example: "20"),
+        OptionSpec("tenant_requests_per_second", .number(minimum: 0.01), default: "requests_per_second",
+                   help: "The most calls started per second by all the runs of this tenant together (processes sharing its journal); when running pipelines disagree, the lowest wins.", example: "20"),
         OptionSpec("max_in_flight", .integer(1...64), default: "4", help: "Calls in flight at once.", example: "8"),
         OptionSpec("batch_size", .integer(1...100_000), default: "500", help: "Rows read and planned together.", example: "1000"),
         OptionSpec("timeout_seconds", .number(minimum: 1), default: "30", help: "Per call.", example: "60"),

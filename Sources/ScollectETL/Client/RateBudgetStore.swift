@@ -1,0 +1,23 @@
+import Foundation
+
+/// Where a tenant's shared rate budget lives: the SQLite journal file (processes of one
+/// machine) or, later, PostgreSQL (every machine). An implementation only reads the tenant's
+/// `TenantRateState` and clients in one transaction, applies `TenantRateBudget`'s function on
+/// its own clock, and writes the result back: the rules live in Swift, not in SQL.
+public protocol RateBudgetStore: AnyObject, Sendable {
+    /// Up to `want` send slots for `clientID` (registered with its `configuredRate`).
+    func lease(tenant: String, clientID: String, configuredRate: Double, want: Int) throws -> SlotLease
+    /// A 429: the tenant's shared rate is halved (once a second at most).
+    func throttled(tenant: String) throws
+    /// The process ends normally: its rate no longer counts.
+    func deregister(tenant: String, clientID: String) throws
+}
+
+/// The store of a run's journal: `SQLiteRateBudget` for a file path. (A `postgres://` journal
+/// gets its store here once the PostgreSQL journal exists; until then nil: local pacing.)
+public enum RateBudgetStores {
+    public static func open(journal: String) throws -> (any RateBudgetStore)? {
+        if journal.hasPrefix("postgres://") || journal.hasPrefix("postgresql://") { return nil }
+        return try SQLiteRateBudget(path: journal)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+@testable import ScollectETL
+import ScollectTestSupport
+import Testing
+
+/// The tenant's rate budget in its journal file: separate connections (as separate processes
+/// have) see one state; a `RateLimiter` with the budget takes its slots from it.
+@Suite struct SQLiteRateBudgetTests {
+    func journalPath() throws -> String {
+        try makeTemporaryDirectory("rate-budget") + "/journal.sqlite"
+    }
+
+    @Test func theJournalGetsTheBudgetTablesAsMigrationFive() throws {
+        let path = try journalPath()
+        _ = try RunJournal(path: path, key: nil)
+        let tables = try DatabaseQueue(path: path).read { db in
+            (try db.tableExists("rate_budget"), try db.tableExists("rate_clients"),
+             try Int.fetchOne(db, sql: "SELECT MAX(version) FROM schema_version"))
+        }
+        #expect(tables.0 && tables.1)
+        #expect(tables.2 == 5)
+        // The store opened first (a journal not yet written by a run) brings it to the same schema.
+        let fresh = try journalPath()
+        _ = try SQLiteRateBudget(path: fresh)
+        #expect(try DatabaseQueue(path: fresh).read { try Int.fetchOne($0, sql: "SELECT MAX(version) FROM schema_version") } == JournalSchema.currentVersion)
+        _ = try RunJournal(path: fresh, key: nil)
+    }
+
+    @Test func twoConnectionsLeaseFromOneStateAndTheLowestRateWins() throws {
+        let path = try journalPath()
+        let east = try SQLiteRateBudget(path: path, clock: { 1_000.0 })
+        let west = try SQLiteRateBudget(path: path, clock: { 1_000.0 })
+        let a = try east.lease(tenant: "t1", clientID: "east", configuredRate: 100, want: 10)
+        let b = try west.lease(tenant: "t1", clientID: "west", configuredRate: 40, want: 10)
+        #expect(a.firstDelay == 0 && a.count == 5)
+        #expect(abs(b.firstDelay - 5 * RateLimiter.margin / 100) < 1e-9, "after east's block")
+        #expect(abs(b.spacing - RateLimiter.margin / 40) < 1e-9, "the lowest rate wins")
+        #expect(b.count == 2)
+        // Another tenant in the same file is a budget of its own.
+        #expect(try west.lease(tenant: "t2", clientID: "west", configuredRate: 40, want: 10).firstDelay == 0)
+        // A 429 seen by west slows east.
+        try west.throttled(tenant: "t1")
+        #expect(try east.snapshot(tenant: "t1").state?.rate == 20)
+        #expect(abs(try east.lease(tenant: "t1", clientID: "east", configuredRate: 100, want: 10).spacing - RateLimiter.margin / 20) < 1e-9,
+                "east's next slots are spaced at the halved shared rate")
+        try west.deregister(tenant: "t1", clientID: "west")
+        #expect(try east.snapshot(tenant: "t1").clients.map(\.clientID) == ["east"])
+    }
+
+    @Test func limitersOfSeveralProcessesSharingTheFileKeepTheTenantsRateAndShareIt() throws {
+        let path = try journalPath()
+        let rate = 50.0
+        let departures = Departed()
+        let limiters = try (0..<3).map { index in
+            RateLimiter(ratePerSecond: 500, sharedBudget: SharedRateBudget(store: try SQLiteRateBudget(path: path), tenant: "t",
+                                                                           clientID: "p\(index)", configuredRate: rate))
+        }
+        // Threads of their own (a thread pool on two cores would run the "processes" one by one).
+        let end = monotonicSeconds() + 2.5
+        let finished = DispatchSemaphore(value: 0)
+        for thread in 0..<6 {
+            Thread.detachNewThread {
+                let limiter = limiters[thread % 3]
+                while monotonicSeconds() < end {
+                    limiter.acquire()
+                    departures.add(thread % 3, monotonicSeconds())
+                }
+                finished.signal()
+            }
+        }
+        for _ in 0..<6 { finished.wait() }
+        let times = departures.all.map(\.1).sorted()
+        let busiest = times.indices.map { i in times[i...].prefix { $0 < times[i] + 1 }.count }.max() ?? 0
+        #expect(busiest <= Int(rate) + 1, "\(busiest) departures in one second")
+        #expect(times.count >= Int(rate * 2), "\(times.count) departures in 2.5 s")
+        let shares = (0..<3).map { p in departures.all.filter { $0.0 == p }.count }
+        let equal = Double(times.count) / 3
+        #expect(shares.allSatisfy { abs(Double($0) - equal) <= 0.1 * equal + 1 }, "\(shares)")
+        print("shared budget in one file: busiest second \(busiest), shares over 2.5 s \(shares)")
+    }
+
+    @Test func aSlotNoCallerTookInTimeIsDroppedNotSentLate() {
+        let store = FixedLeases(SlotLease(firstDelay: 0, spacing: 0.01, count: 20))
+        let budget = SharedRateBudget(store: store, tenant: "t", configuredRate: 100)
+        _ = budget.takeSlot()
+        sleepPrecisely(0.05)
+        let now = monotonicSeconds()
+        let slot = budget.takeSlot()!
+        #expect(slot >= now - 0.005, "a slot \(now - slot) s in the past")
+        #expect(budget.droppedSlots >= 3)
+    }
+
+    @Test func aFailingStoreLeavesTheLimiterPacingAlone() {
+        let budget = SharedRateBudget(store: FixedLeases(nil), tenant: "t", configuredRate: 100)
+        let limiter = RateLimiter(ratePerSecond: 100, sharedBudget: budget)
+        let start = monotonicSeconds()
+        for _ in 0..<11 { limiter.acquire() }
+        #expect(monotonicSeconds() - start >= 0.09, "still spaced at its own rate")
+        #expect(budget.storeFailures == 1, "asked again only after \(SharedRateBudget.retryAfterFailure) s")
+    }
+}
+
+/// A store that hands out the same lease (nil: fails) and counts calls.
+final class FixedLeases: RateBudgetStore, @unchecked Sendable {
+    let lease: SlotLease?
+    init(_ lease: SlotLease?) { self.lease = lease }
+    struct Down: Error {}
+    func lease(tenant: String, clientID: String, configuredRate: Double, want: Int) throws -> SlotLease {
+        guard let lease else { throw Down() }
+        return lease
+    }
+    func throttled(tenant: String) throws {}
+    func deregister(tenant: String, clientID: String) throws {}
+}
+
+final class Departed: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [(Int, Double)] = []
+    func add(_ process: Int, _ time: Double) { lock.lock(); items.append((process, time)); lock.unlock() }
+    var all: [(Int, Double)] { lock.lock(); defer { lock.unlock() }; return items }
+}
