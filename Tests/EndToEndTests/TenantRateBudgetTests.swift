@@ -66,6 +66,6 @@ struct TenantRateBudgetTests {
         #expect(equal * 3 >= Double(Self.tenantRate) * 10 * 0.9, "the tenant's rate was used: \(shares)")
         print("tenant budget: \(stats.arrivals) arrivals, busiest sliding second \(stats.maxArrivalsInAnySecond), shares over 10 s \(shares)")
         // Every process deregistered when it ended.
-        #expect(try SQLiteRateBudget(path: journal).snapshot(tenant: TenantJournal.tenantID(apikey: SandboxConfiguration.defaultAPIKey)).clients.isEmpty)
+        #expect(try JournalRateBudget(store: try SQLiteJournalStore(path: journal)).snapshot(tenant: TenantJournal.tenantID(apikey: SandboxConfiguration.defaultAPIKey)).clients.isEmpty)
     }
 }

@@ -13,11 +13,9 @@ public protocol RateBudgetStore: AnyObject, Sendable {
     func deregister(tenant: String, clientID: String) throws
 }
 
-/// The store of a run's journal: `SQLiteRateBudget` for a file path. (A `postgres://` journal
-/// gets its store here once the PostgreSQL journal exists; until then nil: local pacing.)
+/// The store of a run's journal (a SQLite file, or PostgreSQL): `JournalRateBudget`.
 public enum RateBudgetStores {
     public static func open(journal: String) throws -> (any RateBudgetStore)? {
-        if journal.hasPrefix("postgres://") || journal.hasPrefix("postgresql://") { return nil }
-        return try SQLiteRateBudget(path: journal)
+        JournalRateBudget(store: try JournalLocation(journal).open())
     }
 }

@@ -57,6 +57,18 @@ enum PostgresJournalSchema {
             // PostgreSQL only: who holds a pipeline's run lock (SQLite's is a file beside the journal).
             "CREATE TABLE IF NOT EXISTS run_locks (pipeline TEXT PRIMARY KEY, holder TEXT NOT NULL)",
         ]),
+        (5, [
+            """
+            CREATE TABLE IF NOT EXISTS rate_budget (
+                tenant TEXT PRIMARY KEY, next_slot DOUBLE PRECISION NOT NULL, rate DOUBLE PRECISION NOT NULL,
+                last_decrease DOUBLE PRECISION NOT NULL, last_increase DOUBLE PRECISION NOT NULL)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS rate_clients (
+                tenant TEXT NOT NULL, client_id TEXT NOT NULL, configured_rate DOUBLE PRECISION NOT NULL,
+                seen_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (tenant, client_id))
+            """,
+        ]),
     ]
 
     /// Brings the tenant's schema to the newest version, in one transaction under a lock of

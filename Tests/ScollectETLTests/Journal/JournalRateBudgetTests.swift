@@ -4,15 +4,12 @@ import GRDB
 import ScollectTestSupport
 import Testing
 
-/// The tenant's rate budget in its journal file: separate connections (as separate processes
-/// have) see one state; a `RateLimiter` with the budget takes its slots from it.
-@Suite struct SQLiteRateBudgetTests {
-    func journalPath() throws -> String {
-        try makeTemporaryDirectory("rate-budget") + "/journal.sqlite"
-    }
-
+/// The tenant's rate budget in its journal's store, in both stores: separate handles (as
+/// separate processes, or machines, have) see one state; `RateLimiter`s with the budget take
+/// their slots from it.
+@Suite struct JournalRateBudgetTests {
     @Test func theJournalGetsTheBudgetTablesAsMigrationFive() throws {
-        let path = try journalPath()
+        let path = try makeTemporaryDirectory("rate-budget") + "/journal.sqlite"
         _ = try RunJournal(path: path, key: nil)
         let tables = try DatabaseQueue(path: path).read { db in
             (try db.tableExists("rate_budget"), try db.tableExists("rate_clients"),
@@ -20,41 +17,52 @@ import Testing
         }
         #expect(tables.0 && tables.1)
         #expect(tables.2 == 5)
-        // The store opened first (a journal not yet written by a run) brings it to the same schema.
-        let fresh = try journalPath()
-        _ = try SQLiteRateBudget(path: fresh)
-        #expect(try DatabaseQueue(path: fresh).read { try Int.fetchOne($0, sql: "SELECT MAX(version) FROM schema_version") } == JournalSchema.currentVersion)
-        _ = try RunJournal(path: fresh, key: nil)
     }
 
-    @Test func twoConnectionsLeaseFromOneStateAndTheLowestRateWins() throws {
-        let path = try journalPath()
-        let east = try SQLiteRateBudget(path: path, clock: { 1_000.0 })
-        let west = try SQLiteRateBudget(path: path, clock: { 1_000.0 })
+    /// Two handles of one store location, each with its own connections.
+    func twoHandles(_ kind: JournalStoreKind, clock: Double) throws -> (JournalRateBudget, JournalRateBudget) {
+        let (location, environment) = try kind.freshLocation()
+        func open() throws -> JournalRateBudget {
+            JournalRateBudget(store: try JournalLocation(location, env: environment).open(), clock: { clock })
+        }
+        return (try open(), try open())
+    }
+
+    @Test(arguments: JournalStoreKind.testable)
+    func twoHandlesLeaseFromOneStateAndTheLowestRateWins(_ kind: JournalStoreKind) throws {
+        let (east, west) = try twoHandles(kind, clock: 1_000)
         let a = try east.lease(tenant: "t1", clientID: "east", configuredRate: 100, want: 10)
         let b = try west.lease(tenant: "t1", clientID: "west", configuredRate: 40, want: 10)
         #expect(a.firstDelay == 0 && a.count == 5)
         #expect(abs(b.firstDelay - 5 * RateLimiter.margin / 100) < 1e-9, "after east's block")
         #expect(abs(b.spacing - RateLimiter.margin / 40) < 1e-9, "the lowest rate wins")
         #expect(b.count == 2)
-        // Another tenant in the same file is a budget of its own.
+        // Another tenant in the same store is a budget of its own.
         #expect(try west.lease(tenant: "t2", clientID: "west", configuredRate: 40, want: 10).firstDelay == 0)
         // A 429 seen by west slows east.
         try west.throttled(tenant: "t1")
         #expect(try east.snapshot(tenant: "t1").state?.rate == 20)
-        #expect(abs(try east.lease(tenant: "t1", clientID: "east", configuredRate: 100, want: 10).spacing - RateLimiter.margin / 20) < 1e-9,
-                "east's next slots are spaced at the halved shared rate")
         try west.deregister(tenant: "t1", clientID: "west")
         #expect(try east.snapshot(tenant: "t1").clients.map(\.clientID) == ["east"])
     }
 
-    @Test func limitersOfSeveralProcessesSharingTheFileKeepTheTenantsRateAndShareIt() throws {
-        let path = try journalPath()
+    /// PostgreSQL's clock is the server's: two machines whose clocks differ still agree.
+    @Test(.enabled(if: PostgresTestServer.available)) func postgreSQLLeasesOnTheServersClock() throws {
+        let (location, environment) = try JournalStoreKind.postgres.freshLocation()
+        let budget = JournalRateBudget(store: try JournalLocation(location, env: environment).open())
+        _ = try budget.lease(tenant: "t", clientID: "a", configuredRate: 10, want: 1)
+        let seen = try #require(try budget.snapshot(tenant: "t").clients.first?.seenAt)
+        #expect(abs(seen - Date().timeIntervalSince1970) < 5, "the server's clock, in seconds since 1970: \(seen)")
+    }
+
+    @Test(arguments: JournalStoreKind.testable)
+    func limitersOfSeveralProcessesSharingTheStoreKeepTheTenantsRateAndShareIt(_ kind: JournalStoreKind) throws {
+        let (location, environment) = try kind.freshLocation()
         let rate = 50.0
         let departures = Departed()
         let limiters = try (0..<3).map { index in
-            RateLimiter(ratePerSecond: 500, sharedBudget: SharedRateBudget(store: try SQLiteRateBudget(path: path), tenant: "t",
-                                                                           clientID: "p\(index)", configuredRate: rate))
+            RateLimiter(ratePerSecond: 500, sharedBudget: SharedRateBudget(store: JournalRateBudget(store: try JournalLocation(location, env: environment).open()),
+                                                                           tenant: "t", clientID: "p\(index)", configuredRate: rate))
         }
         // Threads of their own (a thread pool on two cores would run the "processes" one by one).
         let end = monotonicSeconds() + 2.5
@@ -77,7 +85,6 @@ import Testing
         let shares = (0..<3).map { p in departures.all.filter { $0.0 == p }.count }
         let equal = Double(times.count) / 3
         #expect(shares.allSatisfy { abs(Double($0) - equal) <= 0.1 * equal + 1 }, "\(shares)")
-        print("shared budget in one file: busiest second \(busiest), shares over 2.5 s \(shares)")
     }
 
     @Test func aSlotNoCallerTookInTimeIsDroppedNotSentLate() {
