@@ -13,8 +13,13 @@ import Foundation
 ///   does not hold slots the others could send in.
 /// - A slot whose time passed by more than half a spacing (no caller was there) is dropped,
 ///   never sent late: late sends would bunch with the next process's slots.
-/// - Times come back from the store as delays from its now and are placed on this process's
-///   monotonic clock when the answer arrives (never earlier than the store meant).
+/// - Slots are placed on this process's monotonic clock where the store meant them: the store's
+///   clock is read on its own, a few times, and the quickest read gives the offset between the
+///   two clocks (refreshed every `resyncEvery` seconds). A lease whose answer took long thus
+///   does not push its slots onto another process's (a PostgreSQL store's answers take a few
+///   milliseconds, more on a busy machine). Each lease asks for its first slot no sooner than
+///   the time a lease's answer takes to arrive (`lead`, from the latest leases), so that few
+///   slots are already late when they arrive.
 /// - When the store fails, the caller gets nil and paces locally (`RateLimiter`'s own slots);
 ///   the store is asked again `retryAfterFailure` seconds later, not on every call.
 public final class SharedRateBudget: @unchecked Sendable {
@@ -37,6 +42,13 @@ public final class SharedRateBudget: @unchecked Sendable {
     /// After a store failure, the monotonic time before which callers pace locally.
     private var storeDownUntil = -Double.infinity
     static let retryAfterFailure = 5.0
+    /// The store's clock minus this process's monotonic clock (nil: not known yet, or the store
+    /// has no clock: then a lease's slots are placed from its answer's arrival).
+    private var offset: Double?
+    private var offsetMeasured = -Double.infinity
+    static let resyncEvery = 30.0
+    /// How long a lease's answer takes to arrive (moving average), asked for as `lead`.
+    private var leaseTime = 0.0
     /// Slots dropped because no caller was there in time; store errors (then local pacing).
     private(set) public var droppedSlots = 0
     private(set) public var storeFailures = 0
@@ -77,15 +89,23 @@ public final class SharedRateBudget: @unchecked Sendable {
     /// Called with the lock held; leases without it. False when the store failed.
     private func leaseBlock(want: Int) -> Bool {
         leasing = true
+        let lead = min(0.5, 1.5 * leaseTime)
         condition.unlock()
-        let result = Result { try store.lease(tenant: tenant, clientID: clientID, configuredRate: configuredRate, want: want) }
+        if monotonicSeconds() - offsetMeasured > Self.resyncEvery { measureOffset() }
+        let sent = monotonicSeconds()
+        let result = Result { try store.lease(tenant: tenant, clientID: clientID, configuredRate: configuredRate, want: want, lead: lead) }
         let arrived = monotonicSeconds()
         condition.lock()
         leasing = false
         condition.broadcast()
         switch result {
         case let .success(lease):
-            start = arrived + lease.firstDelay
+            leaseTime = leaseTime == 0 ? arrived - sent : 0.8 * leaseTime + 0.2 * (arrived - sent)
+            if let storeNow = lease.storeNow, let offset {
+                start = storeNow + lease.firstDelay - offset
+            } else {
+                start = arrived + lease.firstDelay
+            }
             spacing = lease.spacing
             count = lease.count
             taken = 0
@@ -97,6 +117,22 @@ public final class SharedRateBudget: @unchecked Sendable {
             lastStoreError = "\(error)"
             return false
         }
+    }
+
+    /// Reads the store's clock three times (without the lock) and keeps the offset of the
+    /// quickest read: its error is at most half that read's round trip.
+    private func measureOffset() {
+        var best: (roundTrip: Double, offset: Double)?
+        for _ in 0..<3 {
+            let before = monotonicSeconds()
+            guard let storeNow = try? store.clock() else { break }
+            let after = monotonicSeconds()
+            if best == nil || after - before < best!.roundTrip { best = (after - before, storeNow - (before + after) / 2) }
+        }
+        condition.lock()
+        offset = best?.offset
+        offsetMeasured = monotonicSeconds()
+        condition.unlock()
     }
 
     /// A 429: the tenant's shared rate is halved (the store keeps one decrease a second).

@@ -41,11 +41,17 @@ public struct SlotLease: Sendable, Equatable {
     public var firstDelay: Double
     public var spacing: Double
     public var count: Int
+    /// The store's clock when it computed the lease (nil: unknown). With the store's clock read
+    /// on its own (`RateBudgetStore.clock`), the caller places the slots where the store meant
+    /// them however long the lease's answer took: answers delayed by different amounts would
+    /// otherwise bunch the slots of several processes.
+    public var storeNow: Double?
 
-    public init(firstDelay: Double, spacing: Double, count: Int) {
+    public init(firstDelay: Double, spacing: Double, count: Int, storeNow: Double? = nil) {
         self.firstDelay = firstDelay
         self.spacing = spacing
         self.count = count
+        self.storeNow = storeNow
     }
 
     /// Seconds after the store's now of slot `index` (0-based).

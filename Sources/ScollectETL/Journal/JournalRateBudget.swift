@@ -9,25 +9,34 @@ import Foundation
 public final class JournalRateBudget: RateBudgetStore, @unchecked Sendable {
     public let store: any JournalStore
     /// Replaces the store's clock (tests).
-    private let clock: (@Sendable () -> Double)?
+    private let testClock: (@Sendable () -> Double)?
 
     public init(store: any JournalStore, clock: (@Sendable () -> Double)? = nil) {
         self.store = store
-        self.clock = clock
+        self.testClock = clock
     }
 
     /// One `exclusive` transaction of the store, on its clock (or the test's).
     private func transaction<T>(_ body: (any JournalConnection, Double) throws -> T) throws -> T {
-        try store.exclusive("rate-budget") { db, now in try body(db, clock?() ?? now) }
+        try store.exclusive("rate-budget") { db, now in try body(db, testClock?() ?? now) }
     }
 
-    public func lease(tenant: String, clientID: String, configuredRate: Double, want: Int) throws -> SlotLease {
+    public func lease(tenant: String, clientID: String, configuredRate: Double, want: Int, lead: Double = 0) throws -> SlotLease {
         try transaction { db, now in
-            let result = TenantRateBudget.lease(state: try Self.state(db, tenant), clients: try Self.clients(db, tenant), now: now,
+            let result = TenantRateBudget.lease(state: try Self.state(db, tenant), clients: try Self.clients(db, tenant), now: now + lead,
                                                 clientID: clientID, configuredRate: configuredRate, want: want)
             try Self.save(db, tenant, result.state, result.clients)
-            return result.lease
+            var lease = result.lease
+            lease.firstDelay += lead
+            lease.storeNow = now
+            return lease
         }
+    }
+
+    /// One statement, outside any transaction: the store's clock with the least delay.
+    public func clock() throws -> Double? {
+        if let testClock { return testClock() }
+        return try store.now()
     }
 
     public func throttled(tenant: String) throws {

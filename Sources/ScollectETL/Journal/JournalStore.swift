@@ -22,6 +22,8 @@ public protocol JournalStore: AnyObject, Sendable {
     /// any process sharing the store, given the store's clock (seconds since 1970: PostgreSQL's
     /// own, so that machines whose clocks differ agree): the tenant's rate budget.
     func exclusive<T>(_ name: String, _ body: (any JournalConnection, Double) throws -> T) throws -> T
+    /// The store's clock (seconds since 1970), by the quickest read it has.
+    func now() throws -> Double
     /// "One run of a pipeline at a time", held until `release` or the process's end (a killed
     /// run never leaves it behind). Throws `JournalError` naming the holder when it is held.
     func lockPipeline(_ pipeline: String) throws -> any JournalLock

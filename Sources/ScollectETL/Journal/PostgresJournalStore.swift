@@ -47,11 +47,20 @@ public final class PostgresJournalStore: JournalStore, @unchecked Sendable {
         try withConnection { connection in try body(Statements(connection: connection, logger: logger, location: location)) }
     }
 
+    public func now() throws -> Double {
+        try read { db in try Self.clock(db) }
+    }
+
+    static func clock(_ db: any JournalConnection) throws -> Double {
+        guard case let .real(seconds)? = try db.row("SELECT extract(epoch FROM clock_timestamp())::float8 AS now")?["now"] else {
+            throw JournalError("the run journal's server gave no clock")
+        }
+        return seconds
+    }
+
     public func exclusive<T>(_ name: String, _ body: (any JournalConnection, Double) throws -> T) throws -> T {
         try transaction(durable: false, lock: "scollect-\(name):\(configuration.tenant)") { db in
-            let now = try db.row("SELECT extract(epoch FROM clock_timestamp())::float8 AS now")?["now"]
-            guard case let .real(seconds)? = now else { throw JournalError("run journal \(location): no clock from the server") }
-            return try body(db, seconds)
+            try body(db, try Self.clock(db))
         }
     }
 

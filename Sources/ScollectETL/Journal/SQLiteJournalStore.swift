@@ -78,6 +78,8 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
         }
     }
 
+    public func now() throws -> Double { Date().timeIntervalSince1970 }
+
     /// An exclusive `flock` on `<journal>.locks/<pipeline>.lock`: every run of the tenant on
     /// this machine, whatever its working folder, sees it.
     public func lockPipeline(_ pipeline: String) throws -> any JournalLock {

@@ -113,7 +113,7 @@ final class FixedLeases: RateBudgetStore, @unchecked Sendable {
     let lease: SlotLease?
     init(_ lease: SlotLease?) { self.lease = lease }
     struct Down: Error {}
-    func lease(tenant: String, clientID: String, configuredRate: Double, want: Int) throws -> SlotLease {
+    func lease(tenant: String, clientID: String, configuredRate: Double, want: Int, lead: Double) throws -> SlotLease {
         guard let lease else { throw Down() }
         return lease
     }
