@@ -10,8 +10,8 @@ import Testing
 /// journal: PostgreSQL across the machines, or the SQLite file when both groups are one machine.
 /// Each tenant's budget is 20 requests/s (`target.tenant_requests_per_second`), and each
 /// process would pace at 20 by itself: only the shared budget keeps a tenant under its limit.
-@Suite(.serialized)
-struct ScaleOutSimulationTests {
+/// The two stores' simulations run side by side (their tenants and sandboxes are their own).
+@Suite struct ScaleOutSimulationTests {
     static let tenants = 3
     static let pipelinesPerTenant = 4
     static let rows = 300
@@ -58,15 +58,23 @@ struct ScaleOutSimulationTests {
             }
         }
         for tenant in tenants { tenant.server.resetStats() }  // the reads above are not the night's
-        var summaries = try night(force: false)
-        // A row whose outcome a lost answer left open is finished by the same command again.
-        if summaries.contains(where: { ($0["rows_to_retry"] as? Int ?? 0) > 0 }) { summaries = try night(force: false) }
+        let first = try night(force: false)
+        // A row whose outcome a lost answer left open is finished by the same command again
+        // (a file the first night finished is refused then: exit 4, its summary kept).
+        var summaries = first
+        if first.contains(where: { ($0["rows_to_retry"] as? Int ?? 0) > 0 }) {
+            summaries = zip(first, try night(force: false)).map { first, second in (first["rows_to_retry"] as? Int ?? 0) > 0 ? second : first }
+        }
+        print("scale-out \(kind): the first night left \(first.map { $0["rows_to_retry"] as? Int ?? 0 }.reduce(0, +)) rows to retry")
 
         for tenant in tenants {
             let stats = tenant.server.stats
             #expect(stats.maxArrivalsInAnySecond <= Self.rate + 1,
                     "tenant \(tenant.index): \(stats.maxArrivalsInAnySecond) arrivals in a sliding second (budget \(Self.rate))")
             #expect(stats.count(of: .close) > 0, "tenant \(tenant.index): no answer was lost after the commit")
+            print("scale-out \(kind) tenant \(tenant.index): \(stats.arrivals) arrivals in \(String(format: "%.1f", stats.arrivalSpan)) s "
+                  + "(\(String(format: "%.1f", Double(stats.arrivals - 1) / max(stats.arrivalSpan, 0.001)))/s), busiest sliding second "
+                  + "\(stats.maxArrivalsInAnySecond), \(stats.count(of: .close)) answers lost after the commit")
             let after = try PaymentImportTests.serverPayments(tenant.api, accounts)
             for account in accounts {
                 #expect(after[account] == expected[tenant.index]![account], "tenant \(tenant.index) \(account): each payment booked once")
@@ -74,8 +82,10 @@ struct ScaleOutSimulationTests {
         }
         for summary in summaries {
             let read = summary["rows_read"] as? Int ?? -1
-            let accounted = ["written", "unchanged", "rejected", "settled_earlier"].map { summary[$0] as? Int ?? 0 }.reduce(0, +)
-            #expect(read == Self.rows && accounted == read && summary["rows_to_retry"] as? Int == 0, "\(summary)")
+            // Rows settled by the first night are counted unchanged by the second ("settled earlier").
+            let accounted = ["written", "unchanged", "rejected"].map { summary[$0] as? Int ?? 0 }.reduce(0, +)
+            #expect(read == Self.rows && accounted == read && summary["rows_to_retry"] as? Int == 0 && summary["rejected"] as? Int == 0,
+                    "\(summary)")
         }
 
         // The same nights again, forced: every payment is in the ledger, nothing is sent.

@@ -182,7 +182,7 @@ final class LedgerExecutor: @unchecked Sendable {
                 for: entry, server: counts,
                 bookedLater: try journal.bookedItems(filenumber: entry.filenumber, read: entry.read, after: entry.sequence),
                 bookedEver: try journal.bookedItems(filenumber: entry.filenumber, read: entry.read),
-                openLater: try journal.openEntries(filenumber: entry.filenumber, read: entry.read, after: entry.sequence))
+                openLater: try journal.openEntries(filenumber: entry.filenumber, read: entry.read, after: entry.sequence, sharing: entry.items))
         }
     }
 

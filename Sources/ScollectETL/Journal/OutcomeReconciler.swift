@@ -18,7 +18,8 @@ public enum OutcomeReconciler {
     ///   - server: the account's records now, counted by key.
     ///   - bookedLater: records of that kind the journal confirmed on the account after this write was sent.
     ///   - bookedEver: every such record the journal confirmed on the account (used when there is no baseline).
-    ///   - openLater: other writes of that kind to the account, sent after this one, still open.
+    ///   - openLater: other writes to the account sent after this one, still open, that add a
+    ///     record with one of this write's keys.
     public static func verdict(for entry: LedgerEntry, server: [String: Int], bookedLater: [String: Int],
                                bookedEver: [String: Int], openLater: Int) -> Verdict {
         let wanted = entry.items.tally

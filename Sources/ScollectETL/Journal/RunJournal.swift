@@ -367,11 +367,15 @@ public final class RunJournal: @unchecked Sendable {
         }
     }
 
-    /// Other writes of that read's kind to the account, after the given one, still open.
-    public func openEntries(filenumber: String, read settling: SettlingRead, after sequence: Int64) throws -> Int {
-        try store.read { db in
-            try db.row("SELECT COUNT(*) AS open_count FROM entries WHERE filenumber = ? AND lookup = ? AND sequence > ? AND state IN ('sent', 'unknown')",
-                       bind(filenumber), bind(settling.rawValue), bind(sequence))?.int("open_count") ?? 0
+    /// Other writes of that read's kind to the account, after the given one, still open, that
+    /// add a record with one of `items`' keys: only those can blur its count. (Writes of other
+    /// keys — another process's payments of other dates or amounts to the same account — cannot.)
+    public func openEntries(filenumber: String, read settling: SettlingRead, after sequence: Int64, sharing items: [String]) throws -> Int {
+        let keys = Set(items)
+        return try store.read { db in
+            try db.rows("SELECT items FROM entries WHERE filenumber = ? AND lookup = ? AND sequence > ? AND state IN ('sent', 'unknown')",
+                        bind(filenumber), bind(settling.rawValue), bind(sequence))
+                .filter { row in RunJournal.items(row.string("items") ?? "").contains(where: keys.contains) }.count
         }
     }
 

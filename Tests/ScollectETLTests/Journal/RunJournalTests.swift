@@ -24,7 +24,10 @@ struct RunJournalTests {
         #expect(reopened.state == .sent)  // the run died before the answer: still open
         #expect(reopened.baseline == [item: 1])
         #expect(reopened.items == [item])
-        #expect(try journal.openEntries(filenumber: "r1", read: .payments, after: 0) == 1)  // file numbers are case-insensitive
+        #expect(try journal.openEntries(filenumber: "r1", read: .payments, after: 0, sharing: [item]) == 1)  // file numbers are case-insensitive
+        // Another open write to the account with other keys cannot blur this one's count.
+        #expect(try journal.openEntries(filenumber: "R1", read: .payments, after: 0,
+                                        sharing: [PaymentKey(date: "2026-11-21", cents: 5000).description]) == 0)
 
         try journal.settle(reopened, as: .booked, message: nil)
         #expect(try journal.bookedItems(filenumber: "R1", read: .payments) == [item: 1])
