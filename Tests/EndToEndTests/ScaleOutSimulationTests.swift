@@ -10,8 +10,8 @@ import Testing
 /// journal: PostgreSQL across the machines, or the SQLite file when both groups are one machine.
 /// Each tenant's budget is 20 requests/s (`target.tenant_requests_per_second`), and each
 /// process would pace at 20 by itself: only the shared budget keeps a tenant under its limit.
-/// The two stores' simulations run side by side (their tenants and sandboxes are their own).
-@Suite struct ScaleOutSimulationTests {
+@Suite(.serialized)
+struct ScaleOutSimulationTests {
     static let tenants = 3
     static let pipelinesPerTenant = 4
     static let rows = 300
