@@ -148,7 +148,8 @@ public final class PostgresTestServer: @unchecked Sendable {
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
     }
 
-    static func freePort() -> Int {
+    /// A loopback port free now.
+    public static func freePort() -> Int {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()

@@ -109,7 +109,7 @@ public func readCSVRecords(_ path: String) throws -> [[String: String]] {
 public final class TestAPI {
     let http = CurlHTTPClient()
     let baseURL: String
-    var token = ""
+    public internal(set) var token = ""
 
     public init(baseURL: String, apikey: String = SandboxConfiguration.defaultAPIKey, pin: String = SandboxConfiguration.defaultPIN,
                 login: Bool = true) throws {
