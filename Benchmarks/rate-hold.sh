@@ -19,9 +19,9 @@ if [ -z "${BIN:-}" ]; then
 fi
 bin=$(realpath "$BIN")
 work=$(mktemp -d /tmp/scollect-rate-bench.XXXXXX)
-server_pid=""
+. Benchmarks/sandbox-server.sh
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  stop_sandbox
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -30,21 +30,8 @@ for rate in "${rates[@]}"; do
   accounts=$(( rate * seconds / 2 ))
   dir="$work/r$rate"
   mkdir -p "$dir"
-  "$bin" sandbox seed --accounts "$accounts" --db "$dir/sandbox.sqlite" --portfolio BENCH --prefix B --seed 7 >&2
-  "$bin" sandbox serve --db "$dir/sandbox.sqlite" --port 0 > "$dir/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 100); do grep -q "listening on" "$dir/server.log" 2>/dev/null && break; sleep 0.1; done
-  url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$dir/server.log" | head -1)
-  apikey=$(sed -n 's/.*"apikey": "\([^"]*\)".*/\1/p' "$dir/server.log" | head -1)
-  pin=$(sed -n 's/.*"pin": "\([^"]*\)".*/\1/p' "$dir/server.log" | head -1)
-  python3 - "$accounts" "$dir/placement.csv" <<'EOF'
-import sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "w") as f:
-    f.write("Account,City\n")
-    for k in range(1, n + 1):
-        f.write(f"B{k:07d},Rate City {k}\n")
-EOF
+  start_sandbox "$accounts" "$dir"
+  write_placement "$accounts" "$dir/placement.csv" "Rate City"
   cat > "$dir/pipeline.yml" <<EOF
 name: rate-hold
 source: { file: $dir/placement.csv }
@@ -64,7 +51,7 @@ EOF
     "$bin" run "$dir/pipeline.yml" --force > "$dir/run.log" 2>&1 || status=$?
   [ "$status" -le 1 ] || { echo "R=$rate: the run failed (exit $status)" >&2; tail -20 "$dir/run.log" >&2; exit 1; }
   curl -s "$url/_sandbox/stats" > "$dir/stats.json"
-  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  stop_sandbox
   python3 - "$rate" "$dir/stats.json" <<'EOF' || failed=1
 import json, sys
 rate, stats = float(sys.argv[1]), json.load(open(sys.argv[2]))

@@ -276,19 +276,7 @@ struct JSONBytesParser {
     }
 
     private mutating func hex4() -> UInt32? {
-        guard count - i >= 4 else { return nil }
-        var value: UInt32 = 0
-        for k in 0..<4 {
-            let b = bytes[i + k]
-            let digit: UInt8
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = b - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = b - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = b - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt32(digit)
-        }
+        guard count - i >= 4, let value = HexDigits.value4(bytes + i) else { return nil }
         i += 4
         return value
     }

@@ -200,12 +200,14 @@ public final class RunJournal: @unchecked Sendable {
     // MARK: changes
 
     /// Records changes about to be sent (one commit for all of them); returns them with their ids.
-    public func recordChanges(_ changes: [ChangeRecord]) throws -> [ChangeRecord] {
-        guard !changes.isEmpty else { return [] }
+    /// `settling`: earlier changes whose outcome is known, settled in the same commit.
+    public func recordChanges(_ changes: [ChangeRecord], settling: [(Int64, ChangeRecord.State)] = []) throws -> [ChangeRecord] {
+        guard !changes.isEmpty else { try settleChanges(settling); return [] }
         let now = AuditReport.timestamp(Date())
         do {
             return try changesQueue.write { db in
-                try changes.map { change in
+                try RunJournal.settle(settling, db)
+                return try changes.map { change in
                     let (protection, previous, newValue) = try cipher.protect(field: change.field, filenumber: change.filenumber,
                                                                               previous: change.previous, newValue: change.newValue)
                     try db.cachedStatement(sql: """
@@ -224,14 +226,23 @@ public final class RunJournal: @unchecked Sendable {
     }
 
     public func settleChanges(_ ids: [Int64], as state: ChangeRecord.State) throws {
-        guard !ids.isEmpty else { return }
+        try settleChanges(ids.map { ($0, state) })
+    }
+
+    /// Settles changes, each in its state, in one commit.
+    public func settleChanges(_ settled: [(Int64, ChangeRecord.State)]) throws {
+        guard !settled.isEmpty else { return }
         do {
-            try changesQueue.write { db in
-                for id in ids { try db.cachedStatement(sql: "UPDATE changes SET state = ? WHERE id = ?").execute(arguments: [state.rawValue, id]) }
-            }
+            try changesQueue.write { db in try RunJournal.settle(settled, db) }
         } catch {
             throw JournalError("run journal \(path): \(error)")
         }
+    }
+
+    private static func settle(_ settled: [(Int64, ChangeRecord.State)], _ db: Database) throws {
+        guard !settled.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: "UPDATE changes SET state = ? WHERE id = ?")
+        for (id, state) in settled { try statement.execute(arguments: [state.rawValue, id]) }
     }
 
     /// What an earlier run of the same pipeline and file did with this row's insert (a note, an
