@@ -349,12 +349,27 @@ struct JSONBytesParser {
 /// builds only these (and `error`, which classifying needs) in the objects of the `result` list.
 public struct AnswerFields: Sendable {
     public let names: Set<String>
-    private let utf8: [[UInt8]]
+    /// The names' bytes one after the other, and where each ends.
+    private let bytes: [UInt8]
+    private let ends: [Int]
+    /// Bit n set: some name is n bytes long (n < 64); most keys of a record are ruled out by it.
+    private let lengths: UInt64
 
     public init(_ names: Set<String>) {
         let all = names.union(["error"])
         self.names = all
-        utf8 = all.map { Array($0.utf8) }
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        var lengths: UInt64 = 0
+        for name in all.sorted() {
+            bytes += Array(name.utf8)
+            ends.append(bytes.count)
+            let n = name.utf8.count
+            lengths |= n < 64 ? 1 << UInt64(n) : 1 << 63
+        }
+        self.bytes = bytes
+        self.ends = ends
+        self.lengths = lengths
     }
 
     func keeps(_ key: String) -> Bool { names.contains(key) }
@@ -362,9 +377,14 @@ public struct AnswerFields: Sendable {
     /// Byte-wise, without making a String of every key of the record.
     func keeps(_ key: UnsafeRawBufferPointer) -> Bool {
         if key.isEmpty { return names.contains("") }
-        for name in utf8 where name.count == key.count {
-            if name.withUnsafeBytes({ memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }) { return true }
+        guard lengths & (1 << UInt64(min(key.count, 63))) != 0 else { return false }
+        return bytes.withUnsafeBytes { all in
+            var start = 0
+            for end in ends {
+                if end - start == key.count, memcmp(all.baseAddress! + start, key.baseAddress!, key.count) == 0 { return true }
+                start = end
+            }
+            return false
         }
-        return false
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Paces calls so that no sliding 1-second window holds more than `ratePerSecond` of them:
-/// a GCRA (slots missed in the last 20 ms may be caught up). Each caller reserves the next free slot under the lock
+/// a GCRA (a slot missed by up to 20 ms is still taken). Each caller reserves the next free slot under the lock
 /// and sleeps outside it, so the slots are strictly spaced whatever the number of threads.
 ///
 /// The pace adapts (AIMD): a 429 from the server halves the current rate (down to 1/32 of the
@@ -24,9 +24,10 @@ public final class RateLimiter: @unchecked Sendable {
     /// keeps under it; it only holds back calls that bunched (threads woken late together).
     static let window = 1.02
     /// How far behind the clock the slots may fall: a caller that comes late (every thread was
-    /// busy with its call when its slot passed) takes slots missed in the last 20 ms instead of
-    /// losing them, so the pace holds at R = 1000 with 4 threads. The window rule still caps
-    /// what leaves in any 1.02 s.
+    /// busy with its call when its slot passed) takes the slot it missed, up to 20 ms late,
+    /// instead of starting the spacing afresh from now and losing it; after a longer lull (the
+    /// first call, a batch boundary) it starts afresh, so there is no burst. The window rule
+    /// still caps what leaves in any 1.02 s.
     static let catchUp = 0.02
     /// When the latest calls left, oldest first.
     private var departures = Departures()
@@ -73,8 +74,8 @@ public final class RateLimiter: @unchecked Sendable {
 
     /// Blocks until the caller may send. Returns the seconds it waited.
     ///
-    /// Two rules: the slots are spaced `interval` apart (a slot missed in the last `catchUp`
-    /// seconds may still be taken), and no call leaves while the current
+    /// Two rules: the slots are spaced `interval` apart (a slot missed by up to `catchUp`
+    /// seconds is still taken), and no call leaves while the current
     /// rate's worth of calls already left in the last `window` seconds (their real departure
     /// times, after each caller's sleep). The second rule holds whatever the delays of the
     /// threads: callers that overslept their slots on a busy machine do not leave in a bunch.
@@ -83,7 +84,8 @@ public final class RateLimiter: @unchecked Sendable {
         guard ratePerSecond > 0 else { return 0 }
         let start = monotonicSeconds()
         lock.lock()
-        let slot = max(start - RateLimiter.catchUp, nextSlot)
+        // A slot missed by at most `catchUp` is still taken; after a longer lull the pace starts afresh.
+        let slot = start - nextSlot <= RateLimiter.catchUp ? nextSlot : start
         nextSlot = slot + interval
         lock.unlock()
         if slot > start { sleepPrecisely(slot - start) }

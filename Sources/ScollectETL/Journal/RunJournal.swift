@@ -508,8 +508,12 @@ public final class RunJournal: @unchecked Sendable {
 
     // MARK: plumbing
 
+    /// Each read is one statement (atomic on its own), so it runs without GRDB's read-only
+    /// transaction: that toggles `PRAGMA query_only`, which expires every prepared statement of
+    /// the connection, and re-preparing them (the schema parsed again) cost more CPU per row
+    /// than the row's API calls (`valgrind --tool=callgrind`, Benchmarks/README.md).
     private func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try queue.read(body) } catch { throw JournalError("run journal \(path): \(error)") }
+        do { return try queue.unsafeRead(body) } catch { throw JournalError("run journal \(path): \(error)") }
     }
 
     private func write<T>(_ body: (Database) throws -> T) throws -> T {
