@@ -182,6 +182,15 @@ struct JSONBytesParser {
         let start = i + 1
         var k = start
         var high: UInt8 = 0
+        // Eight bytes at a time while none of them is a quote, a backslash or a control byte.
+        var wideHigh: UInt64 = 0
+        while count - k >= 8 {
+            let word = UnsafeRawPointer(bytes + k).loadUnaligned(as: UInt64.self)
+            guard !JSONBytesParser.hasSpecialByte(word) else { break }
+            wideHigh |= word
+            k += 8
+        }
+        if wideHigh & 0x8080_8080_8080_8080 != 0 { high = 0x80 }
         while k < count {
             let b = bytes[k]
             if b == UInt8(ascii: "\"") {
@@ -193,6 +202,15 @@ struct JSONBytesParser {
             k += 1
         }
         return nil
+    }
+
+    /// Whether any byte of `word` is `"`, `\` or below 0x20 (bytes of 0x80 and more are none of them).
+    @inline(__always)
+    static func hasSpecialByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let control = (word &- 0x2020_2020_2020_2020) & ~word & highs
+        return control != 0 || hasZeroByte(word ^ 0x2222_2222_2222_2222) || hasZeroByte(word ^ 0x5C5C_5C5C_5C5C_5C5C)
     }
 
     /// Valid UTF-8 as a String (nil when not); ASCII needs no validation.

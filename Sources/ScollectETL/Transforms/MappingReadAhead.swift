@@ -1,9 +1,10 @@
 import Foundation
 
 /// Maps and normalises the records of a reader on two threads, handing them out in file order:
-/// a helper thread maps the chunks ahead of the caller, and a caller that finds its next chunk
-/// not yet taken maps that one itself, so both cores work while the reader (a `PrefetchingReader`,
-/// a thread of its own) parses. Memory stays bounded: the helper is at most `ahead` chunks ahead.
+/// a helper thread maps the chunks ahead of the caller, and a caller whose next chunk is not
+/// ready maps the next one nobody took (its own, or a later one while the helper maps its own)
+/// instead of waiting, so both cores map while the reader (a `PrefetchingReader`, a thread of its
+/// own) parses. Memory stays bounded: no chunk is taken more than `ahead` past the caller's.
 ///
 /// `RowMapper.map` is pure, so a row maps the same on either thread; only the order of the
 /// results matters, and it is the reader's.
@@ -85,15 +86,27 @@ public final class MappingReadAhead: @unchecked Sendable {
                 condition.unlock()
                 return entry
             }
-            if !mapping.contains(number) && number == nextToTake && !readerDone {
-                // Nobody took it yet: map it here.
-                let chunk = take()
-                condition.unlock()
-                return map(chunk)
-            }
             if readerDone && number >= nextToTake {
                 condition.unlock()
                 return readerError.map(Entry.failed) ?? .end
+            }
+            if !readerDone && nextToTake - number < ahead {
+                // Rather than wait for the helper, map the next chunk nobody took here: this one
+                // or, while the helper maps this one, a later one (both cores map).
+                let taken = nextToTake
+                mapping.insert(taken)
+                let chunk = take()
+                condition.unlock()
+                let entry = map(chunk)
+                condition.lock()
+                mapping.remove(taken)
+                if taken == number {
+                    condition.unlock()
+                    return entry
+                }
+                mapped[taken] = entry
+                condition.broadcast()
+                continue
             }
             condition.wait()
         }

@@ -11,7 +11,7 @@ public enum ServerValues {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty || trimmed.lowercased() == "null" { return true }
         if trimmed == "000-00-0000" || isZeroDate(trimmed) { return true }
-        guard trimmed.contains("1900") || trimmed.contains("1899") else { return false }
+        guard UTF8Search.contains("1900", in: trimmed) || UTF8Search.contains("1899", in: trimmed) else { return false }
         if case let .value(date, _) = DateNormalizer.serverStyles.normalize(trimmed) { return sentinelDays.contains(date) }
         return false
     }
