@@ -31,9 +31,8 @@ public final class MappingReadAhead: @unchecked Sendable {
     private var readerDone = false
     private var readerError: Error?
     private var cancelled = false
-    // The caller's side only.
+    // The caller's side only: the chunk being handed out, in reverse order.
     private var current: [Item] = []
-    private var position = 0
     private var finished = false
 
     public init(reader: any RecordReader, mapper: RowMapper, chunkSize: Int = 2048, ahead: Int = 3) {
@@ -58,12 +57,15 @@ public final class MappingReadAhead: @unchecked Sendable {
 
     /// The next record and its mapping (nil for a malformed one), in file order; nil at the end.
     public func next() throws -> Item? {
-        while position >= current.count {
+        while current.isEmpty {
             if finished { return nil }
-            switch try nextEntry() {
+            var entry = try nextEntry()
+            switch entry {
             case let .rows(items):
                 current = items
-                position = 0
+                entry = .end
+                // Last first: each item is then moved out (`popLast`), not copied and released later.
+                current.reverse()
             case .end:
                 finished = true
                 return nil
@@ -72,8 +74,7 @@ public final class MappingReadAhead: @unchecked Sendable {
                 throw error
             }
         }
-        defer { position += 1 }
-        return current[position]
+        return current.popLast()
     }
 
     private func nextEntry() throws -> Entry {
@@ -115,25 +116,26 @@ public final class MappingReadAhead: @unchecked Sendable {
     /// Under `condition`: the next chunk from the reader (an empty one at its end).
     private func take() -> Entry {
         nextToTake += 1
-        var rows: [ReadResult] = []
+        var rows: [Item] = []
         rows.reserveCapacity(chunkSize)
         do {
-            while rows.count < chunkSize, let row = try reader.next() { rows.append(row) }
+            while rows.count < chunkSize, let row = try reader.next() { rows.append((row, nil)) }
         } catch {
             readerDone = true
             if rows.isEmpty { return .failed(error) }
             readerError = error // after the rows read before it
-            return .rows(rows.map { ($0, nil) })
+            return .rows(rows)
         }
         if rows.isEmpty {
             readerDone = true
             return .end
         }
-        return .rows(rows.map { ($0, nil) })
+        return .rows(rows)
     }
 
-    private func map(_ entry: Entry) -> Entry {
+    private func map(_ entry: consuming Entry) -> Entry {
         guard case var .rows(items) = entry else { return entry }
+        entry = .end // the items' only owner now: mapped in place, not copied first
         for k in items.indices {
             if case let .record(record) = items[k].read { items[k].mapped = mapper.map(record) }
         }
