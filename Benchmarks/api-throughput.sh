@@ -25,22 +25,15 @@ if [ -z "${BIN:-}" ]; then
 fi
 bin=$(realpath "$BIN")
 work=$(mktemp -d /tmp/scollect-api-bench.XXXXXX)
-server_pid=""
+. Benchmarks/sandbox-server.sh
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  stop_sandbox
   [ "${KEEP:-}" = 1 ] && echo "work folder kept: $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 
 # --- the server, its own process, a fresh database -------------------------------------------
-"$bin" sandbox seed --accounts "$accounts" --db "$work/sandbox.sqlite" --portfolio BENCH --prefix B --seed 7 >&2
-"$bin" sandbox serve --db "$work/sandbox.sqlite" --port 0 > "$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do grep -q "listening on" "$work/server.log" 2>/dev/null && break; sleep 0.1; done
-url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/server.log" | head -1)
-[ -n "$url" ] || { cat "$work/server.log" >&2; exit 1; }
-apikey=$(sed -n 's/.*"apikey": "\([^"]*\)".*/\1/p' "$work/server.log" | head -1)
-pin=$(sed -n 's/.*"pin": "\([^"]*\)".*/\1/p' "$work/server.log" | head -1)
+start_sandbox "$accounts" "$work"
 token=$(curl -s -X POST "$url/login" -H 'Content-Type: application/json' -d "{\"apikey\": \"$apikey\", \"pin\": \"$pin\"}" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["access_token"])')
 echo "server: $url (pid $server_pid), $accounts accounts" >&2
@@ -76,14 +69,7 @@ wrk_put=$(rps updatedbase)
 echo "wrk -c$in_flight: getaccount $wrk_get req/s, updatedbase $wrk_put req/s" >&2
 
 # --- the tool: a placement that changes the city of every account -----------------------------
-python3 - "$accounts" "$work/placement.csv" <<'EOF'
-import sys
-n, path = int(sys.argv[1]), sys.argv[2]
-with open(path, "w") as f:
-    f.write("Account,City\n")
-    for k in range(1, n + 1):
-        f.write(f"B{k:07d},Bench City {k}\n")
-EOF
+write_placement "$accounts" "$work/placement.csv" "Bench City"
 cat > "$work/pipeline.yml" <<EOF
 name: api-throughput
 source: { file: $work/placement.csv }

@@ -5,12 +5,24 @@ import Foundation
 /// consecutive calls from the same worker reuse it. TLS verification is libcurl's default
 /// (on) and there is deliberately no switch to turn it off. Each request may use https only,
 /// and plain http only to a loopback address (`URLPolicy`).
+///
+/// The options every request shares (callbacks, timeouts, TCP settings) are set once on the
+/// handle; a call sets only what differs from the previous one (URL, method, body, and the
+/// header list when its headers changed): `curl_easy_reset` and fifteen options per call cost
+/// more than the call's own JSON.
 public final class CurlHTTPClient: HTTPTransport {
     private let handle: UnsafeMutableRawPointer
     public var timeoutSeconds: Double
     public var connectTimeoutSeconds: Double
     /// `protocols(for:)`'s answers, by scheme and authority.
     private var protocolsByOrigin: [Substring: String] = [:]
+    /// What the handle holds from earlier calls, so that a call sets only what changed.
+    private var appliedProtocols: String?
+    private var appliedTimeouts: (Double, Double)?
+    private var appliedHeaders: [(String, String)]?
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var customMethodSet = false
+    private let sink = Sink()
     /// A PEM bundle of the CAs to trust instead of the system's (`SCOLLECT_CA_BUNDLE`), for a
     /// server behind a private CA. Verification itself stays on.
     public static let caBundle: String? = ProcessInfo.processInfo.environment["SCOLLECT_CA_BUNDLE"].flatMap { $0.isEmpty ? nil : $0 }
@@ -23,9 +35,13 @@ public final class CurlHTTPClient: HTTPTransport {
         self.handle = handle
         self.timeoutSeconds = timeoutSeconds
         self.connectTimeoutSeconds = connectTimeoutSeconds
+        setSharedOptions()
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit {
+        curl_easy_cleanup(handle)
+        curl_slist_free_all(headerList)
+    }
 
     private final class Sink {
         var body = Data()
@@ -49,26 +65,35 @@ public final class CurlHTTPClient: HTTPTransport {
     }
 
     private func perform(_ request: HTTPRequest, spool: Int32) throws -> HTTPResponse {
-        // Reset per-request options but keep the connection cache of this handle.
-        curl_easy_reset(handle)
-        let sink = Sink()
+        sink.body = Data()
+        sink.headers = [:]
         sink.spool = spool
-        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
-        var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
-
+        sink.spoolFailed = false
         _ = request.url.withCString { scurl_setopt_ptr(handle, CURLOPT_URL, $0) }
-        // https only, and http besides for a loopback URL; no redirect anywhere else either.
-        _ = protocols(for: request.url).withCString { protocols in
-            _ = scurl_setopt_ptr(handle, CURLOPT_PROTOCOLS_STR, protocols)
-            _ = scurl_setopt_ptr(handle, CURLOPT_REDIR_PROTOCOLS_STR, protocols)
+        setPerRequestOptions(request)
+        let body = request.body ?? []
+        let source = OneShotBody(body)
+        let code: CURLcode = body.withUnsafeBufferPointer { bodyBuffer in
+            setMethod(request, body: bodyBuffer, source: source)
+            return withExtendedLifetime(source) { curl_easy_perform(handle) }
         }
+        if !request.mayRepeat && request.method != "GET" { OneShotBody.detach(from: handle) }
+
+        guard code == CURLE_OK else { throw transportError(code) }
+        var status = 0
+        _ = scurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        let response = HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+        sink.body = Data()
+        return response
+    }
+
+    /// The options every request shares, set once on the handle.
+    private func setSharedOptions() {
         if let bundle = CurlHTTPClient.caBundle { _ = bundle.withCString { scurl_setopt_ptr(handle, CURLOPT_CAINFO, $0) } }
         _ = scurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-        _ = scurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeoutSeconds * 1000))
-        _ = scurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeoutSeconds * 1000))
         _ = scurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
         _ = scurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         _ = scurl_setopt_ptr(handle, CURLOPT_WRITEDATA, sinkPointer)
         _ = scurl_setopt_write(handle, CURLOPT_WRITEFUNCTION) { data, size, count, userdata in
             let sink = Unmanaged<Sink>.fromOpaque(userdata!).takeUnretainedValue()
@@ -100,51 +125,72 @@ public final class CurlHTTPClient: HTTPTransport {
             }
             return length
         }
+    }
 
-        for (name, value) in request.headers {
-            headerList = curl_slist_append(headerList, "\(name): \(value)")
-        }
-        // No "Expect: 100-continue" round trip for our small bodies.
-        headerList = curl_slist_append(headerList, "Expect:")
-        _ = scurl_setopt_ptr(handle, CURLOPT_HTTPHEADER, headerList)
-
-        let body = request.body ?? []
-        let source = OneShotBody(body)
-        let code: CURLcode = body.withUnsafeBufferPointer { bodyBuffer in
-            switch request.method {
-            case "GET":
-                _ = scurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
-            default:
-                _ = scurl_setopt_long(handle, CURLOPT_POST, 1)
-                _ = scurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, bodyBuffer.count)
-                if request.mayRepeat {
-                    _ = scurl_setopt_ptr(handle, CURLOPT_POSTFIELDS, bodyBuffer.baseAddress ?? UnsafePointer<UInt8>(bitPattern: 1))
-                } else {
-                    source.attach(to: handle)
-                }
-                if request.method != "POST" {
-                    _ = request.method.withCString { scurl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, $0) }
-                }
+    /// The allowed protocols, the timeouts and the header list, each only when it changed.
+    private func setPerRequestOptions(_ request: HTTPRequest) {
+        // https only, and http besides for a loopback URL; no redirect anywhere else either.
+        let protocols = protocols(for: request.url)
+        if protocols != appliedProtocols {
+            _ = protocols.withCString { protocols in
+                _ = scurl_setopt_ptr(handle, CURLOPT_PROTOCOLS_STR, protocols)
+                _ = scurl_setopt_ptr(handle, CURLOPT_REDIR_PROTOCOLS_STR, protocols)
             }
-            return withExtendedLifetime(source) { curl_easy_perform(handle) }
+            appliedProtocols = protocols
         }
+        if appliedTimeouts.map({ $0 != (timeoutSeconds, connectTimeoutSeconds) }) ?? true {
+            _ = scurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeoutSeconds * 1000))
+            _ = scurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeoutSeconds * 1000))
+            appliedTimeouts = (timeoutSeconds, connectTimeoutSeconds)
+        }
+        if appliedHeaders.map({ !$0.elementsEqual(request.headers, by: ==) }) ?? true {
+            var list: UnsafeMutablePointer<curl_slist>?
+            for (name, value) in request.headers { list = curl_slist_append(list, "\(name): \(value)") }
+            // No "Expect: 100-continue" round trip for our small bodies.
+            list = curl_slist_append(list, "Expect:")
+            _ = scurl_setopt_ptr(handle, CURLOPT_HTTPHEADER, list)
+            curl_slist_free_all(headerList)
+            headerList = list
+            appliedHeaders = request.headers
+        }
+    }
 
-        guard code == CURLE_OK else {
-            var requestSize = 0
-            _ = scurl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &requestSize)
-            let neverSent: Set<UInt32> = [CURLE_COULDNT_RESOLVE_HOST.rawValue, CURLE_COULDNT_CONNECT.rawValue,
-                                          CURLE_URL_MALFORMAT.rawValue, CURLE_UNSUPPORTED_PROTOCOL.rawValue,
-                                          CURLE_SSL_CONNECT_ERROR.rawValue, CURLE_PEER_FAILED_VERIFICATION.rawValue]
-            // A body that could not be rewound: the request left on a kept-alive connection that
-            // then closed without an answer, and libcurl wanted to send it again. It may have acted.
-            let maySent = code == CURLE_SEND_FAIL_REWIND || (!neverSent.contains(code.rawValue) && requestSize > 0)
-            let message = String(cString: curl_easy_strerror(code))
-            throw TransportError(message: "\(message) (curl \(code.rawValue))", requestMayHaveBeenSent: maySent,
-                                 timedOut: code == CURLE_OPERATION_TIMEDOUT)
+    /// GET, or a body sent from memory (a request that may repeat) or read once (one that may not).
+    private func setMethod(_ request: HTTPRequest, body bodyBuffer: UnsafeBufferPointer<UInt8>, source: OneShotBody) {
+        switch request.method {
+        case "GET":
+            _ = scurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        default:
+            _ = scurl_setopt_long(handle, CURLOPT_POST, 1)
+            _ = scurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, bodyBuffer.count)
+            if request.mayRepeat {
+                _ = scurl_setopt_ptr(handle, CURLOPT_POSTFIELDS, bodyBuffer.baseAddress ?? UnsafePointer<UInt8>(bitPattern: 1))
+            } else {
+                _ = scurl_setopt_ptr(handle, CURLOPT_POSTFIELDS, nil)
+                source.attach(to: handle)
+            }
         }
-        var status = 0
-        _ = scurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+        let custom = request.method != "GET" && request.method != "POST"
+        if custom {
+            _ = request.method.withCString { scurl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, $0) }
+        } else if customMethodSet {
+            _ = scurl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, nil)
+        }
+        customMethodSet = custom
+    }
+
+    private func transportError(_ code: CURLcode) -> TransportError {
+        var requestSize = 0
+        _ = scurl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &requestSize)
+        let neverSent: Set<UInt32> = [CURLE_COULDNT_RESOLVE_HOST.rawValue, CURLE_COULDNT_CONNECT.rawValue,
+                                      CURLE_URL_MALFORMAT.rawValue, CURLE_UNSUPPORTED_PROTOCOL.rawValue,
+                                      CURLE_SSL_CONNECT_ERROR.rawValue, CURLE_PEER_FAILED_VERIFICATION.rawValue]
+        // A body that could not be rewound: the request left on a kept-alive connection that
+        // then closed without an answer, and libcurl wanted to send it again. It may have acted.
+        let maySent = code == CURLE_SEND_FAIL_REWIND || (!neverSent.contains(code.rawValue) && requestSize > 0)
+        let message = String(cString: curl_easy_strerror(code))
+        return TransportError(message: "\(message) (curl \(code.rawValue))", requestMayHaveBeenSent: maySent,
+                              timedOut: code == CURLE_OPERATION_TIMEDOUT)
     }
 }
 
@@ -199,5 +245,13 @@ final class OneShotBody {
         }
         _ = scurl_setopt_ptr(handle, CURLOPT_SEEKDATA, pointer)
         _ = scurl_setopt_seek(handle, CURLOPT_SEEKFUNCTION) { _, _, _ in 1 } // CURL_SEEKFUNC_FAIL: never rewound
+    }
+
+    /// Back to libcurl's defaults once the transfer is over: the handle outlives the body.
+    static func detach(from handle: UnsafeMutableRawPointer) {
+        _ = scurl_setopt_ptr(handle, CURLOPT_READDATA, nil)
+        _ = scurl_setopt_write(handle, CURLOPT_READFUNCTION, nil)
+        _ = scurl_setopt_ptr(handle, CURLOPT_SEEKDATA, nil)
+        _ = scurl_setopt_seek(handle, CURLOPT_SEEKFUNCTION, nil)
     }
 }

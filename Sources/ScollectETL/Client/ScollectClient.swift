@@ -143,6 +143,7 @@ public final class ScollectClient: @unchecked Sendable {
     /// Monotonic time after which the token is renewed before use.
     private var tokenRenewAt: Double = .infinity
     private var tokenGeneration = 0
+    private var authorization: (generation: Int, header: String)?
     private let loginLock = NSLock()
 
     public init(baseURL: String, credentials: Credentials, limiter: RateLimiter, audit: AuditSink?) {
@@ -166,6 +167,17 @@ public final class ScollectClient: @unchecked Sendable {
         defer { tokenLock.unlock() }
         if token != nil, monotonicSeconds() > tokenRenewAt { token = nil }
         return (token, tokenGeneration)
+    }
+
+    /// `Bearer <token>`, built once per token: the same string every call, which the transport
+    /// compares with the headers it already holds.
+    private func currentAuthorization() -> String? {
+        tokenLock.lock()
+        defer { tokenLock.unlock() }
+        if token != nil, monotonicSeconds() > tokenRenewAt { token = nil }
+        guard let token else { return nil }
+        if authorization?.generation != tokenGeneration { authorization = (tokenGeneration, "Bearer \(token)") }
+        return authorization?.header
     }
 
     private func login(using http: any HTTPTransport, replacingGeneration generation: Int) throws {
@@ -259,7 +271,7 @@ public final class ScollectClient: @unchecked Sendable {
     private func encoding(authenticated: Bool, answerFields: AnswerFields?) -> CallSender.Encoding {
         CallSender.Encoding(request: { [self] call in
             var headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
-            if authenticated, let token = currentToken().0 { headers.append(("Authorization", "Bearer \(token)")) }
+            if authenticated, let authorization = currentAuthorization() { headers.append(("Authorization", authorization)) }
             return HTTPRequest(method: call.method, url: baseURL + call.path, headers: headers, body: call.body.map { Array($0.serialized.utf8) },
                                mayRepeat: call.idempotent)
         }, classify: { response, spool in

@@ -57,8 +57,8 @@ public enum URLPolicy {
     /// `scheme://authority` of a URL (up to the path, query or fragment), nil without `://`.
     /// Two URLs with the same origin get the same `curlProtocols`.
     static func origin(of url: String) -> Substring? {
-        guard let separator = url.range(of: "://") else { return nil }
-        let rest = url[separator.upperBound...]
+        guard let offset = UTF8Search.firstOffset(of: "://", in: url) else { return nil }
+        let rest = url[url.utf8.index(url.utf8.startIndex, offsetBy: offset + 3)...]
         let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
         return url[..<end]
     }

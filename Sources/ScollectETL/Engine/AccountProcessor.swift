@@ -63,6 +63,7 @@ final class AccountProcessor: @unchecked Sendable {
             for (offset, index) in groups[groupNumber].enumerated() { outcomes[index] = results[offset] }
             lock.unlock()
         }
+        effects?.flushSettlements()
         return outcomes.map { $0! }
     }
 
@@ -254,7 +255,10 @@ final class AccountProcessor: @unchecked Sendable {
         var skipped = 0
         let recorded = try effects?.recordChanges(planned, snapshot: snapshot, sourceRow: sourceRow) ?? [:]
         var madeChangeIds: Set<Int64> = []
-        defer { effects?.settleChanges(made: Array(madeChangeIds), failed: recorded.values.filter { !madeChangeIds.contains($0) }) }
+        defer {
+            effects?.settleChanges(made: Array(madeChangeIds), failed: recorded.values.filter { !madeChangeIds.contains($0) },
+                                   deferrable: planned.allSatisfy { $0.ledger != nil || $0.call.idempotent })
+        }
         for (callIndex, plannedCall) in planned.enumerated() {
             if let intent = plannedCall.ledger {
                 guard let ledger else { throw JournalError("\(plannedCall.summary) needs the run journal") }

@@ -16,6 +16,9 @@ final class EffectJournal: @unchecked Sendable {
     /// The name of a field's normaliser, kept with its change records so rollback compares
     /// values as the run did.
     private let normalizerName: (String) -> String?
+    /// Settlements of idempotent changes not committed yet (`settleChanges(deferrable:)`).
+    private var pending: [(Int64, ChangeRecord.State)] = []
+    private let pendingLock = NSLock()
 
     init(journal: RunJournal, runId: String, pipeline: String, inputName: String, inputDigest: String,
          normalizerName: @escaping (String) -> String?) {
@@ -59,14 +62,46 @@ final class EffectJournal: @unchecked Sendable {
             }
             indices.append(index)
         }
-        let saved = try journal.recordChanges(records)
+        let settling = takeDeferredSettlements()
+        let saved: [ChangeRecord]
+        do {
+            saved = try journal.recordChanges(records, settling: settling)
+        } catch {
+            deferSettlements(settling)
+            throw error
+        }
         return Dictionary(uniqueKeysWithValues: zip(indices, saved.map(\.id)))
     }
 
-    /// The row's change records, once its calls are over: made or failed.
-    func settleChanges(made: [Int64], failed: [Int64]) {
-        try? journal.settleChanges(made, as: .made)
-        try? journal.settleChanges(failed, as: .failed)
+    /// The row's change records, once its calls are over: made or failed. Those of idempotent
+    /// calls (`deferrable`) ride along with the next commit of any worker (`recordChanges`) or
+    /// `flushSettlements`: one commit per account instead of two. A change a killed run left
+    /// `sent` means what it always did for an idempotent update (sent, answer unknown: a
+    /// rollback compares it with the account). Others (an insert recorded as a change, whose
+    /// `made` a later run relies on) are settled at once, as before.
+    func settleChanges(made: [Int64], failed: [Int64], deferrable: Bool) {
+        let settled = made.map { ($0, ChangeRecord.State.made) } + failed.map { ($0, ChangeRecord.State.failed) }
+        if deferrable { deferSettlements(settled) } else { try? journal.settleChanges(settled) }
+    }
+
+    /// Commits the settlements still waiting (the end of a batch).
+    func flushSettlements() {
+        try? journal.settleChanges(takeDeferredSettlements())
+    }
+
+    private func deferSettlements(_ settled: [(Int64, ChangeRecord.State)]) {
+        guard !settled.isEmpty else { return }
+        pendingLock.lock()
+        pending.append(contentsOf: settled)
+        pendingLock.unlock()
+    }
+
+    private func takeDeferredSettlements() -> [(Int64, ChangeRecord.State)] {
+        pendingLock.lock()
+        defer { pendingLock.unlock() }
+        let taken = pending
+        pending.removeAll(keepingCapacity: true)
+        return taken
     }
 
     // MARK: ledger entries

@@ -57,12 +57,5 @@ public struct JournalKey: Sendable {
         return bytes
     }
 
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 48...57: return byte - 48
-        case 97...102: return byte - 87
-        case 65...70: return byte - 55
-        default: return nil
-        }
-    }
+    static func hexValue(_ byte: UInt8) -> UInt8? { HexDigits.value(byte) }
 }

@@ -181,11 +181,13 @@ public final class RunJournal: @unchecked Sendable {
     // MARK: changes
 
     /// Records changes about to be sent (one commit for all of them); returns them with their ids.
-    public func recordChanges(_ changes: [ChangeRecord]) throws -> [ChangeRecord] {
-        guard !changes.isEmpty else { return [] }
+    /// `settling`: earlier changes whose outcome is known, settled in the same commit.
+    public func recordChanges(_ changes: [ChangeRecord], settling: [(Int64, ChangeRecord.State)] = []) throws -> [ChangeRecord] {
+        guard !changes.isEmpty else { try settleChanges(settling); return [] }
         let now = AuditReport.timestamp(Date())
         return try store.writeRelaxed { db in
-            try changes.map { change in
+            try RunJournal.settle(settling, db)
+            return try changes.map { change in
                 let (protection, previous, newValue) = try cipher.protect(field: change.field, filenumber: change.filenumber,
                                                                           previous: change.previous, newValue: change.newValue)
                 let inserted = try db.row("""
@@ -201,10 +203,17 @@ public final class RunJournal: @unchecked Sendable {
     }
 
     public func settleChanges(_ ids: [Int64], as state: ChangeRecord.State) throws {
-        guard !ids.isEmpty else { return }
-        try store.writeRelaxed { db in
-            for id in ids { try db.execute("UPDATE changes SET state = ? WHERE id = ?", bind(state.rawValue), bind(id)) }
-        }
+        try settleChanges(ids.map { ($0, state) })
+    }
+
+    /// Settles changes, each in its state, in one commit.
+    public func settleChanges(_ settled: [(Int64, ChangeRecord.State)]) throws {
+        guard !settled.isEmpty else { return }
+        try store.writeRelaxed { db in try RunJournal.settle(settled, db) }
+    }
+
+    private static func settle(_ settled: [(Int64, ChangeRecord.State)], _ db: any JournalConnection) throws {
+        for (id, state) in settled { try db.execute("UPDATE changes SET state = ? WHERE id = ?", bind(state.rawValue), bind(id)) }
     }
 
     /// What an earlier run of the same pipeline and file did with this row's insert (a note, an

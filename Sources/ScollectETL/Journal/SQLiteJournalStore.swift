@@ -59,8 +59,12 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
         try guarded { try relaxedQueue.write { db in try body(Connection(db: db)) } }
     }
 
+    /// The journal's reads are single statements (atomic on their own), so they run without
+    /// GRDB's read-only transaction: that toggles `PRAGMA query_only`, which expires every
+    /// prepared statement of the connection, and re-preparing them cost more CPU per row than
+    /// the row's API calls (`valgrind --tool=callgrind`, Benchmarks/README.md).
     public func read<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
-        try guarded { try queue.read { db in try body(Connection(db: db)) } }
+        try guarded { try queue.unsafeRead { db in try body(Connection(db: db)) } }
     }
 
     /// `BEGIN IMMEDIATE` on the relaxed connection (one writer at a time in the file); the

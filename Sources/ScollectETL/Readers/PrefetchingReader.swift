@@ -18,8 +18,8 @@ public final class PrefetchingReader: RecordReader, @unchecked Sendable {
     private var queue: [Chunk] = []
     private var cancelled = false
     private let depth: Int
+    /// The chunk being handed out, in reverse order.
     private var current: [ReadResult] = []
-    private var position = 0
     private var finished = false
 
     public init(wrapping reader: any RecordReader, chunkSize: Int = 2048, depth: Int = 4) {
@@ -74,17 +74,19 @@ public final class PrefetchingReader: RecordReader, @unchecked Sendable {
     }
 
     public func next() throws -> ReadResult? {
-        while position >= current.count {
+        while current.isEmpty {
             if finished { return nil }
             condition.lock()
             while queue.isEmpty { condition.wait() }
-            let chunk = queue.removeFirst()
+            var chunk = queue.removeFirst()
             condition.broadcast()
             condition.unlock()
             switch chunk {
             case let .rows(rows):
                 current = rows
-                position = 0
+                chunk = .end
+                // Last first: each row is then moved out (`popLast`), not copied and released later.
+                current.reverse()
             case let .failed(error):
                 finished = true
                 throw error
@@ -93,7 +95,6 @@ public final class PrefetchingReader: RecordReader, @unchecked Sendable {
                 return nil
             }
         }
-        defer { position += 1 }
-        return current[position]
+        return current.popLast()
     }
 }

@@ -560,19 +560,7 @@ final class StreamingJSONParser {
     /// Four hex digits at window index `at` (all in the window), or nil.
     private func hexValue(_ at: Int) -> UInt32? {
         guard end - at >= 4 else { return nil }
-        var value: UInt32 = 0
-        for k in 0..<4 {
-            let c = buf[at + k]
-            let digit: UInt32
-            switch c {
-            case 0x30...0x39: digit = UInt32(c - 0x30)
-            case 0x41...0x46: digit = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: digit = UInt32(c - 0x61 + 10)
-            default: return nil
-            }
-            value = value << 4 | digit
-        }
-        return value
+        return HexDigits.value4(buf + at)
     }
 
     /// Number states: 0 start, 1 after '-', 2 leading '0', 3 integer digits, 4 after '.',

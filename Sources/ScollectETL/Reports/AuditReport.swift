@@ -36,13 +36,13 @@ public final class AuditReport: AuditSink, @unchecked Sendable {
         if let message = entry.message { pairs.append(("message", .string(Masking.maskSSNs(in: message)))) }
         pairs.append(("latency_ms", .number((entry.latencyMs * 10).rounded() / 10)))
         pairs.append(("attempt", .number(Double(entry.attempt))))
-        var line = ""
-        line.reserveCapacity(256)
+        var line: [UInt8] = []
+        line.reserveCapacity(384)
         JSONValue.object(pairs).write(to: &line)
-        line += "\n"
+        line.append(0x0A)
         lock.lock()
         defer { lock.unlock() }
-        buffer.append(contentsOf: line.utf8)
+        buffer.append(contentsOf: line)
         linesWritten += 1
         if buffer.count >= AuditReport.bufferBytes { handOver() }
     }

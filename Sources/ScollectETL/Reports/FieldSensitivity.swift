@@ -27,7 +27,7 @@ public enum FieldSensitivity: Sendable, Equatable {
         if secretFields.contains(field) { return .secret }
         if cardFields.contains(field) { return .cardNumber }
         if bankAccountFields.contains(field) { return .bankAccount }
-        if ssnFields.contains(field) || field.contains("socialsecurity") { return .ssn }
+        if ssnFields.contains(field) || UTF8Search.contains("socialsecurity", in: field) { return .ssn }
         return .ordinary
     }
 

@@ -77,6 +77,11 @@ public enum Masking {
     /// 9-digit run — e.g. an error message that echoes the SSN it could not find, and every
     /// card number, however spaced (`CardNumberScanner`), to first 6 / last 4.
     public static func maskSSNs(in text: String) -> String {
+        // Every SSN and card number has at least 9 ASCII digits: most texts (a city, a name, a
+        // date) have fewer and are returned as they are, without a copy (an audit line per call).
+        var digits = 0
+        for byte in text.utf8 where byte >= 48 && byte <= 57 { digits += 1 }
+        guard digits >= 9 else { return text }
         let bytes = Array(CardNumberScanner.mask(text).utf8)
         guard bytes.count >= 9 else { return String(decoding: bytes, as: UTF8.self) }
         var out: [UInt8] = []

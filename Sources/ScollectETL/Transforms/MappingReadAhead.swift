@@ -1,9 +1,10 @@
 import Foundation
 
 /// Maps and normalises the records of a reader on two threads, handing them out in file order:
-/// a helper thread maps the chunks ahead of the caller, and a caller that finds its next chunk
-/// not yet taken maps that one itself, so both cores work while the reader (a `PrefetchingReader`,
-/// a thread of its own) parses. Memory stays bounded: the helper is at most `ahead` chunks ahead.
+/// a helper thread maps the chunks ahead of the caller, and a caller whose next chunk is not
+/// ready maps the next one nobody took (its own, or a later one while the helper maps its own)
+/// instead of waiting, so both cores map while the reader (a `PrefetchingReader`, a thread of its
+/// own) parses. Memory stays bounded: no chunk is taken more than `ahead` past the caller's.
 ///
 /// `RowMapper.map` is pure, so a row maps the same on either thread; only the order of the
 /// results matters, and it is the reader's.
@@ -30,9 +31,8 @@ public final class MappingReadAhead: @unchecked Sendable {
     private var readerDone = false
     private var readerError: Error?
     private var cancelled = false
-    // The caller's side only.
+    // The caller's side only: the chunk being handed out, in reverse order.
     private var current: [Item] = []
-    private var position = 0
     private var finished = false
 
     public init(reader: any RecordReader, mapper: RowMapper, chunkSize: Int = 2048, ahead: Int = 3) {
@@ -57,12 +57,15 @@ public final class MappingReadAhead: @unchecked Sendable {
 
     /// The next record and its mapping (nil for a malformed one), in file order; nil at the end.
     public func next() throws -> Item? {
-        while position >= current.count {
+        while current.isEmpty {
             if finished { return nil }
-            switch try nextEntry() {
+            var entry = try nextEntry()
+            switch entry {
             case let .rows(items):
                 current = items
-                position = 0
+                entry = .end
+                // Last first: each item is then moved out (`popLast`), not copied and released later.
+                current.reverse()
             case .end:
                 finished = true
                 return nil
@@ -71,8 +74,7 @@ public final class MappingReadAhead: @unchecked Sendable {
                 throw error
             }
         }
-        defer { position += 1 }
-        return current[position]
+        return current.popLast()
     }
 
     private func nextEntry() throws -> Entry {
@@ -85,15 +87,27 @@ public final class MappingReadAhead: @unchecked Sendable {
                 condition.unlock()
                 return entry
             }
-            if !mapping.contains(number) && number == nextToTake && !readerDone {
-                // Nobody took it yet: map it here.
-                let chunk = take()
-                condition.unlock()
-                return map(chunk)
-            }
             if readerDone && number >= nextToTake {
                 condition.unlock()
                 return readerError.map(Entry.failed) ?? .end
+            }
+            if !readerDone && nextToTake - number < ahead {
+                // Rather than wait for the helper, map the next chunk nobody took here: this one
+                // or, while the helper maps this one, a later one (both cores map).
+                let taken = nextToTake
+                mapping.insert(taken)
+                let chunk = take()
+                condition.unlock()
+                let entry = map(chunk)
+                condition.lock()
+                mapping.remove(taken)
+                if taken == number {
+                    condition.unlock()
+                    return entry
+                }
+                mapped[taken] = entry
+                condition.broadcast()
+                continue
             }
             condition.wait()
         }
@@ -102,25 +116,26 @@ public final class MappingReadAhead: @unchecked Sendable {
     /// Under `condition`: the next chunk from the reader (an empty one at its end).
     private func take() -> Entry {
         nextToTake += 1
-        var rows: [ReadResult] = []
+        var rows: [Item] = []
         rows.reserveCapacity(chunkSize)
         do {
-            while rows.count < chunkSize, let row = try reader.next() { rows.append(row) }
+            while rows.count < chunkSize, let row = try reader.next() { rows.append((row, nil)) }
         } catch {
             readerDone = true
             if rows.isEmpty { return .failed(error) }
             readerError = error // after the rows read before it
-            return .rows(rows.map { ($0, nil) })
+            return .rows(rows)
         }
         if rows.isEmpty {
             readerDone = true
             return .end
         }
-        return .rows(rows.map { ($0, nil) })
+        return .rows(rows)
     }
 
-    private func map(_ entry: Entry) -> Entry {
+    private func map(_ entry: consuming Entry) -> Entry {
         guard case var .rows(items) = entry else { return entry }
+        entry = .end // the items' only owner now: mapped in place, not copied first
         for k in items.indices {
             if case let .record(record) = items[k].read { items[k].mapped = mapper.map(record) }
         }

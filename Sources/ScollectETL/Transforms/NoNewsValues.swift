@@ -15,6 +15,10 @@ public struct NoNewsValues: Sendable {
     let entries: [[UInt8]]
     /// Bit n set when an entry is n bytes long (n < 64): most cells are ruled out by length alone.
     let lengths: UInt64
+    /// Bit b set when an entry starts with byte b (b < 128): most cells that start with a digit
+    /// (amounts, phones, dates) are ruled out by their first byte, or their second.
+    let firstBytes: (UInt64, UInt64)
+    let secondBytes: (UInt64, UInt64)
     /// The days the entries that are dates name (`1900-01-01`, `1899-12-31`).
     public let days: Set<String>
 
@@ -22,6 +26,9 @@ public struct NoNewsValues: Sendable {
         self.values = values
         entries = values.map { Array($0.trimmingCharacters(in: .whitespaces).lowercased().utf8) }.filter { !$0.isEmpty }
         lengths = entries.reduce(0) { $0 | ($1.count < 64 ? 1 << UInt64($1.count) : 0) }
+        firstBytes = NoNewsValues.byteSet(entries.map { $0[0] })
+        // After a one-byte entry, a time of day may follow (` 00:00`, `T00:00`, case folded).
+        secondBytes = NoNewsValues.byteSet(entries.flatMap { $0.count > 1 ? [$0[1]] : [32, UInt8(ascii: "t")] })
         days = Set(values.compactMap { value in
             if case let .value(day, _) = DateNormalizer(acceptsSerials: false).normalize(value) { return day }
             return nil
@@ -40,6 +47,9 @@ public struct NoNewsValues: Sendable {
         // Only a date entry may carry a time of day after it.
         let digitFirst = bytes[start] >= 48 && bytes[start] <= 57
         if !digitFirst, count >= 64 || lengths & (1 << UInt64(count)) == 0 { return false }
+        func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b | 0x20 : b }
+        guard NoNewsValues.contains(firstBytes, lower(bytes[start])),
+              count == 1 || NoNewsValues.contains(secondBytes, lower(bytes[start + 1])) else { return false }
         for entry in entries where entry.count <= count {
             var equal = true
             for i in 0..<entry.count {
@@ -52,6 +62,21 @@ public struct NoNewsValues: Sendable {
             if digitFirst, Self.isTimeOfDay(bytes, start + entry.count, end) { return true }
         }
         return false
+    }
+
+    static func byteSet(_ bytes: [UInt8]) -> (UInt64, UInt64) {
+        var set: (UInt64, UInt64) = (0, 0)
+        for b in bytes {
+            if b >= 128 { set = (~0, ~0); break } // a non-ASCII entry: no ruling out
+            if b < 64 { set.0 |= 1 << UInt64(b) } else { set.1 |= 1 << UInt64(b - 64) }
+        }
+        return set
+    }
+
+    @inline(__always)
+    static func contains(_ set: (UInt64, UInt64), _ b: UInt8) -> Bool {
+        if b >= 128 { return set.0 == ~0 }
+        return b < 64 ? set.0 & (1 << UInt64(b)) != 0 : set.1 & (1 << UInt64(b - 64)) != 0
     }
 
     public func matches(_ text: String) -> Bool {

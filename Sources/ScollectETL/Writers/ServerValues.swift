@@ -8,10 +8,14 @@ public enum ServerValues {
     /// export writes it empty.
     public static func isEmpty(_ value: String?) -> Bool {
         guard let value else { return true }
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if trimmed.isEmpty || trimmed.lowercased() == "null" { return true }
+        // Foundation's trim (Unicode spaces) only when an end is not plain ASCII text: it costs
+        // thousands of instructions, and this runs for every field compared on every account.
+        let first = value.utf8.first, last = value.utf8.last
+        func plain(_ byte: UInt8?) -> Bool { byte.map { $0 > 0x20 && $0 < 0x7F } ?? false }
+        let trimmed = plain(first) && plain(last) ? value : value.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty || (trimmed.utf8.count == 4 && trimmed.lowercased() == "null") { return true }
         if trimmed == "000-00-0000" || isZeroDate(trimmed) { return true }
-        guard trimmed.contains("1900") || trimmed.contains("1899") else { return false }
+        guard UTF8Search.contains("1900", in: trimmed) || UTF8Search.contains("1899", in: trimmed) else { return false }
         if case let .value(date, _) = DateNormalizer.serverStyles.normalize(trimmed) { return sentinelDays.contains(date) }
         return false
     }

@@ -32,6 +32,33 @@ struct RateLimiterTests {
         #expect(slow > 0.008)
     }
 
+    @Test func aCallerThatComesLateTakesTheSlotItMissedInsteadOfLosingIt() {
+        // 20/s: slots 51 ms apart. The second call comes 60 ms after the first, past its slot
+        // (every thread was busy): it leaves at once, and the next slot keeps the first call's
+        // schedule (102 ms after it) instead of a fresh 51 ms from the late call, which would
+        // lose a slot. A try whose sleep overshot past the 20 ms catch-up starts afresh by
+        // design, so it is tried again.
+        for _ in 0..<5 {
+            let limiter = RateLimiter(ratePerSecond: 20)
+            let first = monotonicSeconds()
+            limiter.acquire()
+            sleepPrecisely(0.06)
+            #expect(limiter.acquire() < 0.01, "its slot passed: no wait")
+            let wait = limiter.currentWait
+            let late = monotonicSeconds() - first
+            guard late < 0.051 + RateLimiter.catchUp - 0.002 else { continue }
+            #expect(wait < 0.102 - late + 0.003, "the next slot is 102 ms after the first call: \(wait) s to wait after \(late) s")
+            return
+        }
+        Issue.record("the machine never woke the test within 10 ms of its sleep")
+    }
+
+    @Test func aFreshPaceStartsFromTheFirstCallWithoutABurst() {
+        let limiter = RateLimiter(ratePerSecond: 20)
+        limiter.acquire()
+        #expect(limiter.currentWait > 0.04, "the second call waits its 51 ms")
+    }
+
     @Test func retryPolicyAndRejectLimitsComeFromThePipeline() throws {
         let text = """
         source: { file: in.csv }

@@ -1,0 +1,36 @@
+# Sourced by api-throughput.sh and rate-hold.sh: the sandbox as a process of its own.
+# start_sandbox ACCOUNTS DIR: seeds DIR/sandbox.sqlite with ACCOUNTS generated accounts
+# (B0000001…, portfolio BENCH), starts `$bin sandbox serve` on a free port and sets
+# server_pid, url, apikey and pin. stop_sandbox ends it. Needs $bin.
+server_pid=""
+
+start_sandbox() {
+  local accounts=$1 dir=$2
+  "$bin" sandbox seed --accounts "$accounts" --db "$dir/sandbox.sqlite" --portfolio BENCH --prefix B --seed 7 >&2
+  "$bin" sandbox serve --db "$dir/sandbox.sqlite" --port 0 > "$dir/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do grep -q "listening on" "$dir/server.log" 2>/dev/null && break; sleep 0.1; done
+  url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$dir/server.log" | head -1)
+  [ -n "$url" ] || { cat "$dir/server.log" >&2; return 1; }
+  apikey=$(sed -n 's/.*"apikey": "\([^"]*\)".*/\1/p' "$dir/server.log" | head -1)
+  pin=$(sed -n 's/.*"pin": "\([^"]*\)".*/\1/p' "$dir/server.log" | head -1)
+}
+
+stop_sandbox() {
+  [ -n "$server_pid" ] || return 0
+  kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  return 0
+}
+
+# write_placement ACCOUNTS PATH PREFIX: Account,City rows changing the city of each account.
+write_placement() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import sys
+n, path, city = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+with open(path, "w") as f:
+    f.write("Account,City\n")
+    for k in range(1, n + 1):
+        f.write(f"B{k:07d},{city} {k}\n")
+PY
+}
