@@ -21,9 +21,7 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
             if let fd = try? createPrivateFile(path, exclusive: true) { Glibc.close(fd) }
         }
         do {
-            queue = try DatabaseQueue(path: path, configuration: Self.configuration(synchronous: "FULL", walMode: true))
-            try queue.write { db in try JournalSchema.migrate(db, path: path) }
-            relaxedQueue = try DatabaseQueue(path: path, configuration: Self.configuration(synchronous: "NORMAL", walMode: false))
+            (queue, relaxedQueue) = try Self.open(path)
         } catch let newer as JournalSchema.NewerJournal {
             throw newer
         } catch {
@@ -31,11 +29,30 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
         }
     }
 
+    /// The two connections, the schema migrated. Processes opening a new journal at the same
+    /// moment race to switch it to WAL, which SQLite answers "database is locked" without
+    /// waiting on its busy timeout: the loser tries again (for up to 10 s).
+    private static func open(_ path: String) throws -> (DatabaseQueue, DatabaseQueue) {
+        let deadline = monotonicSeconds() + 10
+        while true {
+            do {
+                let queue = try DatabaseQueue(path: path, configuration: configuration(synchronous: "FULL", walMode: true))
+                try queue.write { db in try JournalSchema.migrate(db, path: path) }
+                return (queue, try DatabaseQueue(path: path, configuration: configuration(synchronous: "NORMAL", walMode: false)))
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && monotonicSeconds() < deadline {
+                usleep(UInt32.random(in: 20_000...100_000))
+            }
+        }
+    }
+
     private static func configuration(synchronous: String, walMode: Bool) -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
-            if walMode { try db.execute(sql: "PRAGMA journal_mode = WAL") }
+            // Switching needs the file to itself; a journal already in WAL mode is left as it is.
+            if walMode, try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased() != "wal" {
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }

@@ -45,4 +45,22 @@ struct RunJournalTests {
         #expect(again.sequence > reopened.sequence)
         #expect(again.runId == "run2")
     }
+
+    /// Processes started at once on a new journal (two pipelines at 02:30, each also opening the
+    /// tenant's rate budget) all open it: the one that loses the race to switch it to WAL waits.
+    @Test func handlesOpeningANewJournalAtOnceAllOpenIt() throws {
+        for _ in 0..<5 {
+            let path = try makeTemporaryDirectory("open-race") + "/journal.sqlite"
+            let lock = NSLock()
+            nonisolated(unsafe) var failures: [String] = []
+            DispatchQueue.concurrentPerform(iterations: 8) { _ in
+                do {
+                    _ = try RunJournal(path: path, key: nil)
+                } catch {
+                    lock.lock(); failures.append("\(error)"); lock.unlock()
+                }
+            }
+            #expect(failures.isEmpty, "\(failures.prefix(2))")
+        }
+    }
 }
