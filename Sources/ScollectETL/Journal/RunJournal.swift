@@ -128,15 +128,17 @@ public final class RunJournal: @unchecked Sendable {
         }
     }
 
-    /// Which of these rows of a file an earlier run settled for good (written, unchanged, or
-    /// rejected for a reason that is not retryable), with that run's id.
+    /// Which of these rows of a file an earlier run settled for good (written or unchanged),
+    /// with that run's id. A rejected row is read again: its reject is reported by the run that
+    /// finishes the file (every reject of the file in one report), and a reason that no longer
+    /// holds lets it through.
     public func settledRows(pipeline: String, inputDigest: String, among rows: [Int]) throws -> [Int: String] {
         guard let low = rows.min(), let high = rows.max() else { return [:] }
         return try store.read { db in
             var settled: [Int: String] = [:]
             for row in try db.rows("""
                 SELECT source_row, run_id FROM row_outcomes WHERE pipeline = ? AND input_sha256 = ? AND source_row BETWEEN ? AND ?
-                AND outcome != 'retry'
+                AND outcome IN ('written', 'unchanged')
                 """, bind(pipeline), bind(inputDigest), bind(low), bind(high)) {
                 if let source = row.int("source_row"), let run = row.string("run_id") { settled[source] = run }
             }

@@ -63,4 +63,16 @@ struct RunJournalTests {
             #expect(failures.isEmpty, "\(failures.prefix(2))")
         }
     }
+
+    /// A resumed run skips the rows written or unchanged before; a row rejected before is read
+    /// again, so the run that finishes the file reports every reject of it (a SIGKILL after a
+    /// reject was recorded once made the final run count it unchanged: KillAndResumeTests).
+    @Test(arguments: JournalStoreKind.testable)
+    func aResumedRunSkipsWrittenAndUnchangedRowsOnly(_ kind: JournalStoreKind) throws {
+        let journal = try kind.freshJournal()
+        try journal.recordRowOutcomes(pipeline: "p", inputDigest: "d", runId: "run1", [
+            (1, "written", nil), (2, "unchanged", nil), (3, "rejected", "ACCOUNT_NOT_FOUND"), (4, "retry", "OUTCOME_UNKNOWN"),
+        ])
+        #expect(try journal.settledRows(pipeline: "p", inputDigest: "d", among: [1, 2, 3, 4, 5]) == [1: "run1", 2: "run1"])
+    }
 }
