@@ -14,12 +14,11 @@ final class APISession {
     private let tenantBudgetProblem: String?
 
     /// Every answer the server gives is reported to `health`.
-    /// `journalStore`: the run's open journal's store, which the tenant's rate budget shares.
-    init(settings: PipelineConfig.Target, target: RunTarget, audit: AuditSink, health: APIHealth, journalStore: (any JournalStore)? = nil) {
+    init(settings: PipelineConfig.Target, target: RunTarget, audit: AuditSink, health: APIHealth) {
         self.health = health
         self.settings = settings
         self.target = target
-        (tenantBudget, tenantBudgetProblem) = TenantPacing.budget(settings: settings, target: target, store: journalStore)
+        (tenantBudget, tenantBudgetProblem) = TenantPacing.budget(settings: settings, target: target)
         client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials,
                                 limiter: RateLimiter(ratePerSecond: settings.requestsPerSecond, sharedBudget: tenantBudget), audit: audit)
         client.retryPolicy = settings.retry
