@@ -20,10 +20,3 @@ public protocol RateBudgetStore: AnyObject, Sendable {
 extension RateBudgetStore {
     public func clock() throws -> Double? { nil }
 }
-
-/// The store of a run's journal (a SQLite file, or PostgreSQL): `JournalRateBudget`.
-public enum RateBudgetStores {
-    public static func open(journal: String) throws -> (any RateBudgetStore)? {
-        JournalRateBudget(store: try JournalLocation(journal).open())
-    }
-}

@@ -14,11 +14,12 @@ final class APISession {
     private let tenantBudgetProblem: String?
 
     /// Every answer the server gives is reported to `health`.
-    init(settings: PipelineConfig.Target, target: RunTarget, audit: AuditSink, health: APIHealth) {
+    /// `journalStore`: the run's open journal's store, which the tenant's rate budget shares.
+    init(settings: PipelineConfig.Target, target: RunTarget, audit: AuditSink, health: APIHealth, journalStore: (any JournalStore)? = nil) {
         self.health = health
         self.settings = settings
         self.target = target
-        (tenantBudget, tenantBudgetProblem) = TenantPacing.budget(settings: settings, target: target)
+        (tenantBudget, tenantBudgetProblem) = TenantPacing.budget(settings: settings, target: target, store: journalStore)
         client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials,
                                 limiter: RateLimiter(ratePerSecond: settings.requestsPerSecond, sharedBudget: tenantBudget), audit: audit)
         client.retryPolicy = settings.retry

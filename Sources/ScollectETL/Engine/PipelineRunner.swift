@@ -109,7 +109,8 @@ public final class PipelineRunner {
         if !verdict.heldBecause.isEmpty { return hold(verdict, opened, input: input, summary: summary, started: started) }
 
         let state = RunState()
-        let session = APISession(settings: config.target, target: target, audit: opened.reports.counter, health: state.health)
+        let session = APISession(settings: config.target, target: target, audit: opened.reports.counter, health: state.health,
+                                 journalStore: opened.journal?.store)
         defer { session.shutdown() }
         let progress = RunProgressReporter(options: options, counters: session.client.counters, inputPath: inputPath, source: config.source)
         session.observeRequests(progress.requestAnswered)

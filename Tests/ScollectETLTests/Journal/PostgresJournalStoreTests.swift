@@ -52,7 +52,7 @@ struct PostgresJournalStoreTests {
         let server = try PostgresTestServer.server()
         let location = server.freshTenantLocation()
         let journal = try JournalStoreKind.postgres.open(location, environment: server.environment)
-        try journal.store.write { db in
+        _ = try journal.store.write { db in
             try db.execute("INSERT INTO schema_version (version, applied, summary) VALUES (99, 'later', 'from the future')")
         }
         #expect(throws: JournalSchema.NewerJournal.self) { try JournalStoreKind.postgres.open(location, environment: server.environment) }
@@ -76,7 +76,7 @@ struct PostgresJournalStoreTests {
             "\($0)".contains("SCOLLECT_JOURNAL_PASSWORD_FILE") && !"\($0)".contains("secret")
         }
         let loose = try makeTemporaryDirectory("pw") + "/password"
-        FileManager.default.createFile(atPath: loose, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: loose, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
         #expect { try JournalLocation(server.freshTenantLocation(), env: ["SCOLLECT_JOURNAL_PASSWORD_FILE": loose]) } throws: {
             "\($0)".contains("chmod 600")
         }
@@ -110,7 +110,7 @@ struct PostgresJournalStoreTests {
     @Test func aWrongPasswordIsAClearError() throws {
         let server = try PostgresTestServer.server()
         let wrong = try makeTemporaryDirectory("pw") + "/password"
-        FileManager.default.createFile(atPath: wrong, contents: Data("not-the-password".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: wrong, contents: Data("not-the-password".utf8), attributes: [.posixPermissions: 0o600])
         #expect {
             _ = try JournalLocation(server.freshTenantLocation(), env: ["SCOLLECT_JOURNAL_PASSWORD_FILE": wrong]).open()
         } throws: { error in
