@@ -94,8 +94,22 @@ import Testing
         sleepPrecisely(0.05)
         let now = monotonicSeconds()
         let slot = budget.takeSlot()!
-        #expect(slot >= now - 0.005, "a slot \(now - slot) s in the past")
+        #expect(slot >= now - SharedRateBudget.lateTolerance - 0.001, "a slot \(now - slot) s in the past")
         #expect(budget.droppedSlots >= 3)
+    }
+
+    /// At a rate far above what the process sends, a block spans microseconds: its callers still
+    /// use its slots (late by less than `lateTolerance`) and the blocks grow, instead of every
+    /// slot after the first being dropped and a lease taken for every call or two.
+    @Test func aRateFarAboveTheSendsIsNotLeasedPerCall() throws {
+        let path = try makeTemporaryDirectory("rate-budget") + "/journal.sqlite"
+        let store = CountingLeases(JournalRateBudget(store: try JournalLocation(path).open()))
+        let budget = SharedRateBudget(store: store, tenant: "t", configuredRate: 1_000_000)
+        for _ in 0..<2_000 {
+            _ = budget.takeSlot()
+            sleepPrecisely(0.000_05) // the call's own work
+        }
+        #expect(store.leases <= 100, "\(store.leases) leases for 2,000 slots")
     }
 
     @Test func aFailingStoreLeavesTheLimiterPacingAlone() {
@@ -119,6 +133,22 @@ final class FixedLeases: RateBudgetStore, @unchecked Sendable {
     }
     func throttled(tenant: String) throws {}
     func deregister(tenant: String, clientID: String) throws {}
+}
+
+/// A real store's leases, counted.
+final class CountingLeases: RateBudgetStore, @unchecked Sendable {
+    let store: any RateBudgetStore
+    private let lock = NSLock()
+    private var count = 0
+    var leases: Int { lock.lock(); defer { lock.unlock() }; return count }
+    init(_ store: any RateBudgetStore) { self.store = store }
+    func lease(tenant: String, clientID: String, configuredRate: Double, want: Int, lead: Double) throws -> SlotLease {
+        lock.lock(); count += 1; lock.unlock()
+        return try store.lease(tenant: tenant, clientID: clientID, configuredRate: configuredRate, want: want, lead: lead)
+    }
+    func throttled(tenant: String) throws { try store.throttled(tenant: tenant) }
+    func deregister(tenant: String, clientID: String) throws { try store.deregister(tenant: tenant, clientID: clientID) }
+    func clock() throws -> Double? { try store.clock() }
 }
 
 final class Departed: @unchecked Sendable {
