@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The embedded journal store: one SQLite file per tenant, shared by the processes of one
 /// machine. WAL mode; `write` commits with `synchronous = FULL` under `BEGIN IMMEDIATE` (one
@@ -62,18 +63,19 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
     public func write<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
         try guarded {
             try queue.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(Connection(db: db))
-                    return .commit
-                }
-                return result!
+                let connection = Connection(db: db)
+                return try connection.transaction { try body(connection) }
             }
         }
     }
 
     public func writeRelaxed<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
-        try guarded { try relaxedQueue.write { db in try body(Connection(db: db)) } }
+        try guarded {
+            try relaxedQueue.writeWithoutTransaction { db in
+                let connection = Connection(db: db)
+                return try connection.transaction { try body(connection) }
+            }
+        }
     }
 
     /// The journal's reads are single statements (atomic on their own), so they run without
@@ -89,12 +91,8 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
     public func exclusive<T>(_ name: String, _ body: (any JournalConnection, Double) throws -> T) throws -> T {
         try guarded {
             try relaxedQueue.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(Connection(db: db), Date().timeIntervalSince1970)
-                    return .commit
-                }
-                return result!
+                let connection = Connection(db: db)
+                return try connection.transaction { try body(connection, Date().timeIntervalSince1970) }
             }
         }
     }
@@ -120,38 +118,94 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
         do { return try body() } catch let error as JournalError { throw error } catch { throw JournalError("run journal \(path): \(error)") }
     }
 
-    /// Statements are prepared once per connection (GRDB's statement cache).
+    /// Statements are prepared once per connection (GRDB's statement cache), then bound, stepped
+    /// and read through SQLite's own functions: GRDB's `StatementArguments`, `Row` and
+    /// transaction methods cost more per journal record than the API call it records (a change
+    /// record's insert ~100 k instructions, `BEGIN`/`COMMIT` parsed again on each transaction;
+    /// `valgrind --tool=callgrind`, Benchmarks/README.md). Errors are GRDB's `DatabaseError`.
     private struct Connection: JournalConnection {
         let db: Database
 
         func execute(_ sql: String, _ arguments: [JournalValue?]) throws -> Int {
-            let statement = try db.cachedStatement(sql: sql)
-            try statement.execute(arguments: StatementArguments(arguments.map(Self.databaseValue)))
-            return db.changesCount
+            try step(sql, arguments) { _ in }
+            return Int(sqlite3_changes(db.sqliteConnection))
         }
 
         func rows(_ sql: String, _ arguments: [JournalValue?]) throws -> [JournalRow] {
-            let statement = try db.cachedStatement(sql: sql)
-            return try Row.fetchAll(statement, arguments: StatementArguments(arguments.map(Self.databaseValue))).map { row in
-                var values: [String: JournalValue] = [:]
-                for (column, value) in row {
-                    switch value.storage {
-                    case let .string(text): values[column.lowercased()] = .text(text)
-                    case let .int64(number): values[column.lowercased()] = .integer(number)
-                    case let .double(number): values[column.lowercased()] = .real(number)
-                    case .null, .blob: break
+            var rows: [JournalRow] = []
+            try step(sql, arguments) { statement in rows.append(Self.row(statement)) }
+            return rows
+        }
+
+        /// Binds `arguments`, steps to the end (`onRow` for each row), and resets the statement.
+        private func step(_ sql: String, _ arguments: [JournalValue?], onRow: (OpaquePointer) -> Void) throws {
+            let statement = try db.cachedStatement(sql: sql).sqliteStatement
+            defer { sqlite3_reset(statement) }
+            sqlite3_reset(statement)
+            guard Int(sqlite3_bind_parameter_count(statement)) == arguments.count else {
+                throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "\(arguments.count) arguments for \(sqlite3_bind_parameter_count(statement)) parameters", sql: sql)
+            }
+            for (index, argument) in arguments.enumerated() {
+                let position = Int32(index + 1)
+                let code: Int32
+                switch argument {
+                case let .text(text)?:
+                    var text = text
+                    code = text.withUTF8 { bytes in
+                        sqlite3_bind_text(statement, position, UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                            .assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.transient)
                     }
+                case let .integer(number)?: code = sqlite3_bind_int64(statement, position, number)
+                case let .real(number)?: code = sqlite3_bind_double(statement, position, number)
+                case nil: code = sqlite3_bind_null(statement, position)
                 }
-                return JournalRow(values: values)
+                guard code == SQLITE_OK else { throw error(code, sql) }
+            }
+            while true {
+                let code = sqlite3_step(statement)
+                if code == SQLITE_DONE { return }
+                guard code == SQLITE_ROW else { throw error(code, sql) }
+                onRow(statement)
             }
         }
 
-        static func databaseValue(_ value: JournalValue?) -> DatabaseValue {
-            switch value {
-            case let .text(text)?: text.databaseValue
-            case let .integer(number)?: number.databaseValue
-            case let .real(number)?: number.databaseValue
-            case nil: .null
+        /// Column names lower-cased (as PostgreSQL gives them); NULL columns absent.
+        private static func row(_ statement: OpaquePointer) -> JournalRow {
+            var values: [String: JournalValue] = [:]
+            for column in 0..<sqlite3_column_count(statement) {
+                var name = String(cString: sqlite3_column_name(statement, column))
+                if name.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) { name = name.lowercased() }
+                switch sqlite3_column_type(statement, column) {
+                case SQLITE_INTEGER: values[name] = .integer(sqlite3_column_int64(statement, column))
+                case SQLITE_FLOAT: values[name] = .real(sqlite3_column_double(statement, column))
+                case SQLITE_TEXT:
+                    let bytes = sqlite3_column_text(statement, column)
+                    let count = Int(sqlite3_column_bytes(statement, column))
+                    values[name] = .text(bytes.map { String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self) } ?? "")
+                default: break // NULL; the journal stores no blobs
+                }
+            }
+            return JournalRow(values: values)
+        }
+
+        private func error(_ code: Int32, _ sql: String) -> DatabaseError {
+            DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+        }
+
+        /// SQLite copies a bound text at once (`SQLITE_TRANSIENT`).
+        private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+        /// `BEGIN IMMEDIATE`, `body`, `COMMIT` (`ROLLBACK` when `body` or the commit throws),
+        /// each a cached statement.
+        func transaction<T>(_ body: () throws -> T) throws -> T {
+            try execute("BEGIN IMMEDIATE", [])
+            do {
+                let result = try body()
+                try execute("COMMIT", [])
+                return result
+            } catch {
+                if sqlite3_get_autocommit(db.sqliteConnection) == 0 { _ = try? execute("ROLLBACK", []) }
+                throw error
             }
         }
     }
