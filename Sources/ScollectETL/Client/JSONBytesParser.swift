@@ -178,40 +178,55 @@ struct JSONBytesParser {
 
     /// At an opening quote: the bytes of a string without escapes, skipped (`i` after the closing
     /// quote); nil, with `i` unchanged, for one with escapes or invalid (left to `escapedString`).
+    /// Eight bytes at a time: the first quote, backslash or control byte of a word is found from
+    /// its mask of special bytes, without a loop over the bytes of the word.
     private mutating func plainString() -> (start: Int, end: Int, ascii: Bool)? {
         let start = i + 1
         var k = start
-        var high: UInt8 = 0
-        // Eight bytes at a time while none of them is a quote, a backslash or a control byte.
-        var wideHigh: UInt64 = 0
+        var high: UInt64 = 0
         while count - k >= 8 {
-            let word = UnsafeRawPointer(bytes + k).loadUnaligned(as: UInt64.self)
-            guard !JSONBytesParser.hasSpecialByte(word) else { break }
-            wideHigh |= word
-            k += 8
+            let word = UInt64(littleEndian: UnsafeRawPointer(bytes + k).loadUnaligned(as: UInt64.self))
+            let special = JSONBytesParser.specialBytes(word)
+            if special == 0 {
+                high |= word
+                k += 8
+                continue
+            }
+            let offset = special.trailingZeroBitCount >> 3 // the first special byte of the word
+            if offset > 0 { high |= word & (UInt64.max >> (64 - 8 * offset)) }
+            k += offset
+            guard bytes[k] == UInt8(ascii: "\"") else { return nil } // a backslash or a control byte
+            i = k + 1
+            return (start, k, high & 0x8080_8080_8080_8080 == 0)
         }
-        if wideHigh & 0x8080_8080_8080_8080 != 0 { high = 0x80 }
+        var highByte = UInt8(high & 0x8080_8080_8080_8080 == 0 ? 0 : 0x80)
         while k < count {
             let b = bytes[k]
             if b == UInt8(ascii: "\"") {
                 i = k + 1
-                return (start, k, high < 0x80)
+                return (start, k, highByte < 0x80)
             }
             if b == UInt8(ascii: "\\") || b < 0x20 { return nil }
-            high |= b
+            highByte |= b
             k += 1
         }
         return nil
     }
 
-    /// Whether any byte of `word` is `"`, `\` or below 0x20 (bytes of 0x80 and more are none of them).
+    /// The high bit of each byte of `word` that is `"`, `\` or below 0x20 (bytes of 0x80 and more
+    /// are none of them). Above the lowest special byte a mask bit may be wrong (a borrow); the
+    /// lowest set bit is always right.
     @inline(__always)
-    static func hasSpecialByte(_ word: UInt64) -> Bool {
+    static func specialBytes(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
         let control = (word &- 0x2020_2020_2020_2020) & ~word & highs
-        return control != 0 || hasZeroByte(word ^ 0x2222_2222_2222_2222) || hasZeroByte(word ^ 0x5C5C_5C5C_5C5C_5C5C)
+        return control | zeroBytes(word ^ 0x2222_2222_2222_2222) | zeroBytes(word ^ 0x5C5C_5C5C_5C5C_5C5C)
     }
+
+    /// Whether any byte of `word` is `"`, `\` or below 0x20.
+    @inline(__always)
+    static func hasSpecialByte(_ word: UInt64) -> Bool { specialBytes(word) != 0 }
 
     /// Valid UTF-8 as a String (nil when not); ASCII needs no validation.
     private func text(_ start: Int, _ end: Int, ascii: Bool) -> String? {

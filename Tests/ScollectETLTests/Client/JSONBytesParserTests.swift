@@ -69,6 +69,28 @@ struct JSONBytesParserTests {
         }
     }
 
+    /// Strings are scanned eight bytes at a time: a quote, escape, control byte, non-ASCII or
+    /// invalid UTF-8 at every position of a word (and of the word after), at every alignment,
+    /// gives what JSONSerialization gives (both invalid, or the same value).
+    @Test func everyPositionOfASpecialByteInAWord() {
+        let inserts: [[UInt8]] = [[0x5C, 0x6E], [0x5C, 0x22], [0x01], [0x1F], [0xC3, 0xA9], [0xC3], [0xFF], [0xE2, 0x82, 0xAC], [0x7F]]
+        for alignment in 0..<8 {
+            for length in 0..<18 {
+                for position in 0...length {
+                    for insert in inserts {
+                        var body = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                        body.insert(contentsOf: insert, at: position)
+                        let text = [UInt8](repeating: 0x20, count: alignment) + Array(#"{"k": [""#.utf8) + body + Array(#"", "tail"]}"#.utf8)
+                        let data = Data(text)
+                        let ours = JSONValue.parse(data)
+                        let foundation = JSONValue.parseWithFoundation(data)
+                        #expect(ours == foundation, "\(insert) at \(position) of \(length), alignment \(alignment)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func objectKeysSortedAndLastDuplicateWins() {
         #expect(parse(#"{"b": 1, "a": 2, "b": 3}"#) == .object([("a", .number(2)), ("b", .number(3))]))
         #expect(parse(#"{"a": 1, "b": 2}"#) == .object([("a", .number(1)), ("b", .number(2))]))
