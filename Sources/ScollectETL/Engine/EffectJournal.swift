@@ -142,8 +142,24 @@ final class EffectJournal: @unchecked Sendable {
         try journal.settledRows(pipeline: pipeline, inputDigest: inputDigest, among: rows)
     }
 
-    /// This row's entries of this file that earlier runs left open (`sent`, `unknown`).
+    /// This row's entries of this file that earlier runs left open (`sent`, `unknown`). The rows
+    /// that have any are read once, at the first call: no other run of this pipeline can open
+    /// new ones while this run holds the pipeline's lock (one settled by hand meanwhile is only
+    /// read for nothing), and a row without one costs no query (most rows of every run).
     func openEntries(sourceRow: Int) throws -> [LedgerEntry] {
-        try journal.openEntries(pipeline: pipeline, inputDigest: inputDigest, sourceRow: sourceRow, excludingRun: runId)
+        guard try rowsWithOpenEntries().contains(sourceRow) else { return [] }
+        return try journal.openEntries(pipeline: pipeline, inputDigest: inputDigest, sourceRow: sourceRow, excludingRun: runId)
+    }
+
+    private var openRows: Set<Int>?
+    private let openRowsLock = NSLock()
+
+    private func rowsWithOpenEntries() throws -> Set<Int> {
+        openRowsLock.lock()
+        defer { openRowsLock.unlock() }
+        if let openRows { return openRows }
+        let rows = try journal.rowsWithOpenEntries(pipeline: pipeline, inputDigest: inputDigest, excludingRun: runId)
+        openRows = rows
+        return rows
     }
 }

@@ -390,6 +390,16 @@ public final class RunJournal: @unchecked Sendable {
         }
     }
 
+    /// The rows of a file with entries that runs other than `runId` left open.
+    public func rowsWithOpenEntries(pipeline: String, inputDigest: String, excludingRun runId: String) throws -> Set<Int> {
+        try store.read { db in
+            Set(try db.rows("""
+                SELECT DISTINCT source_row FROM entries WHERE pipeline = ? AND input_sha256 = ? AND run_id != ?
+                AND state IN ('sent', 'unknown')
+                """, bind(pipeline), bind(inputDigest), bind(runId)).compactMap { $0.int("source_row") })
+        }
+    }
+
     /// Entries of one row of a file that runs other than `runId` left open (`sent`, `unknown`).
     public func openEntries(pipeline: String, inputDigest: String, sourceRow: Int, excludingRun runId: String) throws -> [LedgerEntry] {
         try store.read { db in
