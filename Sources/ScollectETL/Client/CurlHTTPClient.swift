@@ -117,7 +117,7 @@ public final class CurlHTTPClient: HTTPTransport {
             let length = size * count
             if let data {
                 let line = UnsafeBufferPointer(start: UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length)
-                if let (name, value) = CurlHTTPClient.headerField(line) {
+                if CurlHTTPClient.isKept(line), let (name, value) = CurlHTTPClient.headerField(line) {
                     sink.headers[name] = value
                 } else if line.starts(with: "HTTP/".utf8) {
                     sink.headers.removeAll() // a new response (after a 100 Continue): forget the old headers
@@ -195,6 +195,18 @@ public final class CurlHTTPClient: HTTPTransport {
 }
 
 extension CurlHTTPClient {
+    /// The answer headers a response keeps (lower-case): those something reads. The others
+    /// (date, server, …) are never turned into strings: that cost ~10 k instructions a call.
+    static let keptHeaders: [[UInt8]] = ["retry-after", "content-type", "content-length", "location", "www-authenticate"].map { Array($0.utf8) }
+
+    /// Whether the header line's name is one of `keptHeaders` (ASCII, any case).
+    static func isKept(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return false }
+        return keptHeaders.contains { name in
+            name.count == colon && zip(name, line[..<colon]).allSatisfy { $0 == ($1 >= 65 && $1 <= 90 ? $1 + 32 : $1) }
+        }
+    }
+
     /// `Name: value` of one header line: the name lower-cased, the value without the whitespace
     /// and line break around it; nil for a line without a colon (the status line, the blank end).
     static func headerField(_ line: UnsafeBufferPointer<UInt8>) -> (String, String)? {

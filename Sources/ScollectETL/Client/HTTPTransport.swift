@@ -21,7 +21,8 @@ public struct HTTPRequest: Sendable {
 
 public struct HTTPResponse: Sendable {
     public var status: Int
-    /// Header names lower-cased.
+    /// Header names lower-cased; over libcurl, only those something reads
+    /// (`CurlHTTPClient.keptHeaders`).
     public var headers: [String: String]
     public var body: Data
     public init(status: Int, headers: [String: String], body: Data) {

@@ -58,8 +58,10 @@ public enum URLPolicy {
     /// Two URLs with the same origin get the same `curlProtocols`.
     static func origin(of url: String) -> Substring? {
         guard let offset = UTF8Search.firstOffset(of: "://", in: url) else { return nil }
-        let rest = url[url.utf8.index(url.utf8.startIndex, offsetBy: offset + 3)...]
-        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        // Over the UTF-8 bytes: a search over Characters (grapheme breaking) cost ~10 k
+        // instructions per call, more than the rest of the request's setup.
+        let bytes = url.utf8
+        let end = bytes[bytes.index(bytes.startIndex, offsetBy: offset + 3)...].firstIndex { $0 == 0x2F || $0 == 0x3F || $0 == 0x23 } ?? bytes.endIndex
         return url[..<end]
     }
 

@@ -72,7 +72,7 @@ import Testing
                 counts[path, default: 0] += 1
                 lock.unlock()
                 guard path == "/hello" else { return } // committed; closed without a byte
-                let answer = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}".utf8)
+                let answer = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDate: Wed, 02 Dec 2026 16:00:00 GMT\r\nRETRY-after:  7 \r\nX-Other: y\r\nContent-Length: 2\r\n\r\n{}".utf8)
                 _ = answer.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, 0) }
             }
         }
@@ -115,6 +115,14 @@ import Testing
         let error = post("/updatedbase", mayRepeat: true, server: server, client: CurlHTTPClient(timeoutSeconds: 5))
         #expect(server.count("/updatedbase") == 2)
         #expect(error?.requestMayHaveBeenSent == true)
+    }
+
+    /// Only the headers something reads are kept, found whatever their case.
+    @Test func theAnswerKeepsTheHeadersThatAreRead() throws {
+        let server = try ClosingServer()
+        defer { server.stop() }
+        let response = try CurlHTTPClient(timeoutSeconds: 5).perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/hello"))
+        #expect(response.headers == ["content-type": "application/json", "retry-after": "7", "content-length": "2"])
     }
 
     @Test func aRequestThatMustNotRepeatStillReusesTheConnectionWhenAnswered() throws {
