@@ -285,6 +285,7 @@ public final class PipelineRunner {
             result.acknowledgementFile = nil
         }
         record(result, opened, inputPath: input.path)
+        result.auditStatistics = opened.reports.audit.statistics
         return result
     }
 

@@ -3,9 +3,9 @@ import Foundation
 /// `report.html` in a run's folder: one self-contained page (inline CSS and SVG, no script, no
 /// network resource) that opens offline and can be mailed: counts, rejects by reason, requests
 /// per second over the run, latency percentiles per endpoint, the slowest and the failed
-/// requests. Built after the run from the summary and one streaming pass over
-/// `audit.jsonl.gz`, whose bodies are never shown (its messages are masked already, and are
-/// masked again here).
+/// requests. Built after the run from the summary and the audit's statistics (gathered as the
+/// audit was written, or in one streaming pass over `audit.jsonl.gz`), whose bodies are never
+/// shown (its messages are masked already, and are masked again here).
 public enum HTMLRunReport {
     public static let fileName = "report.html"
 
@@ -13,7 +13,7 @@ public enum HTMLRunReport {
     /// other reports). Returns the file's path.
     @discardableResult
     public static func write(summary: RunSummary, folder: String) throws -> String {
-        let statistics = try AuditStatistics.read(auditPath: folder + "/audit.jsonl.gz")
+        let statistics = try summary.auditStatistics ?? AuditStatistics.read(auditPath: folder + "/audit.jsonl.gz")
         let path = folder + "/" + fileName
         try PrivateFile.write(render(summary: summary, statistics: statistics), to: path)
         return path

@@ -32,6 +32,9 @@ public struct RunSummary: Sendable {
     public var plannedWrites: [String: Int] = [:]
     /// How the input was read, when a person should know (a guessed encoding).
     public var notices: [String] = []
+    /// The audit's requests as the HTML report shows them, gathered while they were written
+    /// (nil: the report reads `audit.jsonl.gz` back). Not part of `summary.json`.
+    public var auditStatistics: AuditStatistics?
 
     public var callsMade: Int { callsByEndpoint.values.reduce(0, +) }
     public var accountedRows: Int { written + unchanged + rejected }

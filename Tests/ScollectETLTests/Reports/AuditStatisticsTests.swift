@@ -57,6 +57,45 @@ struct AuditStatisticsTests {
         #expect(AuditedRequest.epochSeconds(iso8601: "2026-11-23 21:40:47Z") == nil)
     }
 
+    /// The statistics the audit gathers while it is written are what reading the file back finds
+    /// (the HTML report of a run uses the first, of an older folder the second).
+    @Test func whatTheAuditGathersIsWhatReadingItBackFinds() throws {
+        let folder = try makeTemporaryDirectory("audit-stats")
+        let audit = try AuditReport(path: folder + "/audit.jsonl.gz", header: [("input_sha256", .string("ab12")), ("started", .string("2026-12-02T16:00:00Z"))])
+        let outcomes = ["success", "rate_limited", "http_error", "error_in_200", "transport_error", "empty_result"]
+        for index in 0..<2_500 {
+            // Out of order by up to a second, with fractions of a millisecond; some failures with messages.
+            let time = 1_790_000_000.123_456 + Double(index) / 90 - Double(index % 7) * 0.15 + 0.000_37 * Double(index % 3)
+            let outcome = outcomes[index % 11 == 0 ? (index / 11) % outcomes.count : 0]
+            audit.record(AuditEntry(time: Date(timeIntervalSince1970: time), method: index % 2 == 0 ? "GET" : "PUT",
+                                    endpoint: index % 2 == 0 ? "getaccount" : "updatedbase", filenumber: "R\(index)", body: nil,
+                                    httpStatus: outcome == "transport_error" ? nil : 200, outcome: outcome,
+                                    message: outcome == "success" ? nil : "refused for SSN 123-45-\(6789 - index % 10)",
+                                    latencyMs: Double(index % 97) * 1.37 + 0.049, attempt: 1 + index % 4 / 3))
+        }
+        try audit.finish()
+        let gathered = audit.statistics
+        let read = try AuditStatistics.read(auditPath: folder + "/audit.jsonl.gz")
+        #expect(gathered.header == read.header)
+        #expect(gathered.requests == 2_500 && read.requests == 2_500)
+        #expect((gathered.rateLimited, gathered.retries, gathered.failedTotal, gathered.errorAnswers)
+            == (read.rateLimited, read.retries, read.failedTotal, read.errorAnswers))
+        #expect(gathered.firstTime == read.firstTime && gathered.lastTime == read.lastTime)
+        #expect(gathered.perSecond == read.perSecond)
+        #expect(Set(gathered.latencyByEndpoint.keys) == Set(read.latencyByEndpoint.keys))
+        for (endpoint, histogram) in gathered.latencyByEndpoint {
+            let other = read.latencyByEndpoint[endpoint]!
+            #expect(histogram.count == other.count && histogram.maximum == other.maximum)
+            #expect([0.5, 0.9, 0.99].map(histogram.percentile) == [0.5, 0.9, 0.99].map(other.percentile))
+        }
+        func rows(_ requests: [AuditedRequest]) -> [String] {
+            requests.map { "\($0.time) \($0.method) \($0.endpoint) \($0.filenumber ?? "-") \($0.httpStatus ?? -1) \($0.outcome) \($0.message ?? "-") \($0.latencyMs) \($0.attempt)" }
+        }
+        #expect(rows(gathered.slowest) == rows(read.slowest))
+        #expect(rows(gathered.failed) == rows(read.failed))
+        #expect(!rows(gathered.failed).joined().contains("123-45-67"), "messages masked as in the file")
+    }
+
     @Test func readsTheAuditLineByLine() throws {
         let folder = try makeTemporaryDirectory("audit-stats")
         let audit = try AuditReport(path: folder + "/audit.jsonl.gz", header: [("input_sha256", .string("ff00"))])
