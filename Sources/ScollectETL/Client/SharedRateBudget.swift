@@ -7,8 +7,8 @@ import Foundation
 /// - A new block is leased only when this one is used up and a caller is waiting, and only
 ///   once the time of its last slot has come: a process holds one block at a time, so busy
 ///   processes take turns and share the tenant's rate evenly.
-/// - The size asked for adapts like a window: one more slot than the last block when its callers
-///   took every slot, fewer when some went unused (at least the callers waiting). Busy processes
+/// - The size asked for adapts like a window: twice the last block when its callers took every
+///   slot, fewer when some went unused (at least the callers waiting). Busy processes
 ///   all reach the store's cap (R/20) and get equal blocks; a quiet one asks for what it uses and
 ///   does not hold slots the others could send in.
 /// - A slot whose time passed by more than `lateTolerance` (or half a spacing, when that is
@@ -21,9 +21,11 @@ import Foundation
 ///   clock is read on its own, a few times, and the quickest read gives the offset between the
 ///   two clocks (refreshed every `resyncEvery` seconds). A lease whose answer took long thus
 ///   does not push its slots onto another process's (a PostgreSQL store's answers take a few
-///   milliseconds, more on a busy machine). Each lease asks for its first slot no sooner than
-///   the time a lease's answer takes to arrive (`lead`, from the latest leases), so that few
-///   slots are already late when they arrive.
+///   milliseconds, more on a busy machine). A lease whose answer takes longer than the late
+///   slots' tolerance asks for its first slot no sooner than that (`lead`, from the latest
+///   leases), so that few slots are already too late when they arrive; a quicker one asks for
+///   none: its first slots, a little late, are still taken (a lead put every block's first
+///   slot ahead, and its caller to sleep).
 /// - When the store fails, the caller gets nil and paces locally (`RateLimiter`'s own slots);
 ///   the store is asked again `retryAfterFailure` seconds later, not on every call.
 public final class SharedRateBudget: @unchecked Sendable {
@@ -57,6 +59,7 @@ public final class SharedRateBudget: @unchecked Sendable {
     private var leaseTime = 0.0
     /// Slots dropped because no caller was there in time; store errors (then local pacing).
     private(set) public var droppedSlots = 0
+    private(set) public var leases = 0
     private(set) public var storeFailures = 0
     public private(set) var lastStoreError: String?
 
@@ -94,7 +97,7 @@ public final class SharedRateBudget: @unchecked Sendable {
                 continue
             }
             if now < storeDownUntil { return nil }
-            if count > 0 { want = droppedInBlock == 0 ? count + 1 : max(1, count - droppedInBlock) }
+            if count > 0 { want = droppedInBlock == 0 ? 2 * count : max(1, count - droppedInBlock) }
             guard leaseBlock(want: max(want, waiting)) else { return nil }
         }
     }
@@ -102,7 +105,7 @@ public final class SharedRateBudget: @unchecked Sendable {
     /// Called with the lock held; leases without it. False when the store failed.
     private func leaseBlock(want: Int) -> Bool {
         leasing = true
-        let lead = min(0.5, 1.5 * leaseTime)
+        let lead = min(0.5, max(0, 1.5 * leaseTime - Self.lateTolerance))
         condition.unlock()
         if monotonicSeconds() - offsetMeasured > Self.resyncEvery { measureOffset() }
         let sent = monotonicSeconds()
@@ -113,6 +116,7 @@ public final class SharedRateBudget: @unchecked Sendable {
         condition.broadcast()
         switch result {
         case let .success(lease):
+            leases += 1
             leaseTime = leaseTime == 0 ? arrived - sent : 0.8 * leaseTime + 0.2 * (arrived - sent)
             if let storeNow = lease.storeNow, let offset {
                 start = storeNow + lease.firstDelay - offset

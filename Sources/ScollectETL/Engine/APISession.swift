@@ -59,8 +59,15 @@ final class APISession {
         }
     }
 
+    /// The workers stopped, the tenant's budget left; a budget whose store failed is reported
+    /// (the run paced alone meanwhile).
     func shutdown() {
         pool.shutdown()
-        tenantBudget?.deregister()
+        guard let budget = tenantBudget else { return }
+        budget.deregister()
+        client.warn?.debug("tenant rate budget: \(budget.leases) leases, \(budget.droppedSlots) slots dropped")
+        if budget.storeFailures > 0 {
+            client.warn?.warning("the tenant's rate budget could not be leased \(budget.storeFailures) time(s) (last: \(budget.lastStoreError ?? "?")): this run paced alone meanwhile")
+        }
     }
 }
