@@ -95,28 +95,17 @@ struct JSONBytesParser {
             i += 1
             return .object(pairs)
         }
+        if let record { return self.record(record) }
         while true {
             skipWhitespace()
-            guard i < count, bytes[i] == UInt8(ascii: "\"") else { return nil }
-            let key: String? // nil: a field of a record that nobody reads
-            if let record {
-                guard let (text, kept) = recordKey(record) else { return nil }
-                key = kept ? text : nil
-            } else {
-                guard let text = string() else { return nil }
-                key = text
-            }
+            guard i < count, bytes[i] == UInt8(ascii: "\""), let key = string() else { return nil }
             skipWhitespace()
             guard i < count, bytes[i] == UInt8(ascii: ":") else { return nil }
             i += 1
-            if let key {
-                inResult = depth == 1 && key == "result"
-                defer { inResult = false }
-                guard let item = value() else { return nil }
-                pairs.append((key, item))
-            } else {
-                guard skipValue() else { return nil } // checked, not built
-            }
+            inResult = depth == 1 && key == "result"
+            guard let item = value() else { return nil }
+            inResult = false
+            pairs.append((key, item))
             skipWhitespace()
             guard i < count else { return nil }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -234,19 +223,57 @@ struct JSONBytesParser {
         return ascii ? String(decoding: span, as: UTF8.self) : String(validating: span, as: UTF8.self)
     }
 
-    /// A key of a record read with `fields`: its text when kept, ("", false) when not (checked
-    /// all the same); nil when invalid.
-    private mutating func recordKey(_ fields: AnswerFields) -> (String, Bool)? {
-        guard let (start, end, ascii) = plainString() else {
-            guard let key = escapedString() else { return nil }
-            return (key, fields.keeps(key))
+    /// After the `{` of a record of the `result` list read with `fields` (not empty): the kept
+    /// keys with their values; the others are checked as `value()` checks them, but neither
+    /// their key nor their value becomes a String (a `getaccount` record has ~290 keys, and the
+    /// writers read a handful).
+    private mutating func record(_ fields: AnswerFields) -> JSONValue? {
+        var pairs: [(String, JSONValue)] = []
+        while true {
+            skipWhitespace()
+            guard i < count, bytes[i] == UInt8(ascii: "\"") else { return nil }
+            var kept: String?
+            if let (start, end, ascii) = plainString() {
+                if fields.keeps(UnsafeRawBufferPointer(start: bytes + start, count: end - start)) {
+                    guard let key = text(start, end, ascii: ascii) else { return nil }
+                    kept = key
+                } else if !ascii, !JSONBytesParser.isValidUTF8(bytes + start, end - start) {
+                    return nil
+                }
+            } else {
+                guard let key = escapedString() else { return nil }
+                if fields.keeps(key) { kept = key }
+            }
+            skipWhitespace()
+            guard i < count, bytes[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            if let kept {
+                guard let item = value() else { return nil }
+                pairs.append((kept, item))
+            } else {
+                guard skipValue() else { return nil }
+            }
+            skipWhitespace()
+            guard i < count else { return nil }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            guard bytes[i] == UInt8(ascii: "}") else { return nil }
+            i += 1
+            return .object(JSONBytesParser.sortedLastWins(pairs))
         }
-        if fields.keeps(UnsafeRawBufferPointer(start: bytes + start, count: end - start)) {
-            guard let key = text(start, end, ascii: ascii) else { return nil }
-            return (key, true)
+    }
+
+    /// RFC 3629 UTF-8, without making a String of it.
+    static func isValidUTF8(_ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var k = 0
+        while k < count {
+            let lead = start[k]
+            if lead < 0x80 { k += 1; continue }
+            let shape = utf8SequenceShape(lead: lead)
+            guard shape.length > 0, count - k >= shape.length, start[k + 1] >= shape.low, start[k + 1] <= shape.high else { return false }
+            for next in 2..<max(2, shape.length) where start[k + next] & 0xC0 != 0x80 { return false }
+            k += shape.length
         }
-        if !ascii, text(start, end, ascii: false) == nil { return nil }
-        return ("", false)
+        return true
     }
 
     /// A value that is not kept: checked as `value()` checks it, nothing built.
@@ -255,7 +282,7 @@ struct JSONBytesParser {
         guard i < count else { return false }
         switch bytes[i] {
         case UInt8(ascii: "\""):
-            if let (start, end, ascii) = plainString() { return ascii || text(start, end, ascii: false) != nil }
+            if let (start, end, ascii) = plainString() { return ascii || JSONBytesParser.isValidUTF8(bytes + start, end - start) }
             return escapedString() != nil
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             return value() != nil // nested values in a record field: rare, built and dropped

@@ -91,6 +91,29 @@ struct JSONBytesParserTests {
         }
     }
 
+    /// The same inside a record read for some fields only, as an unread key and as an unread
+    /// value (checked without being built): valid or not as JSONSerialization says.
+    @Test func everyPositionOfASpecialByteInAnUnreadField() {
+        let inserts: [[UInt8]] = [[0x5C, 0x6E], [0x01], [0xC3, 0xA9], [0xC3], [0xFF], [0xE2, 0x82, 0xAC], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF0, 0x9F, 0x98, 0x80], [0xF4, 0x90, 0x80, 0x80]]
+        let fields = AnswerFields(["city"])
+        for length in 0..<12 {
+            for position in 0...length {
+                for insert in inserts {
+                    var text = [UInt8](repeating: UInt8(ascii: "b"), count: length)
+                    text.insert(contentsOf: insert, at: position)
+                    for asKey in [true, false] {
+                        let pair = asKey ? [0x22] + text + Array(#"": 1"#.utf8) : Array(#""other": ""#.utf8) + text + [0x22]
+                        let data = Data(Array(#"{"result": [{"city": "A", "#.utf8) + pair + Array(#"}], "state": "SUCCESS"}"#.utf8))
+                        let valid = JSONValue.parseWithFoundation(data) != nil
+                        let ours = JSONValue.parse(data, fields: fields)
+                        #expect((ours != nil) == valid, "\(insert) at \(position) of \(length), as a \(asKey ? "key" : "value")")
+                        if valid { #expect(ours == Self.cut(JSONValue.parse(data)!, to: ["city"])) }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func objectKeysSortedAndLastDuplicateWins() {
         #expect(parse(#"{"b": 1, "a": 2, "b": 3}"#) == .object([("a", .number(2)), ("b", .number(3))]))
         #expect(parse(#"{"a": 1, "b": 2}"#) == .object([("a", .number(1)), ("b", .number(2))]))
