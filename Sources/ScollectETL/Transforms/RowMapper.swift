@@ -23,6 +23,8 @@ public struct RowMapper: Sendable {
     let columns: [String]
     let columnIndices: [Int]
     let normalizers: [any Normalizer]
+    /// The same, called directly for the built-in normalisers (see `CellNormalizer`).
+    let cells: [CellNormalizer]
     let dropOnError: [Bool]
     let filenumberPosition: Int
     let clearMarkerBytes: [UInt8]?
@@ -50,11 +52,12 @@ public struct RowMapper: Sendable {
         self.columns = columns
         self.columnIndices = columnIndices
         self.normalizers = normalizers
+        self.cells = normalizers.map(CellNormalizer.init)
         self.dropOnError = dropOnError
         self.filenumberPosition = index.position(of: "filenumber")!
         self.clearMarkerBytes = config.clearMarker.map { Array($0.utf8) }
         self.noNews = config.noNewsValues
-        self.isDate = normalizers.map { $0 is DateNormalizer }
+        self.isDate = cells.map(\.isDate)
     }
 
     /// The header position of a mapped column: its name or an alias, exactly, else ignoring case,
@@ -131,35 +134,60 @@ public struct RowMapper: Sendable {
         var slots = [FieldValue?](repeating: nil, count: columns.count)
         var issues: [RowIssue] = []
         var warnings: [RowIssue] = []
-        for position in 0..<columns.count {
-            let column = columnIndices[position]
-            // The clear marker first (it wins over the no-news list), then "nothing" values.
-            let outcome: Normalized? = record.withValueBytes(at: column) { bytes in
-                if let clearMarkerBytes, RowMapper.isMarker(bytes, clearMarkerBytes) { return nil }
-                if noNews.matches(bytes) { return .blank }
-                let normalized = normalizers[position].normalize(utf8: bytes)
-                if isDate[position], case let .value(day, _) = normalized, noNews.isNoNewsDay(day) { return .blank }
-                return normalized
-            }
-            guard let outcome else {
-                slots[position] = .clear
-                continue
-            }
-            switch outcome {
-            case .blank:
-                continue
-            case let .value(value, warning):
-                slots[position] = .value(value)
-                if let warning { warnings.append(RowIssue(warning.code, field: index.fields[position], "\(columns[position]): \(warning.message)")) }
-            case let .invalid(reason, message):
-                let issue = RowIssue(reason, field: index.fields[position], "\(columns[position]) \"\(record.value(at: column))\": \(message)")
-                if dropOnError[position] {
-                    warnings.append(RowIssue(.fieldDropped, field: issue.field, "\(issue.message) — field dropped, row kept"))
-                } else {
-                    issues.append(issue)
+        // The row's bytes and field ends are opened once for all its cells.
+        record.bytes.withUnsafeBufferPointer { row in
+            record.fieldEnds.withUnsafeBufferPointer { ends in
+                for position in 0..<columnIndices.count {
+                    let column = columnIndices[position]
+                    let outcome = normalize(RowMapper.cell(column, row, ends), at: position)
+                    guard let outcome else {
+                        slots[position] = .clear
+                        continue
+                    }
+                    switch outcome {
+                    case .blank:
+                        continue
+                    case let .value(value, warning):
+                        slots[position] = .value(value)
+                        if let warning { warnings.append(RowIssue(warning.code, field: index.fields[position], "\(columns[position]): \(warning.message)")) }
+                    case let .invalid(reason, message):
+                        let issue = RowIssue(reason, field: index.fields[position], "\(columns[position]) \"\(record.value(at: column))\": \(message)")
+                        if dropOnError[position] {
+                            warnings.append(RowIssue(.fieldDropped, field: issue.field, "\(issue.message) — field dropped, row kept"))
+                        } else {
+                            issues.append(issue)
+                        }
+                    }
                 }
             }
         }
+        return finish(record, slots: slots, issues: issues, warnings: warnings)
+    }
+
+    /// The bytes of field `column` of a row (empty when the row has fewer fields).
+    @inline(__always)
+    static func cell(_ column: Int, _ row: UnsafeBufferPointer<UInt8>, _ ends: UnsafeBufferPointer<Int32>) -> UnsafeBufferPointer<UInt8> {
+        guard column >= 0, column < ends.count else { return UnsafeBufferPointer(start: nil, count: 0) }
+        let start = column == 0 ? 0 : Int(ends[column - 1])
+        return UnsafeBufferPointer(rebasing: row[start..<Int(ends[column])])
+    }
+
+    /// One mapped cell: nil for the clear marker (it wins over the no-news list), `.blank` for a
+    /// "nothing" value, else its normaliser's outcome (a no-news day in a date field is blank).
+    @inline(__always)
+    func normalize(_ bytes: UnsafeBufferPointer<UInt8>, at position: Int) -> Normalized? {
+        if let clearMarkerBytes, RowMapper.isMarker(bytes, clearMarkerBytes) { return nil }
+        if noNews.matches(bytes) { return .blank }
+        let cell = cells[position]
+        let normalized: Normalized
+        if case .other = cell { normalized = normalizers[position].normalize(utf8: bytes) } else { normalized = cell.normalize(utf8: bytes) }
+        if isDate[position], case let .value(day, _) = normalized, noNews.isNoNewsDay(day) { return .blank }
+        return normalized
+    }
+
+    /// The row, or its rejection: a blank or bad file number first, then the other issues.
+    func finish(_ record: SourceRecord, slots: [FieldValue?], issues: [RowIssue], warnings: [RowIssue]) -> Outcome {
+        var issues = issues, warnings = warnings
         if !record.cellErrors.isEmpty { warnings += cellErrorWarnings(record.cellErrors) }
         guard case let .value(filenumber)? = slots[filenumberPosition] else {
             issues.insert(RowIssue(.missingFilenumber, field: "filenumber", "\(columns[filenumberPosition]) is blank: no account to write to"), at: 0)
@@ -171,7 +199,18 @@ public struct RowMapper: Sendable {
             return .rejected(issues: issues, warnings: warnings)
         }
         guard issues.isEmpty else { return .rejected(issues: issues, warnings: warnings) }
-        return .row(NormalizedRow(record: record, filenumber: filenumber.uppercased(), index: index, slots: slots, warnings: warnings))
+        return .row(NormalizedRow(record: record, filenumber: RowMapper.asciiUppercased(filenumber), index: index, slots: slots, warnings: warnings))
+    }
+
+    /// `text.uppercased()` for ASCII text (a valid file number is ASCII), in one small copy.
+    static func asciiUppercased(_ text: String) -> String {
+        var copy = text
+        return copy.withUTF8 { p in
+            guard p.contains(where: { $0 >= 0x80 }) == false else { return text.uppercased() }
+            return TextNormalizer.makeASCII(count: p.count) { out in
+                for i in 0..<p.count { out[i] = p[i] &- 0x61 < 26 ? p[i] - 0x20 : p[i] }
+            }
+        }
     }
 }
 

@@ -159,11 +159,15 @@ extension TextNormalizer {
     /// Writes `value` as exactly `width` zero-padded decimal digits at `at`.
     @inline(__always)
     static func writeDigits(_ value: Int, width: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at: Int) {
-        var v = value
+        // Unsigned, one division per digit (the remainder from it), no bounds checks: this runs
+        // for every date, phone and SSN.
+        guard let base = buffer.baseAddress else { return }
+        var v = UInt(bitPattern: value)
         var k = at + width - 1
         while k >= at {
-            buffer[k] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
-            v /= 10
+            let q = v / 10
+            base[k] = UInt8(truncatingIfNeeded: 0x30 &+ (v &- q &* 10))
+            v = q
             k -= 1
         }
     }
