@@ -41,12 +41,18 @@ public struct NoNewsValues: Sendable {
 
     /// True when the cell is one of the entries (see the type's comment). Byte-wise: this runs
     /// for every mapped cell of every row.
+    @inline(__always)
     public func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard !entries.isEmpty, let first = bytes.first else { return false }
-        // Most cells are ruled out by their first byte, before any trimming.
+        // Most cells are ruled out by their first byte, before any trimming (inlined: no call).
+        guard let first = bytes.first else { return false }
         if first != 32 && first != 9 && !NoNewsValues.contains(firstBytes, first >= 65 && first <= 90 ? first | 0x20 : first) {
             return false
         }
+        return matchesTrimmed(bytes)
+    }
+
+    func matchesTrimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !entries.isEmpty else { return false }
         var start = 0, end = bytes.count
         while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
         while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }

@@ -97,6 +97,8 @@ extension TextNormalizer {
     static func trimmed(_ p: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
         var s = 0
         var e = p.count
+        // The usual cell: printable ASCII at both ends (`!`…DEL), nothing to trim.
+        if e > 0, p[0] &- 0x21 < 0x5F, p[e - 1] &- 0x21 < 0x5F { return (0, e) }
         while s < e {
             let n = whitespaceLength(p, s, e)
             if n == 0 { break }
