@@ -143,15 +143,18 @@ public struct RowMapper: Sendable {
             record.fieldEnds.withUnsafeBufferPointer { ends in
                 for position in 0..<count {
                     let cell = RowMapper.cell(columnIndices[position], row, ends)
-                    let outcome = normalize(cell, at: position)
-                    guard let outcome else {
+                    // The clear marker first (it wins over the no-news list), then "nothing" values.
+                    if let clearMarkerBytes, RowMapper.isMarker(cell, clearMarkerBytes) {
                         slots[position] = .clear
                         continue
                     }
-                    switch outcome {
+                    if noNews.matches(cell) { continue }
+                    switch normalize(cell, at: position) {
                     case .blank:
                         continue
                     case let .value(value, warning):
+                        // A no-news day in a date field is blank too.
+                        if isDate[position], noNews.isNoNewsDay(value) { continue }
                         slots[position] = .value(value)
                         if let warning { warnings.append(RowIssue(warning.code, field: index.fields[position], "\(columns[position]): \(warning.message)")) }
                     case let .invalid(reason, message):
@@ -189,17 +192,13 @@ public struct RowMapper: Sendable {
         return UnsafeBufferPointer(rebasing: row[start..<Int(ends[column])])
     }
 
-    /// One mapped cell: nil for the clear marker (it wins over the no-news list), `.blank` for a
-    /// "nothing" value, else its normaliser's outcome (a no-news day in a date field is blank).
+    /// One mapped cell through its field's normaliser: a built-in one directly, any other
+    /// through the protocol.
     @inline(__always)
-    func normalize(_ bytes: UnsafeBufferPointer<UInt8>, at position: Int) -> Normalized? {
-        if let clearMarkerBytes, RowMapper.isMarker(bytes, clearMarkerBytes) { return nil }
-        if noNews.matches(bytes) { return .blank }
+    func normalize(_ bytes: UnsafeBufferPointer<UInt8>, at position: Int) -> Normalized {
         let cell = cells[position]
-        let normalized: Normalized
-        if case .other = cell { normalized = normalizers[position].normalize(utf8: bytes) } else { normalized = cell.normalize(utf8: bytes) }
-        if isDate[position], case let .value(day, _) = normalized, noNews.isNoNewsDay(day) { return .blank }
-        return normalized
+        if case .other = cell { return normalizers[position].normalize(utf8: bytes) }
+        return cell.normalize(utf8: bytes)
     }
 
     /// The row, or its rejection: a blank or bad file number first, then the other issues.

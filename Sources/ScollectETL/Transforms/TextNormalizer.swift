@@ -161,18 +161,29 @@ extension TextNormalizer {
     /// Writes `value` as exactly `width` zero-padded decimal digits at `at`.
     @inline(__always)
     static func writeDigits(_ value: Int, width: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at: Int) {
-        // Unsigned, one division per digit (the remainder from it), no bounds checks: this runs
-        // for every date, phone and SSN.
+        // Two digits per division, from a table, no bounds checks: this runs for every date,
+        // phone and SSN.
         guard let base = buffer.baseAddress else { return }
+        let pairs = digitPairs.utf8Start
         var v = UInt(bitPattern: value)
-        var k = at + width - 1
-        while k >= at {
-            let q = v / 10
-            base[k] = UInt8(truncatingIfNeeded: 0x30 &+ (v &- q &* 10))
+        var k = at + width
+        while k - at >= 2 {
+            let q = v / 100
+            let r = Int(truncatingIfNeeded: v &- q &* 100) &* 2
+            base[k - 2] = pairs[r]
+            base[k - 1] = pairs[r + 1]
             v = q
-            k -= 1
+            k -= 2
         }
+        if k > at { base[at] = UInt8(truncatingIfNeeded: 0x30 &+ v % 10) }
     }
+
+    /// "00", "01" … "99", back to back.
+    static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
 }
 
 extension TextNormalizer: NormalizerComponent {
