@@ -21,6 +21,9 @@ public struct NoNewsValues: Sendable {
     let secondBytes: (UInt64, UInt64)
     /// The days the entries that are dates name (`1900-01-01`, `1899-12-31`).
     public let days: Set<String>
+    /// The same days in a list: a few (two by default), so comparing beats hashing the value of
+    /// every date cell.
+    let dayList: [String]
 
     public init(_ values: [String]) {
         self.values = values
@@ -33,11 +36,22 @@ public struct NoNewsValues: Sendable {
             if case let .value(day, _) = DateNormalizer(acceptsSerials: false).normalize(value) { return day }
             return nil
         })
+        dayList = Array(days)
     }
 
     /// True when the cell is one of the entries (see the type's comment). Byte-wise: this runs
     /// for every mapped cell of every row.
+    @inline(__always)
     public func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Most cells are ruled out by their first byte, before any trimming (inlined: no call).
+        guard let first = bytes.first else { return false }
+        if first != 32 && first != 9 && !NoNewsValues.contains(firstBytes, first >= 65 && first <= 90 ? first | 0x20 : first) {
+            return false
+        }
+        return matchesTrimmed(bytes)
+    }
+
+    func matchesTrimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !entries.isEmpty else { return false }
         var start = 0, end = bytes.count
         while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
@@ -85,7 +99,10 @@ public struct NoNewsValues: Sendable {
     }
 
     /// A normalised date that is one of the entries' days.
-    public func isNoNewsDay(_ day: String) -> Bool { days.contains(day) }
+    public func isNoNewsDay(_ day: String) -> Bool {
+        for entry in dayList where entry == day { return true }
+        return false
+    }
 
     /// ` 00:00:00`, `T00:00:00.000`…: a separator, then only digits, `:` and `.`.
     static func isTimeOfDay(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {

@@ -23,6 +23,8 @@ public struct RowMapper: Sendable {
     let columns: [String]
     let columnIndices: [Int]
     let normalizers: [any Normalizer]
+    /// The same, called directly for the built-in normalisers (see `CellNormalizer`).
+    let cells: [CellNormalizer]
     let dropOnError: [Bool]
     let filenumberPosition: Int
     let clearMarkerBytes: [UInt8]?
@@ -50,11 +52,12 @@ public struct RowMapper: Sendable {
         self.columns = columns
         self.columnIndices = columnIndices
         self.normalizers = normalizers
+        self.cells = normalizers.map(CellNormalizer.init)
         self.dropOnError = dropOnError
         self.filenumberPosition = index.position(of: "filenumber")!
         self.clearMarkerBytes = config.clearMarker.map { Array($0.utf8) }
         self.noNews = config.noNewsValues
-        self.isDate = normalizers.map { $0 is DateNormalizer }
+        self.isDate = cells.map(\.isDate)
     }
 
     /// The header position of a mapped column: its name or an alias, exactly, else ignoring case,
@@ -128,38 +131,79 @@ public struct RowMapper: Sendable {
     }
 
     public func map(_ record: SourceRecord) -> Outcome {
-        var slots = [FieldValue?](repeating: nil, count: columns.count)
+        let count = columnIndices.count
+        var slots = [FieldValue?](unsafeUninitializedCapacity: count) { buffer, initialized in
+            buffer.initialize(repeating: nil)
+            initialized = count
+        }
         var issues: [RowIssue] = []
         var warnings: [RowIssue] = []
-        for position in 0..<columns.count {
-            let column = columnIndices[position]
-            // The clear marker first (it wins over the no-news list), then "nothing" values.
-            let outcome: Normalized? = record.withValueBytes(at: column) { bytes in
-                if let clearMarkerBytes, RowMapper.isMarker(bytes, clearMarkerBytes) { return nil }
-                if noNews.matches(bytes) { return .blank }
-                let normalized = normalizers[position].normalize(utf8: bytes)
-                if isDate[position], case let .value(day, _) = normalized, noNews.isNoNewsDay(day) { return .blank }
-                return normalized
-            }
-            guard let outcome else {
-                slots[position] = .clear
-                continue
-            }
-            switch outcome {
-            case .blank:
-                continue
-            case let .value(value, warning):
-                slots[position] = .value(value)
-                if let warning { warnings.append(RowIssue(warning.code, field: index.fields[position], "\(columns[position]): \(warning.message)")) }
-            case let .invalid(reason, message):
-                let issue = RowIssue(reason, field: index.fields[position], "\(columns[position]) \"\(record.value(at: column))\": \(message)")
-                if dropOnError[position] {
-                    warnings.append(RowIssue(.fieldDropped, field: issue.field, "\(issue.message) — field dropped, row kept"))
-                } else {
-                    issues.append(issue)
+        // The row's bytes and field ends are opened once for all its cells.
+        record.bytes.withUnsafeBufferPointer { row in
+            record.fieldEnds.withUnsafeBufferPointer { ends in
+                for position in 0..<count {
+                    let cell = RowMapper.cell(columnIndices[position], row, ends)
+                    // The clear marker first (it wins over the no-news list), then "nothing" values.
+                    if let clearMarkerBytes, RowMapper.isMarker(cell, clearMarkerBytes) {
+                        slots[position] = .clear
+                        continue
+                    }
+                    if noNews.matches(cell) { continue }
+                    switch normalize(cell, at: position) {
+                    case .blank:
+                        continue
+                    case let .value(value, warning):
+                        // A no-news day in a date field is blank too.
+                        if isDate[position], noNews.isNoNewsDay(value) { continue }
+                        slots[position] = .value(value)
+                        if let warning { warnings.append(RowIssue(warning.code, field: index.fields[position], "\(columns[position]): \(warning.message)")) }
+                    case let .invalid(reason, message):
+                        let issue = RowIssue(reason, field: index.fields[position], RowMapper.issueMessage(columns[position], cell, message))
+                        if dropOnError[position] {
+                            warnings.append(RowIssue(.fieldDropped, field: issue.field, "\(issue.message) — field dropped, row kept"))
+                        } else {
+                            issues.append(issue)
+                        }
+                    }
                 }
             }
         }
+        return finish(record, slots: slots, issues: issues, warnings: warnings)
+    }
+
+    /// `Column "raw value": message`, built in one allocation (an interpolation grows its
+    /// string several times; nearly half the rows of a messy file have such a message).
+    static func issueMessage(_ column: String, _ raw: UnsafeBufferPointer<UInt8>, _ message: String) -> String {
+        var text = ""
+        text.reserveCapacity(column.utf8.count + raw.count + message.utf8.count + 4)
+        text += column
+        text += " \""
+        text += String(decoding: raw, as: UTF8.self)
+        text += "\": "
+        text += message
+        return text
+    }
+
+    /// The bytes of field `column` of a row (empty when the row has fewer fields).
+    @inline(__always)
+    static func cell(_ column: Int, _ row: UnsafeBufferPointer<UInt8>, _ ends: UnsafeBufferPointer<Int32>) -> UnsafeBufferPointer<UInt8> {
+        guard column >= 0, column < ends.count else { return UnsafeBufferPointer(start: nil, count: 0) }
+        let start = column == 0 ? 0 : Int(ends[column - 1])
+        return UnsafeBufferPointer(rebasing: row[start..<Int(ends[column])])
+    }
+
+    /// One mapped cell through its field's normaliser: a built-in one directly, any other
+    /// through the protocol.
+    @inline(__always)
+    func normalize(_ bytes: UnsafeBufferPointer<UInt8>, at position: Int) -> Normalized {
+        let cell = cells[position]
+        if case .other = cell { return normalizers[position].normalize(utf8: bytes) }
+        return cell.normalize(utf8: bytes)
+    }
+
+    /// The row, or its rejection: a blank or bad file number first, then the other issues.
+    func finish(_ record: SourceRecord, slots: [FieldValue?], issues: [RowIssue], warnings: [RowIssue]) -> Outcome {
+        var issues = issues, warnings = warnings
         if !record.cellErrors.isEmpty { warnings += cellErrorWarnings(record.cellErrors) }
         guard case let .value(filenumber)? = slots[filenumberPosition] else {
             issues.insert(RowIssue(.missingFilenumber, field: "filenumber", "\(columns[filenumberPosition]) is blank: no account to write to"), at: 0)
@@ -171,7 +215,18 @@ public struct RowMapper: Sendable {
             return .rejected(issues: issues, warnings: warnings)
         }
         guard issues.isEmpty else { return .rejected(issues: issues, warnings: warnings) }
-        return .row(NormalizedRow(record: record, filenumber: filenumber.uppercased(), index: index, slots: slots, warnings: warnings))
+        return .row(NormalizedRow(record: record, filenumber: RowMapper.asciiUppercased(filenumber), index: index, slots: slots, warnings: warnings))
+    }
+
+    /// `text.uppercased()` for ASCII text (a valid file number is ASCII), in one small copy.
+    static func asciiUppercased(_ text: String) -> String {
+        var copy = text
+        return copy.withUTF8 { p in
+            guard p.contains(where: { $0 >= 0x80 }) == false else { return text.uppercased() }
+            return TextNormalizer.makeASCII(count: p.count) { out in
+                for i in 0..<p.count { out[i] = p[i] &- 0x61 < 26 ? p[i] - 0x20 : p[i] }
+            }
+        }
     }
 }
 

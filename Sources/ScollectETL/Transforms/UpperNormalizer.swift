@@ -33,6 +33,20 @@ public struct UpperNormalizer: Normalizer {
             return .value(trimmed.uppercased())
         }
     }
+
+    /// The same on bytes, without making a String of the raw value first (ASCII, the usual
+    /// case); anything else goes the String way.
+    public func normalize(utf8 p: UnsafeBufferPointer<UInt8>) -> Normalized {
+        let (s, e) = TextNormalizer.trimmed(p)
+        if s == e { return .blank }
+        for i in s..<e where p[i] >= 0x80 { return normalize(String(decoding: p, as: UTF8.self)) }
+        return .value(TextNormalizer.makeASCII(count: e - s) { out in
+            for i in s..<e {
+                let b = p[i]
+                out[i - s] = b &- 0x61 < 26 ? b - 0x20 : b
+            }
+        })
+    }
 }
 
 extension UpperNormalizer: NormalizerComponent {

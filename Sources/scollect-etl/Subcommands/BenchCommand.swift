@@ -46,6 +46,9 @@ struct BenchCommand: ParsableCommand {
         @Flag(help: "Only parse the file (no mapping, no normalisation), to see what the reader alone costs.")
         var parseOnly = false
 
+        @Option(help: ArgumentHelp("Write every row's outcome (values, warnings, rejects) to this file, to compare builds.", visibility: .hidden))
+        var dump: String?
+
         func run() throws {
             var config = try PipelineLoader.load(path: pipeline)
             if let input { config.source.path = input }
@@ -62,8 +65,10 @@ struct BenchCommand: ParsableCommand {
             } else {
                 // As a run reads: mapped and normalised on two threads, in file order.
                 let mapped = MappingReadAhead(reader: reader, mapper: mapper)
+                let dumper = try dump.map(OutcomeDump.init(path:))
                 while let (result, outcome) = try mapped.next() {
                     rows += 1
+                    dumper?.write(result, outcome)
                     switch outcome {
                     case nil: malformed += 1
                     case .row?: good += 1
@@ -84,5 +89,41 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "MB/s          %.1f", Double(size) / 1e6 / seconds))
             print(String(format: "peak RSS MiB  %.1f", peakMiB))
         }
+    }
+}
+
+/// `bench read --dump`: one line per row and per issue, in file order, so that the output of two
+/// builds can be compared with `diff` (an optimisation must not change a value or a message).
+final class OutcomeDump {
+    private let handle: FileHandle
+    private var buffer = ""
+
+    init(path: String) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot write \(path)") }
+        self.handle = handle
+    }
+
+    deinit { flush() }
+
+    func write(_ result: ReadResult, _ outcome: RowMapper.Outcome?) {
+        switch outcome {
+        case nil:
+            buffer += "malformed \(result)\n"
+        case let .row(row)?:
+            buffer += "row \(row.row) \(row.filenumber)\n"
+            for (field, value) in row.values.sorted(by: { $0.key < $1.key }) { buffer += "  \(field) = \(value)\n" }
+            for warning in row.warnings { buffer += "  warning \(warning)\n" }
+        case let .rejected(issues, warnings)?:
+            buffer += "rejected \(result.row)\n"
+            for issue in issues { buffer += "  issue \(issue)\n" }
+            for warning in warnings { buffer += "  warning \(warning)\n" }
+        }
+        if buffer.utf8.count > 1 << 20 { flush() }
+    }
+
+    func flush() {
+        handle.write(Data(buffer.utf8))
+        buffer = ""
     }
 }

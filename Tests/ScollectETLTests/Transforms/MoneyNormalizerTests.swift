@@ -55,6 +55,38 @@ struct MoneyNormalizerTests {
         #expect(normalizer.normalize(raw) == .value(expected))
     }
 
+    // Amounts already in the output format take a short way; those that only look like one
+    // (a leading zero, 16 integer digits, a letter among the digits) must take the long one.
+    @Test("already in the output format, or nearly", arguments: [
+        ("0.00", "0.00"),
+        ("0.07", "0.07"),
+        ("00.07", "0.07"),
+        ("0123.45", "123.45"),
+        ("1.50", "1.50"),
+        (" 12.34\u{00A0}", "12.34"),
+        ("123456789012345.67", "123456789012345.67"),
+    ])
+    func plainAmounts(raw: String, expected: String) {
+        #expect(normalizer.normalize(raw) == .value(expected))
+        var copy = raw
+        #expect(copy.withUTF8 { normalizer.normalize(utf8: $0) } == .value(expected))
+    }
+
+    @Test("nearly plain, refused", arguments: [
+        ("1234567890123456.78", "16 integer digits"),
+        ("12a4.50", "letters"),
+        ("12.3x", "letters"),
+        ("1 234.50", "after the end of the number"),
+    ])
+    func nearlyPlainRefused(raw: String, messageContains: String) {
+        guard case .invalid(let code, let message) = normalizer.normalize(raw) else {
+            Issue.record("\(raw) was accepted")
+            return
+        }
+        #expect(code == .invalidMoney)
+        #expect(message.contains(messageContains), "message: \(message)")
+    }
+
     @Test("blank", arguments: ["", "  ", "\u{00A0}", "\t\r\n"])
     func blank(raw: String) {
         #expect(normalizer.normalize(raw) == .blank)

@@ -40,12 +40,17 @@ struct TextNormalizerTests {
     ])
     func upperCases(raw: String, expected: String) {
         #expect(upper.normalize(raw) == .value(expected))
+        // The reader's path, on the cell's bytes, gives the same.
+        var copy = raw
+        #expect(copy.withUTF8 { upper.normalize(utf8: $0) } == .value(expected))
     }
 
     @Test("blank", arguments: ["", " ", "\u{00A0}", "\t\r\n \u{2028}\u{2029}\u{3000}"])
     func blank(raw: String) {
         #expect(text.normalize(raw) == .blank)
         #expect(upper.normalize(raw) == .blank)
+        var copy = raw
+        #expect(copy.withUTF8 { upper.normalize(utf8: $0) } == .blank)
     }
 
     /// The byte-level whitespace table must agree with the Unicode White_Space property.
