@@ -98,21 +98,33 @@ struct JSONBytesParser {
         if let record { return self.record(record) }
         while true {
             skipWhitespace()
-            guard i < count, bytes[i] == UInt8(ascii: "\""), let key = string() else { return nil }
-            skipWhitespace()
-            guard i < count, bytes[i] == UInt8(ascii: ":") else { return nil }
-            i += 1
+            guard i < count, bytes[i] == UInt8(ascii: "\""), let key = string(), colon() else { return nil }
             inResult = depth == 1 && key == "result"
             guard let item = value() else { return nil }
             inResult = false
             pairs.append((key, item))
-            skipWhitespace()
-            guard i < count else { return nil }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            guard bytes[i] == UInt8(ascii: "}") else { return nil }
-            i += 1
-            return .object(JSONBytesParser.sortedLastWins(pairs))
+            guard let more = nextMember() else { return nil }
+            if !more { return .object(JSONBytesParser.sortedLastWins(pairs)) }
         }
+    }
+
+    /// The `:` after a key (and the whitespace before it).
+    private mutating func colon() -> Bool {
+        skipWhitespace()
+        guard i < count, bytes[i] == UInt8(ascii: ":") else { return false }
+        i += 1
+        return true
+    }
+
+    /// After an object's member: true when another follows (`,`), false at the object's end
+    /// (`}`); nil when neither.
+    private mutating func nextMember() -> Bool? {
+        skipWhitespace()
+        guard i < count else { return nil }
+        if bytes[i] == UInt8(ascii: ",") { i += 1; return true }
+        guard bytes[i] == UInt8(ascii: "}") else { return nil }
+        i += 1
+        return false
     }
 
     /// Keys in order, each once with its last value: the shape a dictionary gave.
@@ -244,21 +256,15 @@ struct JSONBytesParser {
                 guard let key = escapedString() else { return nil }
                 if fields.keeps(key) { kept = key }
             }
-            skipWhitespace()
-            guard i < count, bytes[i] == UInt8(ascii: ":") else { return nil }
-            i += 1
+            guard colon() else { return nil }
             if let kept {
                 guard let item = value() else { return nil }
                 pairs.append((kept, item))
             } else {
                 guard skipValue() else { return nil }
             }
-            skipWhitespace()
-            guard i < count else { return nil }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            guard bytes[i] == UInt8(ascii: "}") else { return nil }
-            i += 1
-            return .object(JSONBytesParser.sortedLastWins(pairs))
+            guard let more = nextMember() else { return nil }
+            if !more { return .object(JSONBytesParser.sortedLastWins(pairs)) }
         }
     }
 

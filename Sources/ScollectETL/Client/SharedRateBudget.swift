@@ -14,7 +14,7 @@ import Foundation
 /// - A slot whose time passed by more than `lateTolerance` (or half a spacing, when that is
 ///   longer) is dropped, never sent later: late sends would bunch with the next process's
 ///   slots. Up to 10 ms late is safe: a sliding second then holds at most 1.01 s of slots spaced
-///   1.03/R. All the slots already too late are dropped at once (at a high R a block spans a few
+///   at least 1.02/R. All the slots already too late are dropped at once (at a high R a block spans a few
 ///   microseconds, and dropping slot by slot until the block ran dry cost a lease per call:
 ///   `valgrind --tool=callgrind`, Benchmarks/README.md).
 /// - Slots are placed on this process's monotonic clock where the store meant them: the store's

@@ -74,7 +74,7 @@ public enum TenantRateBudget {
     /// A block holds at most this share of a second's slots.
     static let blockSeconds = 1.0 / 20
 
-    /// Slots are spaced `margin / rate` apart: `RateLimiter.margin` (1 %) for one process, 3 %
+    /// Slots are spaced `margin / rate` apart: `RateLimiter.margin` (2 %) for one process, 3 %
     /// while several share the tenant, whose sends each leave a little after their slot (a busy
     /// machine wakes threads late): several processes' late sends could otherwise put R + 2 into
     /// a sliding second at the server (`ScaleOutSimulationTests`).
