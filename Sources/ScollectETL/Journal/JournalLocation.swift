@@ -94,17 +94,11 @@ public struct PostgresJournalConfiguration: Equatable, Sendable {
     /// The password file's content (trimmed); refused when others can read it.
     static func password(env: [String: String]) throws -> String? {
         guard let path = env["SCOLLECT_JOURNAL_PASSWORD_FILE"], !path.isEmpty else { return nil }
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw JournalError("SCOLLECT_JOURNAL_PASSWORD_FILE \(path): \(String(cString: strerror(errno)))")
+        do {
+            return try PrivateFile.readSecret(path, variable: "SCOLLECT_JOURNAL_PASSWORD_FILE").trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            throw JournalError(error.description)
         }
-        guard info.st_mode & 0o077 == 0 else {
-            throw JournalError("SCOLLECT_JOURNAL_PASSWORD_FILE \(path) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))): run chmod 600 \(path)")
-        }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw JournalError("SCOLLECT_JOURNAL_PASSWORD_FILE \(path) cannot be read")
-        }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The tenant's schema: `scollect_<tenant>`.

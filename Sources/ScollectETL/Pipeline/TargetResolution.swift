@@ -74,14 +74,12 @@ public enum TargetResolution {
     public static func credentials(_ env: [String: String]) throws -> Credentials? {
         if let apikey = value(env, "SCOLLECT_APIKEY"), let pin = value(env, "SCOLLECT_PIN") { return Credentials(apikey: apikey, pin: pin) }
         guard let path = value(env, "SCOLLECT_CREDENTIALS_FILE") else { return nil }
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw Problem(description: "SCOLLECT_CREDENTIALS_FILE \(path): \(String(cString: strerror(errno)))")
+        let text: String
+        do {
+            text = try PrivateFile.readSecret(path, variable: "SCOLLECT_CREDENTIALS_FILE")
+        } catch {
+            throw Problem(description: error.description)
         }
-        guard info.st_mode & 0o077 == 0 else {
-            throw Problem(description: "SCOLLECT_CREDENTIALS_FILE \(path) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))): run chmod 600 \(path)")
-        }
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         var values: [String: String] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             let parts = line.split(separator: "=", maxSplits: 1)

@@ -28,6 +28,24 @@ public enum PrivateFile {
         }
     }
 
+    /// Why a file holding a secret was refused, in words for the operator.
+    public struct SecretRefused: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The text of a file holding a secret (credentials, a database password), which the
+    /// environment variable `variable` names. Refused when it is missing or unreadable, and when
+    /// others can read it: a secret is only as secret as its least careful copy.
+    public static func readSecret(_ path: String, variable: String) throws(SecretRefused) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw SecretRefused(description: "\(variable) \(path): \(String(cString: strerror(errno)))") }
+        guard info.st_mode & 0o077 == 0 else {
+            throw SecretRefused(description: "\(variable) \(path) can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))): run chmod 600 \(path)")
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw SecretRefused(description: "\(variable) \(path) cannot be read") }
+        return text
+    }
+
     /// Creates a folder and its missing parents, each with mode 0700. A folder that exists is
     /// left as it is (the operator chose its mode).
     public static func createDirectory(_ path: String) throws {
