@@ -249,7 +249,7 @@ struct JSONBytesParser {
                 if fields.keeps(UnsafeRawBufferPointer(start: bytes + start, count: end - start)) {
                     guard let key = text(start, end, ascii: ascii) else { return nil }
                     kept = key
-                } else if !ascii, !JSONBytesParser.isValidUTF8(bytes + start, end - start) {
+                } else if !ascii, firstInvalidUTF8(bytes, from: start, to: end) != nil {
                     return nil
                 }
             } else {
@@ -268,27 +268,13 @@ struct JSONBytesParser {
         }
     }
 
-    /// RFC 3629 UTF-8, without making a String of it.
-    static func isValidUTF8(_ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-        var k = 0
-        while k < count {
-            let lead = start[k]
-            if lead < 0x80 { k += 1; continue }
-            let shape = utf8SequenceShape(lead: lead)
-            guard shape.length > 0, count - k >= shape.length, start[k + 1] >= shape.low, start[k + 1] <= shape.high else { return false }
-            for next in 2..<max(2, shape.length) where start[k + next] & 0xC0 != 0x80 { return false }
-            k += shape.length
-        }
-        return true
-    }
-
     /// A value that is not kept: checked as `value()` checks it, nothing built.
     private mutating func skipValue() -> Bool {
         skipWhitespace()
         guard i < count else { return false }
         switch bytes[i] {
         case UInt8(ascii: "\""):
-            if let (start, end, ascii) = plainString() { return ascii || JSONBytesParser.isValidUTF8(bytes + start, end - start) }
+            if let (start, end, ascii) = plainString() { return ascii || firstInvalidUTF8(bytes, from: start, to: end) == nil }
             return escapedString() != nil
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             return value() != nil // nested values in a record field: rare, built and dropped

@@ -522,33 +522,6 @@ private func trimBlanks(_ name: String) -> String {
     return String(scalars)
 }
 
-/// Window index of the first byte of the first invalid UTF-8 sequence in `p[from..<to]`, or nil.
-/// ASCII runs are skipped eight bytes at a time.
-private func firstInvalidUTF8(_ p: UnsafeMutablePointer<UInt8>, from: Int, to: Int) -> Int? {
-    let raw = UnsafeRawPointer(p)
-    var i = from
-    while true {
-        while i &+ 8 <= to && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-            i &+= 8
-        }
-        while i < to && p[i] < 0x80 { i &+= 1 }
-        if i >= to { return nil }
-        // A multi-byte sequence at i (RFC 3629: no overlongs, surrogates or > U+10FFFF).
-        let lead = p[i]
-        let (length, low, high) = utf8SequenceShape(lead: lead)
-        if length == 0 { return i }
-        if i &+ length > to { return i }
-        let second = p[i &+ 1]
-        if second < low || second > high { return i }
-        var k = 2
-        while k < length {
-            if p[i &+ k] & 0xC0 != 0x80 { return i }
-            k &+= 1
-        }
-        i &+= length
-    }
-}
-
 // MARK: - As a pipeline's reader
 
 extension CSVReader: ReaderComponent {
