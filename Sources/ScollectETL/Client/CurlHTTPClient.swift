@@ -211,7 +211,12 @@ extension CurlHTTPClient {
     /// and line break around it; nil for a line without a colon (the status line, the blank end).
     static func headerField(_ line: UnsafeBufferPointer<UInt8>) -> (String, String)? {
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-        let name = String(decoding: line[..<colon].lazy.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+        // Lower-cased in place of a lazy map: `String(decoding:)` over a lazy collection looks up
+        // a protocol conformance at run time, on every header line.
+        let name = String(unsafeUninitializedCapacity: colon) { buffer in
+            for i in 0..<colon { let b = line[i]; buffer[i] = b >= 65 && b <= 90 ? b + 32 : b }
+            return colon
+        }
         var start = colon + 1, end = line.count
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A || b == 0x0B || b == 0x0C }
         while start < end, isSpace(line[start]) { start += 1 }

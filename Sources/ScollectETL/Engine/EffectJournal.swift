@@ -70,7 +70,10 @@ final class EffectJournal: @unchecked Sendable {
             deferSettlements(settling)
             throw error
         }
-        return Dictionary(uniqueKeysWithValues: zip(indices, saved.map(\.id)))
+        var ids: [Int: Int64] = [:] // a loop, not zip and a key path: both instantiated per account
+        ids.reserveCapacity(indices.count)
+        for (index, record) in zip(indices, saved) { ids[index] = record.id }
+        return ids
     }
 
     /// The row's change records, once its calls are over: made or failed. Those of idempotent
