@@ -66,6 +66,11 @@ struct CommandLineTests {
         return path
     }
 
+    /// A target nothing answers counts as down after a second, not the default minute.
+    static func downAfterOneSecond(_ text: String) -> String {
+        text.replacingOccurrences(of: "  max_in_flight: 4\n", with: "  max_in_flight: 4\n  retry: { down_after_seconds: 1 }\n")
+    }
+
     func summary(in folder: String) throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/reports/latest/summary.json"))
         return try JSONSerialization.jsonObject(with: data) as! [String: Any]
@@ -110,7 +115,7 @@ struct CommandLineTests {
     @Test func aRealURLTargetNeverFallsBackToTheSandbox() throws {
         let folder = try makeTemporaryDirectory("cli")
         // Port 9 on loopback: nothing listens; the run must fail, not quietly use a sandbox.
-        let pipeline = try writePipeline(in: folder, target: "http://127.0.0.1:9")
+        let pipeline = try writePipeline(in: folder, target: "http://127.0.0.1:9", edit: Self.downAfterOneSecond)
         let noCredentials = try run(["run", pipeline], environment: [:], in: folder)
         #expect(noCredentials.status == 2, "credentials come only from the environment")
         let unreachable = try run(["run", pipeline], environment: ["SCOLLECT_APIKEY": "k", "SCOLLECT_PIN": "p"], in: folder)

@@ -129,7 +129,7 @@ struct ExitCodeTests {
         try expectExit(["run", typo, "--date", "12/02/2026"], .badPipelineOrArguments, in: folder, saying: "--date")
 
         // The target: no credentials (2), nothing listening (6), credentials refused (3).
-        let unreachable = try pipeline("unreachable", in: folder, target: "http://127.0.0.1:9")
+        let unreachable = try pipeline("unreachable", in: folder, target: "http://127.0.0.1:9", edit: CommandLineTests.downAfterOneSecond)
         try expectExit(["run", unreachable], .badPipelineOrArguments, in: folder, saying: "needs credentials")
         try expectExit(["plan", unreachable], .badPipelineOrArguments, in: folder, saying: "needs credentials")
         try expectExit(["run", unreachable], .apiUnavailable, environment: ["SCOLLECT_APIKEY": "k", "SCOLLECT_PIN": "p"], in: folder)

@@ -128,7 +128,7 @@ struct HostileInputCommandLineTests {
         let server = try SandboxServer.start(configuration)
         defer { server.stop() }
         let pipeline = try cli.writePipeline(in: folder, target: "sandbox") {
-            $0.replacingOccurrences(of: "  requests_per_second: 2000", with: "  requests_per_second: 2000\n  retry: { max_attempts: 2, base_delay_seconds: 0.01 }")
+            $0.replacingOccurrences(of: "  requests_per_second: 2000", with: "  requests_per_second: 2000\n  retry: { max_attempts: 2, base_delay_seconds: 0.01, down_after_seconds: 1 }")
         }
         let outcome = try cli.run(["run", pipeline, "--verbose"], environment: sandboxEnvironment(server, folder: folder), in: folder)
         #expect(outcome.status == 6, "stderr: \(outcome.stderr)")

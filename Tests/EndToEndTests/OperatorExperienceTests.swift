@@ -71,7 +71,7 @@ extension CommandLineTests {
         // Port 9 on loopback: nothing listens, the run stops with 6 (API unavailable).
         let pipeline = try writePipeline(in: folder, target: "http://127.0.0.1:9") {
             // The notifier sees only the allow-list and what pass_env names (its exit status here).
-            $0 + "\non_failure:\n  command: [\(script), --channel, ops]\n  when: [6]\n  pass_env: [NOTIFY_STATUS]\n"
+            CommandLineTests.downAfterOneSecond($0) + "\non_failure:\n  command: [\(script), --channel, ops]\n  when: [6]\n  pass_env: [NOTIFY_STATUS]\n"
         }
         let environment = ["SCOLLECT_APIKEY": "alert-test-key", "SCOLLECT_PIN": "p"]
         let failed = try run(["run", pipeline, "--quiet"], environment: environment, in: folder)

@@ -147,7 +147,7 @@ struct PortfolioExportTests {
         let (server, folder) = try startSampleSandbox(serverErrorShare: 1)
         defer { server.stop() }
         var config = try pipeline("portfolio-export-csv", folder: folder)
-        config.target.retry = RetryPolicy(maxAttempts: 2, baseDelay: 0.001, maxDelay: 0.01)
+        config.target.retry = RetryPolicy(maxAttempts: 2, baseDelay: 0.001, maxDelay: 0.01, downAfter: 1)
         let summary = run(config, against: server)
         #expect(summary.exitCode == .apiUnavailable, "\(summary.table)")
         #expect(summary.abortReason?.contains("no export was written") == true)

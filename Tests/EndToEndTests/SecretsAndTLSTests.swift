@@ -95,7 +95,7 @@ struct SecretsAndTLSTests {
         defer { server.terminate() }
         // openssl's test server does not answer a POST: short timeouts, few attempts.
         let pipeline = try cli.writePipeline(in: folder, target: "https://scollect.invalid") {
-            $0.replacingOccurrences(of: "  max_in_flight: 4", with: "  max_in_flight: 4\n  timeout_seconds: 2\n  retry: { max_attempts: 2, base_delay_seconds: 0.1 }")
+            $0.replacingOccurrences(of: "  max_in_flight: 4", with: "  max_in_flight: 4\n  timeout_seconds: 2\n  retry: { max_attempts: 2, base_delay_seconds: 0.1, down_after_seconds: 1 }")
         }
         let env = ["SCOLLECT_URL": "https://127.0.0.1:\(port)", "SCOLLECT_APIKEY": "k", "SCOLLECT_PIN": "p", "SCOLLECT_JOURNAL": folder + "/j.sqlite"]
         let refused = try cli.run(["run", pipeline, "--quiet"], environment: env, in: folder)

@@ -87,8 +87,9 @@ public final class CallSender: @unchecked Sendable {
 
     private func sendOnce(_ call: APICall, using transport: any HTTPTransport, encoding: Encoding, limiter: RateLimiter,
                           attempt: Int) -> (ResponseClass, JSONValue?, Int?) {
-        let request = encoding.request(call)
         limiter.acquire()
+        // Built once the slot is taken: a wait for it may outlast a short token.
+        let request = encoding.request(call)
         let started = Date()
         let startedClock = monotonicSeconds()
         let classification: ResponseClass

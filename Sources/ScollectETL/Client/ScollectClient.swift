@@ -91,11 +91,15 @@ public struct RetryPolicy: Sendable {
     /// How long one call keeps waiting out 429s (back-pressure, not failures) before it counts
     /// them as failed attempts.
     public var rateLimitedBudget = 600.0
+    /// Seconds without an answer after which the API counts as down (`APIHealth`'s window): a
+    /// login keeps being tried that long, so a degraded API's 5xx never stops a run by chance.
+    public var downAfter = 60.0
     public init() {}
-    public init(maxAttempts: Int, baseDelay: Double, maxDelay: Double) {
+    public init(maxAttempts: Int, baseDelay: Double, maxDelay: Double, downAfter: Double = 60) {
         self.maxAttempts = maxAttempts
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
+        self.downAfter = downAfter
     }
 
     /// Exponential backoff with full jitter.
@@ -190,7 +194,17 @@ public final class ScollectClient: @unchecked Sendable {
 
         let body = JSONValue.strings([("apikey", credentials.apikey), ("pin", credentials.pin)])
         let call = APICall(method: "POST", endpoint: "login", path: "/login", body: body, filenumber: nil, idempotent: true)
-        let result = send(call, using: http, authenticated: false)
+        // No run goes on without a token, so a login is not given up after one call's attempts
+        // (at 30 % of 5xx, 5 attempts all fail once in 400 logins, and short tokens mean many
+        // logins a night): it is tried again until the API has failed it for `downAfter`
+        // seconds, the window after which the run would count the API as down anyway.
+        let started = monotonicSeconds()
+        var result = send(call, using: http, authenticated: false)
+        while result.loginMayBeTriedAgain, monotonicSeconds() - started < retryPolicy.downAfter {
+            let remaining = retryPolicy.downAfter - (monotonicSeconds() - started)
+            sleepPrecisely(min(remaining, max(1, retryPolicy.maxDelay) * Double.random(in: 0.5...1)))
+            result = send(call, using: http, authenticated: false)
+        }
         switch result.classification {
         case .success:
             guard let accessToken = result.json?["result"]?["access_token"]?.stringValue, !accessToken.isEmpty else {
@@ -247,13 +261,15 @@ public final class ScollectClient: @unchecked Sendable {
             return try factorsNetwork.perform(call, using: http, through: sender)
         }
         try ensureLoggedIn(using: http)
-        var reloggedIn = false
+        var logins = 0
         while true {
             let (_, generation) = currentToken()
             let result = send(call, using: http, authenticated: true)
-            if case .authRejected = result.classification, !reloggedIn {
-                // 401 means the server did not act on it: log in again and repeat, once.
-                reloggedIn = true
+            if case .authRejected = result.classification, logins < retryPolicy.maxAttempts {
+                // 401 means the server did not act on it: log in again and repeat. A short token
+                // may run out again while the call waits out 5xx backoffs, so more than once, but
+                // a 401 to each fresh token in turn is a refusal.
+                logins += 1
                 try login(using: http, replacingGeneration: generation)
                 continue
             }
@@ -280,5 +296,17 @@ public final class ScollectClient: @unchecked Sendable {
             return ResponseClassifier.classify(HTTPResponse(status: response.status, headers: response.headers,
                                                             body: (try? Data(contentsOf: URL(fileURLWithPath: spool))) ?? Data()))
         })
+    }
+}
+
+private extension APIResult {
+    /// A login that failed for want of an answer (5xx, a lost or refused connection, a 429
+    /// past its budget): the API may answer the next one. A refusal is final.
+    var loginMayBeTriedAgain: Bool {
+        switch classification {
+        case .transportError, .rateLimited: return true
+        case let .httpError(status, _): return status >= 500 || status == 408
+        default: return false
+        }
     }
 }

@@ -72,7 +72,7 @@ final class AccountProcessor: @unchecked Sendable {
         let filenumber = rows[0].filenumber
         func rejectAll(_ issue: RowIssue) -> [RowOutcome] { rows.map { _ in .rejected(issue, callsMade: []) } }
         if let fatal = state.fatal {
-            return rejectAll(RowIssue(.apiError, field: nil, "not attempted: the run was stopping (\(fatal.1))"))
+            return rejectAll(RowIssue(.notAttempted, field: nil, "not attempted: the run was stopping (\(fatal.1)); running it again sends this row"))
         }
         if isInterrupted() {
             return rejectAll(RowIssue(.interrupted, field: nil, "not attempted: the run was interrupted; running it again sends this row"))
@@ -100,7 +100,8 @@ final class AccountProcessor: @unchecked Sendable {
             return try planAndPerform(rows, snapshot: &snapshot, http: http)
         } catch let error as ClientError {
             if case .credentialsRefused = error { state.stop(.credentialsRefused, error.description) } else { state.stop(.apiUnavailable, error.description) }
-            return rejectAll(RowIssue(.apiError, field: nil, error.description))
+            // The run stops: the account's rows were not done, and the next run resumes them.
+            return rejectAll(RowIssue(.notAttempted, field: nil, error.description + "; running it again sends this row"))
         } catch {
             state.stop(.apiUnavailable, "\(error)")
             return rejectAll(RowIssue(.apiError, field: nil, "\(error)"))

@@ -108,7 +108,7 @@ public final class PipelineRunner {
                                         options: options, mapper: input.mapper)
         if !verdict.heldBecause.isEmpty { return hold(verdict, opened, input: input, summary: summary, started: started) }
 
-        let state = RunState()
+        let state = RunState(health: APIHealth(window: config.target.retry.downAfter))
         let session = APISession(settings: config.target, target: target, audit: opened.reports.counter, health: state.health,
                                  journalStore: opened.journal?.store)
         defer { session.shutdown() }

@@ -66,7 +66,7 @@ public final class ExportRunner {
         options.log.info("run \(runId): export \(config.name) to \(config.sink.path)")
         options.log.info("reports: \(folder)")
 
-        let state = RunState()
+        let state = RunState(health: APIHealth(window: config.target.retry.downAfter))
         let session = APISession(settings: config.target, target: target, audit: counter, health: state.health)
         defer { session.shutdown() }
         let client = session.client

@@ -337,7 +337,8 @@ public enum PipelineLoader {
             let retry = try PipelineSections.targetRetry.validate(node)
             target.retry = RetryPolicy(maxAttempts: try retry["max_attempts"]?.int(in: 1...20) ?? target.retry.maxAttempts,
                                        baseDelay: try retry["base_delay_seconds"]?.double(minimum: 0) ?? target.retry.baseDelay,
-                                       maxDelay: try retry["max_delay_seconds"]?.double(minimum: 0) ?? target.retry.maxDelay)
+                                       maxDelay: try retry["max_delay_seconds"]?.double(minimum: 0) ?? target.retry.maxDelay,
+                                       downAfter: try retry["down_after_seconds"]?.double(minimum: 1) ?? target.retry.downAfter)
         }
         return target
     }

@@ -151,6 +151,7 @@ public enum PipelineSections {
         OptionSpec("max_attempts", .integer(1...20), default: "5", help: "Attempts in all.", example: "5"),
         OptionSpec("base_delay_seconds", .number(minimum: 0), default: "0.25", help: "The first backoff.", example: "0.5"),
         OptionSpec("max_delay_seconds", .number(minimum: 0), default: "8", help: "The longest backoff.", example: "8"),
+        OptionSpec("down_after_seconds", .number(minimum: 1), default: "60", help: "The API counts as down (exit 6) only after this long without an answer, or with most calls of that window failing; a login is tried again for as long.", example: "120"),
     ], example: "target:\n  retry: { max_attempts: 5, base_delay_seconds: 0.25, max_delay_seconds: 8 }")
 
     static let reports = ComponentSpec(.section, "reports", summary: "Each run writes into a sub-folder of its own (latest links the last).", options: [
