@@ -200,7 +200,7 @@ public final class ScollectClient: @unchecked Sendable {
         // seconds, the window after which the run would count the API as down anyway.
         let started = monotonicSeconds()
         var result = send(call, using: http, authenticated: false)
-        while result.loginMayBeTriedAgain, monotonicSeconds() - started < retryPolicy.downAfter {
+        while result.loginMayBeTriedAgain, monotonicSeconds() - started < retryPolicy.downAfter, !Interruption.requested {
             let remaining = retryPolicy.downAfter - (monotonicSeconds() - started)
             sleepPrecisely(min(remaining, max(1, retryPolicy.maxDelay) * Double.random(in: 0.5...1)))
             result = send(call, using: http, authenticated: false)
