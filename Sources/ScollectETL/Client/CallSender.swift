@@ -40,7 +40,12 @@ public final class CallSender: @unchecked Sendable {
     /// A 429 is back-pressure, not a failure: the server did nothing. It is waited out (its
     /// `Retry-After`, a slower pace) and tried again without counting against the policy's
     /// attempts, for as long as `retryPolicy.rateLimitedBudget` allows.
-    public func send(_ call: APICall, using transport: any HTTPTransport, encoding: Encoding, limiter: RateLimiter) -> APIResult {
+    ///
+    /// With `persistingFor`, a call safe to repeat is not given up after the policy's attempts
+    /// but only once it has failed for that many seconds (or the run is interrupted): a call
+    /// nothing can go on without (a login) against an API that fails a share of its calls.
+    public func send(_ call: APICall, using transport: any HTTPTransport, encoding: Encoding, limiter: RateLimiter,
+                     persistingFor: Double = 0) -> APIResult {
         var attempt = 0
         var failures = 0
         let started = monotonicSeconds()
@@ -54,12 +59,17 @@ public final class CallSender: @unchecked Sendable {
             }
             if !backPressure { failures += 1 }
             let retryable = CallSender.paceAndDecideRetry(classification, status: status, call: call, limiter: limiter, warn: warn)
-            if !retryable || failures >= retryPolicy.maxAttempts {
+            if !retryable || (failures >= retryPolicy.maxAttempts && !persists(since: started, for: persistingFor)) {
                 return APIResult(classification: classification, json: json, httpStatus: status, attempts: attempt)
             }
             counters.retry()
             sleepPrecisely(retryPolicy.delay(beforeAttempt: min(attempt, 16) + 1))
         }
+    }
+
+    /// Whether a call past its attempts is still tried (`persistingFor`).
+    private func persists(since started: Double, for seconds: Double) -> Bool {
+        seconds > 0 && monotonicSeconds() - started < seconds && !Interruption.requested
     }
 
     /// How the pacing reacts to an answer, and whether the call may go again: a 429 slows the

@@ -196,15 +196,9 @@ public final class ScollectClient: @unchecked Sendable {
         let call = APICall(method: "POST", endpoint: "login", path: "/login", body: body, filenumber: nil, idempotent: true)
         // No run goes on without a token, so a login is not given up after one call's attempts
         // (at 30 % of 5xx, 5 attempts all fail once in 400 logins, and short tokens mean many
-        // logins a night): it is tried again until the API has failed it for `downAfter`
-        // seconds, the window after which the run would count the API as down anyway.
-        let started = monotonicSeconds()
-        var result = send(call, using: http, authenticated: false)
-        while result.loginMayBeTriedAgain, monotonicSeconds() - started < retryPolicy.downAfter, !Interruption.requested {
-            let remaining = retryPolicy.downAfter - (monotonicSeconds() - started)
-            sleepPrecisely(min(remaining, max(1, retryPolicy.maxDelay) * Double.random(in: 0.5...1)))
-            result = send(call, using: http, authenticated: false)
-        }
+        // logins a night) but after `downAfter` seconds of failing, the window after which the
+        // run would count the API as down anyway.
+        let result = send(call, using: http, authenticated: false, persistingFor: retryPolicy.downAfter)
         switch result.classification {
         case .success:
             guard let accessToken = result.json?["result"]?["access_token"]?.stringValue, !accessToken.isEmpty else {
@@ -278,8 +272,9 @@ public final class ScollectClient: @unchecked Sendable {
     }
 
     /// One call through the shared send path, with this client's JWT and pace.
-    private func send(_ call: APICall, using http: any HTTPTransport, authenticated: Bool) -> APIResult {
-        sender.send(call, using: http, encoding: encoding(authenticated: authenticated, answerFields: call.answerFields), limiter: limiter)
+    private func send(_ call: APICall, using http: any HTTPTransport, authenticated: Bool, persistingFor: Double = 0) -> APIResult {
+        sender.send(call, using: http, encoding: encoding(authenticated: authenticated, answerFields: call.answerFields), limiter: limiter,
+                    persistingFor: persistingFor)
     }
 
     /// JSON bodies, the bearer token, and answers read as Scollect envelopes. A spooled answer
@@ -296,17 +291,5 @@ public final class ScollectClient: @unchecked Sendable {
             return ResponseClassifier.classify(HTTPResponse(status: response.status, headers: response.headers,
                                                             body: (try? Data(contentsOf: URL(fileURLWithPath: spool))) ?? Data()))
         })
-    }
-}
-
-private extension APIResult {
-    /// A login that failed for want of an answer (5xx, a lost or refused connection, a 429
-    /// past its budget): the API may answer the next one. A refusal is final.
-    var loginMayBeTriedAgain: Bool {
-        switch classification {
-        case .transportError, .rateLimited: return true
-        case let .httpError(status, _): return status >= 500 || status == 408
-        default: return false
-        }
     }
 }
