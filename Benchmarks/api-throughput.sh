@@ -59,8 +59,14 @@ request = function()
 end
 EOF
 threads=$(( in_flight < 2 ? in_flight : 2 ))
-rps() { # endpoint -> requests/s
-  wrk -t"$threads" -c"$in_flight" -d"${wrk_seconds}s" -s "$work/$1.lua" "$url" > "$work/wrk-$1.txt"
+server_cpu() { # the server's user + system seconds so far (its /proc stat, clock ticks)
+  awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$server_pid/stat"
+}
+rps() { # endpoint -> requests/s; the server's and wrk's CPU seconds in WORK/cpu-ENDPOINT.txt
+  local before; before=$(server_cpu)
+  /usr/bin/time -f "%U %S" -o "$work/wrk-time-$1.txt" \
+    wrk -t"$threads" -c"$in_flight" -d"${wrk_seconds}s" -s "$work/$1.lua" "$url" > "$work/wrk-$1.txt"
+  echo "$(server_cpu) $before $(cat "$work/wrk-time-$1.txt")" > "$work/cpu-$1.txt"
   grep -q "Non-2xx" "$work/wrk-$1.txt" && { echo "wrk $1: non-2xx answers" >&2; cat "$work/wrk-$1.txt" >&2; exit 1; }
   sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$work/wrk-$1.txt"
 }
@@ -92,12 +98,15 @@ if [ "${PERF:-}" = 1 ]; then # the timed run under perf: its figures include per
   KEEP=1
 fi
 status=0
+server_before=$(server_cpu)
 /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "${prefix[@]}" "${run[@]}" > "$work/run.log" 2>&1 || status=$?
 [ "$status" -le 1 ] || { echo "the run failed (exit $status):" >&2; tail -20 "$work/run.log" >&2; exit 1; }
+echo "$(server_cpu) $server_before" > "$work/cpu-tool.txt"
 stats=$(curl -s "$url/_sandbox/stats")
 
-python3 - "$work/time.txt" "$work/summary.json" "$wrk_get" "$wrk_put" "$stats" "$in_flight" <<'EOF'
+python3 - "$work/time.txt" "$work/summary.json" "$wrk_get" "$wrk_put" "$stats" "$in_flight" "$work" "$wrk_seconds" <<'EOF'
 import json, sys
+work, wrk_seconds = sys.argv[7], float(sys.argv[8])
 wall, user, system, peak_kib = (float(x) for x in open(sys.argv[1]).read().split()[-4:])
 summary = json.load(open(sys.argv[2]))
 wrk = {"getaccount": float(sys.argv[3]), "updatedbase": float(sys.argv[4])}
@@ -112,4 +121,17 @@ print(f"tool: {wall:.2f} s wall = {total / wall:.0f} calls/s, {user:.2f} s user 
 print(f"wrk -c{sys.argv[6]}: getaccount {wrk['getaccount']:.0f} req/s, updatedbase {wrk['updatedbase']:.0f} req/s -> wrk's time {wrk_time:.2f} s")
 print(f"ratio wrk time / tool time: {wrk_time / wall:.2f}   (target >= 0.80)")
 print(f"client CPU per call: {(user + system) / total * 1000:.3f} ms   (target <= 0.15)")
+# Where the two cores went: the server's CPU per request under wrk and under the tool, wrk's own.
+def cpu(name):
+    return [float(x) for x in open(f"{work}/cpu-{name}.txt").read().split()]
+server_by_wrk = {}
+for e in wrk:
+    after, before, wrk_user, wrk_sys = cpu(e)
+    n = wrk[e] * wrk_seconds
+    server_by_wrk[e] = (after - before) / n
+    print(f"  wrk {e}: server {server_by_wrk[e] * 1000:.3f} ms CPU per request, wrk {(wrk_user + wrk_sys) / n * 1000:.3f} ms")
+after, before = cpu("tool")
+expected = sum(calls.get(e, 0) * server_by_wrk[e] for e in wrk)
+print(f"  tool: server {(after - before) / total * 1000:.3f} ms CPU per call"
+      f" (at wrk's cost per request it would be {expected / total * 1000:.3f} ms)")
 EOF

@@ -1,28 +1,27 @@
 import CCurl
 import Foundation
 
-/// HTTP over libcurl. One instance per thread: the easy handle keeps its connection open, so
-/// consecutive calls from the same worker reuse it. TLS verification is libcurl's default
-/// (on) and there is deliberately no switch to turn it off. Each request may use https only,
-/// and plain http only to a loopback address (`URLPolicy`).
+/// HTTP/1.1 over connections libcurl opens. libcurl does what is hard to get right (name
+/// resolution, TCP, TLS and its verification, proxies' tunnels: `CurlConnection`); the request's
+/// bytes and the answer's framing are written and read here (`HTTP1Answer`). One instance per
+/// thread: it keeps one connection per origin open, so consecutive calls from the same worker
+/// reuse it. TLS verification is libcurl's default (on) and there is deliberately no switch to
+/// turn it off. Each request may use https only, and plain http only to a loopback address
+/// (`URLPolicy`, enforced on every connection through CURLOPT_PROTOCOLS_STR).
 ///
-/// The options every request shares (callbacks, timeouts, TCP settings) are set once on the
-/// handle; a call sets only what differs from the previous one (URL, method, body, and the
-/// header list when its headers changed): `curl_easy_reset` and fifteen options per call cost
-/// more than the call's own JSON.
+/// A request leaves at most once. libcurl's own HTTP layer sends a request again, silently, when
+/// a kept-alive connection closes before any byte of its answer; here a kept connection is
+/// checked before the request leaves (`CurlConnection.isReusable`), and once any byte of it has
+/// left, a lost answer is a `TransportError` that says the request may have been acted on: the
+/// caller decides (`CallSender` sends a call safe to repeat again, as an attempt of its own in the
+/// audit; an insert never).
 public final class CurlHTTPClient: HTTPTransport {
-    private let handle: UnsafeMutableRawPointer
     public var timeoutSeconds: Double
     public var connectTimeoutSeconds: Double
-    /// `protocols(for:)`'s answers, by scheme and authority.
-    private var protocolsByOrigin: [Substring: String] = [:]
-    /// What the handle holds from earlier calls, so that a call sets only what changed.
-    private var appliedProtocols: String?
-    private var appliedTimeouts: (Double, Double)?
-    private var appliedHeaders: [(String, String)]?
-    private var headerList: UnsafeMutablePointer<curl_slist>?
-    private var customMethodSet = false
-    private let sink = Sink()
+    /// The open connections, by origin (`scheme://authority`).
+    private var connections: [Substring: CurlConnection] = [:]
+    /// The request being written, reused from call to call.
+    private var requestBytes: [UInt8] = []
     /// A PEM bundle of the CAs to trust instead of the system's (`SCOLLECT_CA_BUNDLE`), for a
     /// server behind a private CA. Verification itself stays on.
     public static let caBundle: String? = ProcessInfo.processInfo.environment["SCOLLECT_CA_BUNDLE"].flatMap { $0.isEmpty ? nil : $0 }
@@ -31,24 +30,9 @@ public final class CurlHTTPClient: HTTPTransport {
 
     public init(timeoutSeconds: Double = 30, connectTimeoutSeconds: Double = 10) {
         _ = CurlHTTPClient.globalInit
-        guard let handle = curl_easy_init() else { fatalError("libcurl: curl_easy_init failed (out of memory)") }
-        self.handle = handle
         self.timeoutSeconds = timeoutSeconds
         self.connectTimeoutSeconds = connectTimeoutSeconds
-        setSharedOptions()
-    }
-
-    deinit {
-        curl_easy_cleanup(handle)
-        curl_slist_free_all(headerList)
-    }
-
-    private final class Sink {
-        var body = Data()
-        var headers: [String: String] = [:]
-        /// When set, the body goes to this file instead of memory (a listing of a whole portfolio).
-        var spool: Int32 = -1
-        var spoolFailed = false
+        requestBytes.reserveCapacity(2048)
     }
 
     /// Like `perform(_:)`, with the body written to `path` instead of memory; the response's
@@ -65,132 +49,95 @@ public final class CurlHTTPClient: HTTPTransport {
     }
 
     private func perform(_ request: HTTPRequest, spool: Int32) throws -> HTTPResponse {
-        sink.body = Data()
-        sink.headers = [:]
-        sink.spool = spool
-        sink.spoolFailed = false
-        _ = request.url.withCString { scurl_setopt_ptr(handle, CURLOPT_URL, $0) }
-        setPerRequestOptions(request)
+        let deadline = monotonicSeconds() + timeoutSeconds
+        let target = try RequestTarget(request.url)
+        try writeRequest(request, target: target)
+        let connection = try connection(to: target)
+        var sent = 0
+        do {
+            try requestBytes.withUnsafeBytes { try connection.send($0, deadline: deadline, sent: &sent) }
+            var body = HTTP1Answer.Body(spool: spool)
+            let answer = try HTTP1Answer.read(from: connection, method: request.method, deadline: deadline, body: &body)
+            if answer.keepAlive { connection.answers += 1 } else { connections[target.origin] = nil }
+            return HTTPResponse(status: answer.status, headers: answer.headers, body: body.data)
+        } catch {
+            connections[target.origin] = nil // whatever it holds now is not the next answer's start
+            throw error
+        }
+    }
+
+    /// A kept connection to the target's origin that can take a request, or a new one.
+    private func connection(to target: RequestTarget) throws -> CurlConnection {
+        if let kept = connections[target.origin] {
+            if kept.isReusable() { return kept }
+            connections[target.origin] = nil
+        }
+        if connections.count >= 8 { connections.removeAll() }
+        let connection = try CurlConnection(origin: String(target.origin), protocols: URLPolicy.curlProtocols(for: String(target.origin)),
+                                            connectTimeoutSeconds: connectTimeoutSeconds, timeoutSeconds: timeoutSeconds)
+        connections[target.origin] = connection
+        return connection
+    }
+
+    /// The request line, `Host`, the request's headers, `Content-Length` and the body, into
+    /// `requestBytes`. A header with a line break in it is refused, not sent.
+    private func writeRequest(_ request: HTTPRequest, target: RequestTarget) throws {
+        requestBytes.removeAll(keepingCapacity: true)
+        requestBytes.append(contentsOf: request.method.utf8)
+        requestBytes.append(0x20)
+        requestBytes.append(contentsOf: target.pathAndQuery.utf8)
+        requestBytes.append(contentsOf: " HTTP/1.1\r\nHost: ".utf8)
+        requestBytes.append(contentsOf: target.authority.utf8)
+        requestBytes.append(contentsOf: "\r\n".utf8)
+        for (name, value) in request.headers {
+            guard !name.utf8.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: ":") || $0 >= 0x7F }),
+                  !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
+                throw CurlConnection.error(CURLE_BAD_FUNCTION_ARGUMENT, maySent: false, detail: "the header \"\(name)\" holds a line break or a byte no header name may hold")
+            }
+            requestBytes.append(contentsOf: name.utf8)
+            requestBytes.append(contentsOf: ": ".utf8)
+            requestBytes.append(contentsOf: value.utf8)
+            requestBytes.append(contentsOf: "\r\n".utf8)
+        }
         let body = request.body ?? []
-        let source = OneShotBody(body)
-        let code: CURLcode = body.withUnsafeBufferPointer { bodyBuffer in
-            setMethod(request, body: bodyBuffer, source: source)
-            return withExtendedLifetime(source) { curl_easy_perform(handle) }
+        if request.method != "GET" && request.method != "HEAD" || !body.isEmpty {
+            requestBytes.append(contentsOf: "Content-Length: ".utf8)
+            requestBytes.append(contentsOf: String(body.count).utf8)
+            requestBytes.append(contentsOf: "\r\n".utf8)
         }
-        if !request.mayRepeat && request.method != "GET" { OneShotBody.detach(from: handle) }
-
-        guard code == CURLE_OK else { throw transportError(code) }
-        var status = 0
-        _ = scurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        let response = HTTPResponse(status: status, headers: sink.headers, body: sink.body)
-        sink.body = Data()
-        return response
+        requestBytes.append(contentsOf: "\r\n".utf8)
+        requestBytes.append(contentsOf: body)
     }
+}
 
-    /// The options every request shares, set once on the handle.
-    private func setSharedOptions() {
-        if let bundle = CurlHTTPClient.caBundle { _ = bundle.withCString { scurl_setopt_ptr(handle, CURLOPT_CAINFO, $0) } }
-        _ = scurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-        _ = scurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
-        _ = scurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
-        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
-        _ = scurl_setopt_ptr(handle, CURLOPT_WRITEDATA, sinkPointer)
-        _ = scurl_setopt_write(handle, CURLOPT_WRITEFUNCTION) { data, size, count, userdata in
-            let sink = Unmanaged<Sink>.fromOpaque(userdata!).takeUnretainedValue()
-            let length = size * count
-            guard let data else { return length }
-            if sink.spool >= 0 {
-                var written = 0
-                while written < length {
-                    let n = write(sink.spool, data + written, length - written)
-                    if n <= 0 { sink.spoolFailed = true; return 0 } // makes curl stop with a write error
-                    written += n
-                }
-            } else {
-                sink.body.append(UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length)
-            }
-            return length
-        }
-        _ = scurl_setopt_ptr(handle, CURLOPT_HEADERDATA, sinkPointer)
-        _ = scurl_setopt_write(handle, CURLOPT_HEADERFUNCTION) { data, size, count, userdata in
-            let sink = Unmanaged<Sink>.fromOpaque(userdata!).takeUnretainedValue()
-            let length = size * count
-            if let data {
-                let line = UnsafeBufferPointer(start: UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length)
-                if CurlHTTPClient.isKept(line), let (name, value) = CurlHTTPClient.headerField(line) {
-                    sink.headers[name] = value
-                } else if line.starts(with: "HTTP/".utf8) {
-                    sink.headers.removeAll() // a new response (after a 100 Continue): forget the old headers
-                }
-            }
-            return length
-        }
-    }
+/// What a request's URL gives its connection and its request line.
+struct RequestTarget {
+    /// `scheme://authority`: one connection per origin.
+    let origin: Substring
+    /// `host[:port]`, for the `Host` header.
+    let authority: Substring
+    /// The path (`/` when the URL has none) and query, without a fragment.
+    let pathAndQuery: Substring
 
-    /// The allowed protocols, the timeouts and the header list, each only when it changed.
-    private func setPerRequestOptions(_ request: HTTPRequest) {
-        // https only, and http besides for a loopback URL; no redirect anywhere else either.
-        let protocols = protocols(for: request.url)
-        if protocols != appliedProtocols {
-            _ = protocols.withCString { protocols in
-                _ = scurl_setopt_ptr(handle, CURLOPT_PROTOCOLS_STR, protocols)
-                _ = scurl_setopt_ptr(handle, CURLOPT_REDIR_PROTOCOLS_STR, protocols)
-            }
-            appliedProtocols = protocols
+    /// Throws (nothing sent) for a URL that is not `http(s)://authority[/path][?query]` with a
+    /// printable ASCII path: an API path is always percent-encoded (`APIPath.component`).
+    init(_ url: String) throws {
+        func malformed(_ why: String) -> TransportError {
+            CurlConnection.error(CURLE_URL_MALFORMAT, maySent: false, detail: why)
         }
-        if appliedTimeouts.map({ $0 != (timeoutSeconds, connectTimeoutSeconds) }) ?? true {
-            _ = scurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(timeoutSeconds * 1000))
-            _ = scurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeoutSeconds * 1000))
-            appliedTimeouts = (timeoutSeconds, connectTimeoutSeconds)
+        guard let origin = URLPolicy.origin(of: url) else { throw malformed("no scheme://") }
+        let scheme = url[..<(UTF8Search.firstOffset(of: "://", in: url).map { url.utf8.index(url.startIndex, offsetBy: $0) } ?? url.startIndex)]
+        guard scheme.lowercased() == "http" || scheme.lowercased() == "https" else {
+            throw CurlConnection.error(CURLE_UNSUPPORTED_PROTOCOL, maySent: false, detail: "\(scheme)://")
         }
-        if appliedHeaders.map({ !$0.elementsEqual(request.headers, by: ==) }) ?? true {
-            var list: UnsafeMutablePointer<curl_slist>?
-            for (name, value) in request.headers { list = curl_slist_append(list, "\(name): \(value)") }
-            // No "Expect: 100-continue" round trip for our small bodies.
-            list = curl_slist_append(list, "Expect:")
-            _ = scurl_setopt_ptr(handle, CURLOPT_HTTPHEADER, list)
-            curl_slist_free_all(headerList)
-            headerList = list
-            appliedHeaders = request.headers
-        }
-    }
-
-    /// GET, or a body sent from memory (a request that may repeat) or read once (one that may not).
-    private func setMethod(_ request: HTTPRequest, body bodyBuffer: UnsafeBufferPointer<UInt8>, source: OneShotBody) {
-        switch request.method {
-        case "GET":
-            _ = scurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
-        default:
-            _ = scurl_setopt_long(handle, CURLOPT_POST, 1)
-            _ = scurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, bodyBuffer.count)
-            if request.mayRepeat {
-                _ = scurl_setopt_ptr(handle, CURLOPT_POSTFIELDS, bodyBuffer.baseAddress ?? UnsafePointer<UInt8>(bitPattern: 1))
-            } else {
-                _ = scurl_setopt_ptr(handle, CURLOPT_POSTFIELDS, nil)
-                source.attach(to: handle)
-            }
-        }
-        let custom = request.method != "GET" && request.method != "POST"
-        if custom {
-            _ = request.method.withCString { scurl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, $0) }
-        } else if customMethodSet {
-            _ = scurl_setopt_ptr(handle, CURLOPT_CUSTOMREQUEST, nil)
-        }
-        customMethodSet = custom
-    }
-
-    private func transportError(_ code: CURLcode) -> TransportError {
-        var requestSize = 0
-        _ = scurl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &requestSize)
-        let neverSent: Set<UInt32> = [CURLE_COULDNT_RESOLVE_HOST.rawValue, CURLE_COULDNT_CONNECT.rawValue,
-                                      CURLE_URL_MALFORMAT.rawValue, CURLE_UNSUPPORTED_PROTOCOL.rawValue,
-                                      CURLE_SSL_CONNECT_ERROR.rawValue, CURLE_PEER_FAILED_VERIFICATION.rawValue]
-        // A body that could not be rewound: the request left on a kept-alive connection that
-        // then closed without an answer, and libcurl wanted to send it again. It may have acted.
-        let maySent = code == CURLE_SEND_FAIL_REWIND || (!neverSent.contains(code.rawValue) && requestSize > 0)
-        let message = String(cString: curl_easy_strerror(code))
-        return TransportError(message: "\(message) (curl \(code.rawValue))", requestMayHaveBeenSent: maySent,
-                              timedOut: code == CURLE_OPERATION_TIMEDOUT)
+        let authority = url[url.utf8.index(scheme.endIndex, offsetBy: 3)..<origin.endIndex]
+        guard !authority.isEmpty, !authority.utf8.contains(UInt8(ascii: "@")) else { throw malformed("no host, or a user in the URL") }
+        var rest = url[origin.endIndex...]
+        if let hash = rest.utf8.firstIndex(of: UInt8(ascii: "#")) { rest = rest[..<hash] }
+        guard rest.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { throw malformed("a space, control or non-ASCII byte in the path") }
+        self.origin = origin
+        self.authority = authority
+        pathAndQuery = rest.isEmpty ? "/" : rest.first == "?" ? Substring("/" + rest) : rest
     }
 }
 
@@ -222,53 +169,5 @@ extension CurlHTTPClient {
         while start < end, isSpace(line[start]) { start += 1 }
         while end > start, isSpace(line[end - 1]) { end -= 1 }
         return (name, String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
-    }
-
-    /// The protocols libcurl may use for `url` (`URLPolicy.curlProtocols`), worked out once per
-    /// scheme and authority: parsing the URL on every call costs more than the call's JSON.
-    func protocols(for url: String) -> String {
-        guard let origin = URLPolicy.origin(of: url) else { return URLPolicy.curlProtocols(for: url) }
-        if let known = protocolsByOrigin[origin] { return known }
-        let protocols = URLPolicy.curlProtocols(for: url)
-        if protocolsByOrigin.count < 64 { protocolsByOrigin[origin] = protocols }
-        return protocols
-    }
-}
-
-/// A request body libcurl reads once and cannot rewind. libcurl silently sends a request again
-/// when a kept-alive connection closes before any byte of the answer; it must rewind the body
-/// to do so, and this body refuses (`CURL_SEEKFUNC_FAIL`), so the transfer fails with
-/// `CURLE_SEND_FAIL_REWIND` instead of writing twice. The connection is still reused for the
-/// requests that follow: an insert costs no extra handshake.
-final class OneShotBody {
-    private let bytes: [UInt8]
-    private var offset = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    func attach(to handle: UnsafeMutableRawPointer) {
-        let pointer = Unmanaged.passUnretained(self).toOpaque()
-        _ = scurl_setopt_ptr(handle, CURLOPT_READDATA, pointer)
-        _ = scurl_setopt_write(handle, CURLOPT_READFUNCTION) { buffer, size, count, userdata in
-            let body = Unmanaged<OneShotBody>.fromOpaque(userdata!).takeUnretainedValue()
-            let n = min(size * count, body.bytes.count - body.offset)
-            if n > 0, let buffer {
-                body.bytes.withUnsafeBufferPointer { source in
-                    UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + body.offset, byteCount: n)
-                }
-                body.offset += n
-            }
-            return n
-        }
-        _ = scurl_setopt_ptr(handle, CURLOPT_SEEKDATA, pointer)
-        _ = scurl_setopt_seek(handle, CURLOPT_SEEKFUNCTION) { _, _, _ in 1 } // CURL_SEEKFUNC_FAIL: never rewound
-    }
-
-    /// Back to libcurl's defaults once the transfer is over: the handle outlives the body.
-    static func detach(from handle: UnsafeMutableRawPointer) {
-        _ = scurl_setopt_ptr(handle, CURLOPT_READDATA, nil)
-        _ = scurl_setopt_write(handle, CURLOPT_READFUNCTION, nil)
-        _ = scurl_setopt_ptr(handle, CURLOPT_SEEKDATA, nil)
-        _ = scurl_setopt_seek(handle, CURLOPT_SEEKFUNCTION, nil)
     }
 }
