@@ -17,6 +17,9 @@ final class CurlConnection {
     private(set) var end = 0
     /// Answers read whole on this connection (0: it is new).
     var answers = 0
+    /// Plain TCP, no TLS: no bytes can wait in a TLS library's buffer, so the socket alone says
+    /// whether an answer has come.
+    private let plain: Bool
 
     /// Connects to `origin` (`scheme://authority`) using only `protocols` (CURLOPT_PROTOCOLS_STR).
     /// Throws a `TransportError` that says nothing was sent.
@@ -40,6 +43,7 @@ final class CurlConnection {
             throw CurlConnection.error(code == CURLE_OK ? CURLE_COULDNT_CONNECT : code, maySent: false)
         }
         self.socket = socket
+        plain = origin.utf8.starts(with: "http:".utf8) || origin.utf8.starts(with: "HTTP:".utf8)
         buffer = [UInt8](repeating: 0, count: 16 * 1024)
     }
 
@@ -77,6 +81,12 @@ final class CurlConnection {
             guard code == CURLE_OK else { throw CurlConnection.error(code, maySent: sent > 0) }
             sent += n
         }
+    }
+
+    /// Waits for the answer to a request that just left (plain TCP only: a read that would only
+    /// say "nothing yet" is one system call a request saved).
+    func awaitAnswer(deadline: Double) throws {
+        if plain && start == end { try wait(for: POLLIN, deadline: deadline, maySent: true) }
     }
 
     /// Reads more bytes into `buffer[end...]`, growing it when full; returns how many (0: the

@@ -56,6 +56,7 @@ public final class CurlHTTPClient: HTTPTransport {
         var sent = 0
         do {
             try requestBytes.withUnsafeBytes { try connection.send($0, deadline: deadline, sent: &sent) }
+            try connection.awaitAnswer(deadline: deadline)
             var body = HTTP1Answer.Body(spool: spool)
             let answer = try HTTP1Answer.read(from: connection, method: request.method, deadline: deadline, body: &body)
             if answer.keepAlive { connection.answers += 1 } else { connections[target.origin] = nil }

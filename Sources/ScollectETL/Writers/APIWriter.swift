@@ -34,7 +34,7 @@ public struct AccountSnapshot: Sendable {
     public var statuses: [String] {
         var result: [String] = []
         if let status = fields["statusname"] ?? nil, !AccountSnapshot.isEmptyValue(status) { result.append(status) }
-        if let deceased = fields["deceased"] ?? nil, ["1", "Y", "YES", "TRUE"].contains(deceased.trimmingCharacters(in: .whitespaces).uppercased()) {
+        if let deceased = fields["deceased"] ?? nil, ["1", "Y", "YES", "TRUE"].contains(deceased.trimmingSpaces().uppercased()) {
             result.append("DECEASED")
         }
         return result

@@ -19,6 +19,6 @@ public enum FieldComparison {
         if let reader, case let .value(left, _) = reader.normalize(a), case let .value(right, _) = reader.normalize(b) {
             return left == right
         }
-        return a.trimmingCharacters(in: .whitespaces) == b.trimmingCharacters(in: .whitespaces)
+        return a.trimmingSpaces() == b.trimmingSpaces()
     }
 }

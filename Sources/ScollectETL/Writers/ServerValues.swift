@@ -12,7 +12,7 @@ public enum ServerValues {
         // thousands of instructions, and this runs for every field compared on every account.
         let first = value.utf8.first, last = value.utf8.last
         func plain(_ byte: UInt8?) -> Bool { byte.map { $0 > 0x20 && $0 < 0x7F } ?? false }
-        let trimmed = plain(first) && plain(last) ? value : value.trimmingCharacters(in: .whitespaces)
+        let trimmed = plain(first) && plain(last) ? value : value.trimmingSpaces()
         if trimmed.isEmpty || (trimmed.utf8.count == 4 && trimmed.lowercased() == "null") { return true }
         if trimmed == "000-00-0000" || isZeroDate(trimmed) { return true }
         guard UTF8Search.contains("1900", in: trimmed) || UTF8Search.contains("1899", in: trimmed) else { return false }

@@ -29,7 +29,7 @@ public enum WriterValue: Sendable, Equatable {
         case let .literal(text): return text
         case let .field(field):
             guard case let .value(text)? = row[field] else { return nil }
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let trimmed = text.trimmingSpaces()
             return trimmed.isEmpty ? nil : trimmed
         }
     }
