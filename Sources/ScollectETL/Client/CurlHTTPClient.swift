@@ -126,12 +126,19 @@ struct RequestTarget {
         func malformed(_ why: String) -> TransportError {
             CurlConnection.error(CURLE_URL_MALFORMAT, maySent: false, detail: why)
         }
-        guard let origin = URLPolicy.origin(of: url) else { throw malformed("no scheme://") }
-        let scheme = url[..<(UTF8Search.firstOffset(of: "://", in: url).map { url.utf8.index(url.startIndex, offsetBy: $0) } ?? url.startIndex)]
-        guard scheme.lowercased() == "http" || scheme.lowercased() == "https" else {
+        guard let origin = URLPolicy.origin(of: url), let colon = origin.utf8.firstIndex(of: UInt8(ascii: ":")) else {
+            throw malformed("no scheme://")
+        }
+        let scheme = url[..<colon]
+        // Over the bytes, any case: `lowercased()` allocated twice a call.
+        func named(_ name: StaticString) -> Bool {
+            scheme.utf8.count == name.utf8CodeUnitCount
+                && zip(scheme.utf8, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)).allSatisfy { $0 | 0x20 == $1 }
+        }
+        guard named("http") || named("https"), url.utf8[colon...].starts(with: "://".utf8) else {
             throw CurlConnection.error(CURLE_UNSUPPORTED_PROTOCOL, maySent: false, detail: "\(scheme)://")
         }
-        let authority = url[url.utf8.index(scheme.endIndex, offsetBy: 3)..<origin.endIndex]
+        let authority = url[url.utf8.index(colon, offsetBy: 3)..<origin.endIndex]
         guard !authority.isEmpty, !authority.utf8.contains(UInt8(ascii: "@")) else { throw malformed("no host, or a user in the URL") }
         var rest = url[origin.endIndex...]
         if let hash = rest.utf8.firstIndex(of: UInt8(ascii: "#")) { rest = rest[..<hash] }

@@ -226,4 +226,16 @@ import Testing
         #expect(server.count("/hello") == 3)
         #expect(server.count("connections") == 1)
     }
+
+    /// A request's line and connection from its URL: any case of scheme, a query without a
+    /// path, no fragment; anything else is refused before a connection is opened.
+    @Test func aURLGivesItsOriginHostAndRequestTarget() throws {
+        let target = try RequestTarget("HTTPS://api.example.com:8443?a=1#frag")
+        #expect(target.origin == "HTTPS://api.example.com:8443" && target.authority == "api.example.com:8443" && target.pathAndQuery == "/?a=1")
+        #expect(try RequestTarget("http://127.0.0.1:9/getaccount/R%201001").pathAndQuery == "/getaccount/R%201001")
+        for bad in ["ftp://example.com/x", "mailto:a://b", "http://example.com/a b", "http://user@example.com/", "example.com/x", "http:///x"] {
+            let error = #expect(throws: TransportError.self, "\(bad)") { try RequestTarget(bad) }
+            #expect(error?.requestMayHaveBeenSent == false)
+        }
+    }
 }
