@@ -23,7 +23,7 @@ public enum FieldSensitivity: Sendable, Equatable {
 
     /// The classification of a field by its (case-insensitive) name.
     public static func of(field name: String) -> FieldSensitivity {
-        let field = name.lowercased()
+        let field = name.lowercasedIfNeeded()
         if secretFields.contains(field) { return .secret }
         if cardFields.contains(field) { return .cardNumber }
         if bankAccountFields.contains(field) { return .bankAccount }

@@ -11,9 +11,9 @@ public enum Masking {
     public static func mask(_ body: JSONValue) -> JSONValue {
         switch body {
         case let .object(pairs):
-            let fieldName = body["fieldname"]?.stringValue?.lowercased()
+            let fieldName = body["fieldname"]?.stringValue?.lowercasedIfNeeded()
             return .object(pairs.map { key, value in
-                let lower = key.lowercased()
+                let lower = key.lowercasedIfNeeded()
                 if lower == "fieldvalue", let fieldName, case let .string(text) = value {
                     return (key, .string(maskValue(text, forField: fieldName)))
                 }

@@ -30,3 +30,12 @@ extension String {
     /// `Substring.trimmingSpaces()`.
     func trimmingSpaces() -> String { self[...].trimmingSpaces() }
 }
+
+extension String {
+    /// `lowercased()`, without a new string when there is nothing to lower (an API field name
+    /// almost always): masking looks up every key of every audited body by its lower-case name.
+    func lowercasedIfNeeded() -> String {
+        for b in utf8 where (b >= 65 && b <= 90) || b >= 0x80 { return lowercased() }
+        return self
+    }
+}
