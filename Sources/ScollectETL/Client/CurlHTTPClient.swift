@@ -81,32 +81,46 @@ public final class CurlHTTPClient: HTTPTransport {
     }
 
     /// The request line, `Host`, the request's headers, `Content-Length` and the body, into
-    /// `requestBytes`. A header with a line break in it is refused, not sent.
+    /// `requestBytes`, each piece copied whole (byte by byte through `UTF8View` cost ~12 k
+    /// instructions a request). A header with a line break in it is refused, not sent.
     private func writeRequest(_ request: HTTPRequest, target: RequestTarget) throws {
         requestBytes.removeAll(keepingCapacity: true)
-        requestBytes.append(contentsOf: request.method.utf8)
+        func put(_ text: String) {
+            var text = text
+            text.withUTF8 { requestBytes.append(contentsOf: $0) }
+        }
+        func put(_ text: Substring) {
+            var text = text
+            text.withUTF8 { requestBytes.append(contentsOf: $0) }
+        }
+        put(request.method)
         requestBytes.append(0x20)
-        requestBytes.append(contentsOf: target.pathAndQuery.utf8)
-        requestBytes.append(contentsOf: " HTTP/1.1\r\nHost: ".utf8)
-        requestBytes.append(contentsOf: target.authority.utf8)
-        requestBytes.append(contentsOf: "\r\n".utf8)
+        put(target.pathAndQuery)
+        put(" HTTP/1.1\r\nHost: ")
+        put(target.authority)
+        put("\r\n")
         for (name, value) in request.headers {
-            guard !name.utf8.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: ":") || $0 >= 0x7F }),
-                  !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
-                throw CurlConnection.error(CURLE_BAD_FUNCTION_ARGUMENT, maySent: false, detail: "the header \"\(name)\" holds a line break or a byte no header name may hold")
+            let nameStart = requestBytes.count
+            put(name)
+            let nameEnd = requestBytes.count
+            guard nameEnd > nameStart, !requestBytes[nameStart..<nameEnd].contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: ":") || $0 >= 0x7F }) else {
+                throw CurlConnection.error(CURLE_BAD_FUNCTION_ARGUMENT, maySent: false, detail: "a header name \"\(name)\" no header may have")
             }
-            requestBytes.append(contentsOf: name.utf8)
-            requestBytes.append(contentsOf: ": ".utf8)
-            requestBytes.append(contentsOf: value.utf8)
-            requestBytes.append(contentsOf: "\r\n".utf8)
+            put(": ")
+            let valueStart = requestBytes.count
+            put(value)
+            guard !requestBytes[valueStart...].contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {
+                throw CurlConnection.error(CURLE_BAD_FUNCTION_ARGUMENT, maySent: false, detail: "the header \"\(name)\" holds a line break")
+            }
+            put("\r\n")
         }
         let body = request.body ?? []
         if request.method != "GET" && request.method != "HEAD" || !body.isEmpty {
-            requestBytes.append(contentsOf: "Content-Length: ".utf8)
-            requestBytes.append(contentsOf: String(body.count).utf8)
-            requestBytes.append(contentsOf: "\r\n".utf8)
+            put("Content-Length: ")
+            JSONValue.writeInteger(Int64(body.count), to: &requestBytes)
+            put("\r\n")
         }
-        requestBytes.append(contentsOf: "\r\n".utf8)
+        put("\r\n")
         requestBytes.append(contentsOf: body)
     }
 }
