@@ -80,6 +80,9 @@ public enum JournalSchema {
                     PRIMARY KEY (tenant, client_id)) WITHOUT ROWID;
                 """),
         ]),
+        Migration(version: 6, summary: "change records purged in the order of their ids; the index on their time dropped (an insert into it on every change record)", steps: [
+            .sql("DROP INDEX IF EXISTS changes_recorded;"),
+        ]),
     ]
 
     public static var currentVersion: Int { migrations.last!.version }

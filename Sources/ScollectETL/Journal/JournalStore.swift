@@ -6,7 +6,7 @@ import Foundation
 /// `PostgresJournalStore` (one database for every tenant and machine).
 ///
 /// The journal's statements are written once, with `?` placeholders, in the SQL both stores
-/// speak (upserts as `INSERT … ON CONFLICT`, new ids by `RETURNING`).
+/// speak (upserts as `INSERT … ON CONFLICT`, new ids by `insert`: `RETURNING` in PostgreSQL, SQLite's last row id).
 public protocol JournalStore: AnyObject, Sendable {
     /// For messages: the file's path, or the database's URL (never its password).
     var location: String { get }
@@ -43,6 +43,8 @@ public protocol JournalConnection {
     @discardableResult
     func execute(_ sql: String, _ arguments: [JournalValue?]) throws -> Int
     func rows(_ sql: String, _ arguments: [JournalValue?]) throws -> [JournalRow]
+    /// Runs an `INSERT` (without `RETURNING`) into a table whose key is `id`; returns the new id.
+    func insert(_ sql: String, _ arguments: [JournalValue?]) throws -> Int64
 }
 
 extension JournalConnection {
@@ -50,6 +52,12 @@ extension JournalConnection {
     func execute(_ sql: String, _ arguments: JournalValue?...) throws -> Int { try execute(sql, arguments) }
     func rows(_ sql: String, _ arguments: JournalValue?...) throws -> [JournalRow] { try rows(sql, arguments) }
     func row(_ sql: String, _ arguments: JournalValue?...) throws -> JournalRow? { try rows(sql, arguments).first }
+    func insert(_ sql: String, _ arguments: JournalValue?...) throws -> Int64 { try insert(sql, arguments) }
+
+    /// The new id by `RETURNING id` (PostgreSQL); SQLite's store asks SQLite for it instead.
+    public func insert(_ sql: String, _ arguments: [JournalValue?]) throws -> Int64 {
+        try rows(sql + " RETURNING id", arguments).first?.int64("id") ?? 0
+    }
 }
 
 /// A value bound to, or read from, a statement.

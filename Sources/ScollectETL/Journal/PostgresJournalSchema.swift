@@ -69,6 +69,9 @@ enum PostgresJournalSchema {
                 seen_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (tenant, client_id))
             """,
         ]),
+        (6, [
+            "DROP INDEX IF EXISTS changes_recorded",
+        ]),
     ]
 
     /// Brings the tenant's schema to the newest version, in one transaction under a lock of

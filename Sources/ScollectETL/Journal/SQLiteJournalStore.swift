@@ -131,6 +131,13 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
             return Int(sqlite3_changes(db.sqliteConnection))
         }
 
+        /// The new row's id from SQLite itself: `RETURNING` cost an ephemeral table and a row
+        /// read back on every change record.
+        func insert(_ sql: String, _ arguments: [JournalValue?]) throws -> Int64 {
+            try step(sql, arguments) { _ in }
+            return sqlite3_last_insert_rowid(db.sqliteConnection)
+        }
+
         func rows(_ sql: String, _ arguments: [JournalValue?]) throws -> [JournalRow] {
             var rows: [JournalRow] = []
             try step(sql, arguments) { statement in rows.append(Self.row(statement)) }

@@ -102,6 +102,30 @@ struct JournalProtectionTests {
         #expect(!bytesOnDisk(path).contains("MOBILE"), "a purged record is overwritten on disk")
     }
 
+    /// The purge walks the records in id order up to the first one young enough to keep: every
+    /// record it deletes is older than the retention, none younger is touched, and a record whose
+    /// machine's clock ran behind waits for the ones before it.
+    @Test func retentionPurgesInIdOrderUpToTheFirstRecordToKeep() throws {
+        let path = try makeTemporaryDirectory("journal") + "/journal.sqlite"
+        let journal = try RunJournal(path: path, key: nil)
+        try journal.beginRun(id: "run1", pipeline: "p", inputName: "f.csv", inputDigest: "d", target: "t")
+        for city in ["A", "B", "C", "D", "E"] { _ = try journal.recordChanges([change(field: "city", previous: "X", new: city)]) }
+        // A and B old, C young, D old (a clock behind), E young.
+        let times = ["A": "2020-01-01T00:00:00.000Z", "B": "2020-01-02T00:00:00.000Z", "C": "2026-12-01T00:00:00.000Z",
+                     "D": "2020-01-03T00:00:00.000Z", "E": "2026-12-02T00:00:00.000Z"]
+        try DatabaseQueue(path: path).write { db in
+            for (city, time) in times { try db.execute(sql: "UPDATE changes SET recorded_at = ? WHERE new_value = ?", arguments: [time, city]) }
+        }
+        let now = ISO8601DateFormatter().date(from: "2026-12-03T00:00:00Z")!
+        #expect(try journal.purgeChanges(olderThanDays: 30, now: now) == 2)
+        #expect(try journal.changes(runId: "run1").map(\.newValue) == ["C", "D", "E"])
+        #expect(try journal.purgeChanges(olderThanDays: 1, now: now) == 2, "C is old now, and so D behind it")
+        #expect(try journal.changes(runId: "run1").map(\.newValue) == ["E"])
+        #expect(try journal.purgeChanges(olderThanDays: 0, now: now) == 1, "all old: all purged")
+        #expect(try journal.changes(runId: "run1").isEmpty)
+        #expect(try journal.purgeChanges(olderThanDays: 0, now: now) == 0, "an empty table")
+    }
+
     @Test func aKeyFileOthersCanReadIsRefused() throws {
         let folder = try makeTemporaryDirectory("journal")
         let path = folder + "/journal.key"

@@ -13,10 +13,10 @@ import Testing
         _ = try RunJournal(path: path, key: nil)
         let tables = try DatabaseQueue(path: path).read { db in
             (try db.tableExists("rate_budget"), try db.tableExists("rate_clients"),
-             try Int.fetchOne(db, sql: "SELECT MAX(version) FROM schema_version"))
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM schema_version WHERE version = 5"))
         }
         #expect(tables.0 && tables.1)
-        #expect(tables.2 == 5)
+        #expect(tables.2 == 1)
     }
 
     /// Two handles of one store location, each with its own connections.
@@ -109,7 +109,9 @@ import Testing
             _ = budget.takeSlot()
             sleepPrecisely(0.000_05) // the call's own work
         }
-        #expect(store.leases <= 100, "\(store.leases) leases for 2,000 slots")
+        // The fault leased 1,236 times for 2,000 slots; 123 were seen on a machine loaded by the
+        // rest of the suite (each 50 µs sleep oversleeping, slots dropped as late).
+        #expect(store.leases <= 200, "\(store.leases) leases for 2,000 slots")
     }
 
     @Test func aFailingStoreLeavesTheLimiterPacingAlone() {
