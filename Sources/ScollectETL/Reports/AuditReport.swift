@@ -32,24 +32,38 @@ public final class AuditReport: AuditSink, @unchecked Sendable {
     }
 
     public func record(_ entry: AuditEntry) {
-        var pairs: [(String, JSONValue)] = [
-            ("time", .string(AuditReport.timestamp(entry.time))),
-            ("method", .string(entry.method)),
-            ("endpoint", .string(entry.endpoint)),
-            ("filenumber", entry.filenumber.map(JSONValue.string) ?? .null),
-            ("request", entry.body.map(Masking.mask) ?? .null),
-            ("http_status", entry.httpStatus.map { .number(Double($0)) } ?? .null),
-            ("outcome", .string(entry.outcome)),
-        ]
+        // Written straight into the line's bytes, in the order and form `JSONValue`'s writer
+        // gives an object (building one first cost a pair array and a boxed value per key).
         let message = entry.message.map(Masking.maskSSNs(in:))
-        if let message { pairs.append(("message", .string(message))) }
         let latency = (entry.latencyMs * 10).rounded() / 10
-        pairs.append(("latency_ms", .number(latency)))
-        pairs.append(("attempt", .number(Double(entry.attempt))))
         var line: [UInt8] = []
         line.reserveCapacity(384)
-        JSONValue.object(pairs).write(to: &line)
-        line.append(0x0A)
+        func key(_ text: StaticString) {
+            line.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+        key("{\"time\":\"")
+        AuditReport.writeTimestamp(entry.time, to: &line)
+        key("\",\"method\":")
+        JSONValue.writeString(entry.method, to: &line)
+        key(",\"endpoint\":")
+        JSONValue.writeString(entry.endpoint, to: &line)
+        key(",\"filenumber\":")
+        if let filenumber = entry.filenumber { JSONValue.writeString(filenumber, to: &line) } else { key("null") }
+        key(",\"request\":")
+        if let body = entry.body { Masking.mask(body).write(to: &line) } else { key("null") }
+        key(",\"http_status\":")
+        if let status = entry.httpStatus { JSONValue.writeInteger(Int64(status), to: &line) } else { key("null") }
+        key(",\"outcome\":")
+        JSONValue.writeString(entry.outcome, to: &line)
+        if let message {
+            key(",\"message\":")
+            JSONValue.writeString(message, to: &line)
+        }
+        key(",\"latency_ms\":")
+        JSONValue.number(latency).write(to: &line)
+        key(",\"attempt\":")
+        JSONValue.writeInteger(Int64(entry.attempt), to: &line)
+        key("}\n")
         lock.lock()
         defer { lock.unlock() }
         buffer.append(contentsOf: line)
@@ -97,6 +111,14 @@ public final class AuditReport: AuditSink, @unchecked Sendable {
 
     /// ISO 8601 UTC with milliseconds (`2026-11-23T08:15:02.123Z`), the milliseconds truncated.
     static func timestamp(_ date: Date) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        writeTimestamp(date, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `timestamp(_:)`'s 24 bytes, appended to `out`.
+    static func writeTimestamp(_ date: Date, to out: inout [UInt8]) {
         let since1970 = date.timeIntervalSince1970
         let seconds = since1970.rounded(.down)
         var millis = Int(((since1970 - seconds) * 1000).rounded(.down))
@@ -104,21 +126,23 @@ public final class AuditReport: AuditSink, @unchecked Sendable {
         if millis > 999 { millis = 999 }
         var parts = tm()
         gmtime_r(&time, &parts)
-        var out = [UInt8](repeating: 0, count: 24)
-        func put(_ value: Int, _ at: Int, _ digits: Int) {
+        func put(_ value: Int, _ digits: Int, then separator: UInt8) {
+            var divisor = 1
+            for _ in 1..<digits { divisor *= 10 }
             var v = value
-            for k in stride(from: at + digits - 1, through: at, by: -1) {
-                out[k] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(v / divisor % 10))
+                v %= divisor
+                divisor /= 10
             }
+            out.append(separator)
         }
-        put(Int(parts.tm_year) + 1900, 0, 4); out[4] = UInt8(ascii: "-")
-        put(Int(parts.tm_mon) + 1, 5, 2); out[7] = UInt8(ascii: "-")
-        put(Int(parts.tm_mday), 8, 2); out[10] = UInt8(ascii: "T")
-        put(Int(parts.tm_hour), 11, 2); out[13] = UInt8(ascii: ":")
-        put(Int(parts.tm_min), 14, 2); out[16] = UInt8(ascii: ":")
-        put(Int(parts.tm_sec), 17, 2); out[19] = UInt8(ascii: ".")
-        put(millis, 20, 3); out[23] = UInt8(ascii: "Z")
-        return String(decoding: out, as: UTF8.self)
+        put(Int(parts.tm_year) + 1900, 4, then: UInt8(ascii: "-"))
+        put(Int(parts.tm_mon) + 1, 2, then: UInt8(ascii: "-"))
+        put(Int(parts.tm_mday), 2, then: UInt8(ascii: "T"))
+        put(Int(parts.tm_hour), 2, then: UInt8(ascii: ":"))
+        put(Int(parts.tm_min), 2, then: UInt8(ascii: ":"))
+        put(Int(parts.tm_sec), 2, then: UInt8(ascii: "."))
+        put(millis, 3, then: UInt8(ascii: "Z"))
     }
 }
