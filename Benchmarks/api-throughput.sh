@@ -11,7 +11,10 @@
 #   CPU per call = the tool's user + system seconds ÷ its calls (target ≤ 0.15 ms)
 # Usage: Benchmarks/api-throughput.sh [ACCOUNTS]   (default 20000)
 # Env: WRK_SECONDS (default 10), IN_FLIGHT (default 4), BIN (skip the release build), KEEP=1
-# (keep the work folder), PERF=1 (record the tool's run with `perf record -g` into WORK/perf.data).
+# (keep the work folder), PERF=1 (record the tool's run with `perf record -g` into WORK/perf.data),
+# SWEEP=1 (also the server's CPU per getaccount under wrk with 1, 2 and 4 connections).
+# Also printed: the server's CPU per request under wrk and per call under the tool (its
+# /proc/PID/stat), and wrk's own CPU per request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 accounts=${1:-20000}
@@ -72,6 +75,13 @@ rps() { # endpoint -> requests/s; the server's and wrk's CPU seconds in WORK/cpu
 }
 wrk_get=$(rps getaccount)
 wrk_put=$(rps updatedbase)
+if [ "${SWEEP:-}" = 1 ]; then # the server's CPU per request as its load falls: wrk with 1, 2, 4 connections
+  for c in 1 2 4; do
+    before=$(server_cpu)
+    r=$(wrk -t1 -c"$c" -d"${wrk_seconds}s" -s "$work/getaccount.lua" "$url" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
+    python3 -c "print('wrk -c$c getaccount: %.0f req/s, server %.3f ms CPU per request' % ($r, ($(server_cpu) - $before) / ($r * $wrk_seconds) * 1000))" >&2
+  done
+fi
 echo "wrk -c$in_flight: getaccount $wrk_get req/s, updatedbase $wrk_put req/s" >&2
 
 # --- the tool: a placement that changes the city of every account -----------------------------
