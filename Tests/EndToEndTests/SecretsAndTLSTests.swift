@@ -108,4 +108,22 @@ struct SecretsAndTLSTests {
         let handshake = try cli.run(["run", pipeline, "--quiet"], environment: trusting, in: folder)
         #expect(!handshake.stderr.lowercased().contains("certificate"), "stderr: \(handshake.stderr)")
     }
+
+    /// With an HTTP proxy in the environment, every connection to the API is a CONNECT tunnel:
+    /// the requests the tool writes itself (origin form) reach the server, never the proxy, and
+    /// the run ends as it does without the proxy.
+    @Test func aProxyFromTheEnvironmentCarriesEveryCallThroughATunnel() throws {
+        let (server, folder) = try startSampleSandbox()
+        defer { server.stop() }
+        let proxy = try ConnectProxy()
+        defer { proxy.stop() }
+        let pipeline = try cli.writePipeline(in: folder, target: "https://scollect.invalid", edit: CommandLineTests.downAfterOneSecond)
+        let env = ["SCOLLECT_URL": server.baseURL, "SCOLLECT_APIKEY": SandboxConfiguration.defaultAPIKey, "SCOLLECT_PIN": SandboxConfiguration.defaultPIN,
+                   "SCOLLECT_JOURNAL": folder + "/j.sqlite", "http_proxy": "http://127.0.0.1:\(proxy.port)", "no_proxy": "", "NO_PROXY": ""]
+        let run = try cli.run(["run", pipeline, "--quiet"], environment: env, in: folder)
+        #expect(run.status == 1, "stderr: \(run.stderr)")
+        let port = try #require(URLComponents(string: server.baseURL)?.port)
+        #expect(!proxy.firstLines.isEmpty)
+        #expect(proxy.firstLines.allSatisfy { $0 == "CONNECT 127.0.0.1:\(port) HTTP/1.1" }, "\(Set(proxy.firstLines))")
+    }
 }

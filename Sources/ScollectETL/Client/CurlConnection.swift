@@ -30,6 +30,10 @@ final class CurlConnection {
         _ = (origin + "/").withCString { scurl_setopt_ptr(handle, CURLOPT_URL, $0) }
         _ = protocols.withCString { scurl_setopt_ptr(handle, CURLOPT_PROTOCOLS_STR, $0) }
         _ = scurl_setopt_long(handle, CURLOPT_CONNECT_ONLY, 1)
+        // Through an HTTP proxy (`https_proxy`, `http_proxy`), a CONNECT tunnel for plain http too:
+        // the request written here is in origin form, which only the server itself reads (a
+        // proxy without the tunnel got `GET /path` and took the Host header for it, or refused).
+        _ = scurl_setopt_long(handle, CURLOPT_HTTPPROXYTUNNEL, 1)
         _ = scurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         _ = scurl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
         _ = scurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
