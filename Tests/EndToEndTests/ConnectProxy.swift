@@ -1,11 +1,12 @@
 import Foundation
+import ScollectTestSupport
 
 /// A loopback HTTP proxy that only tunnels: it answers `CONNECT host:port` with 200 and relays
 /// bytes both ways; any other first line (a request in origin or absolute form) is recorded and
 /// refused with 400, as a strict proxy refuses what it cannot route.
 final class ConnectProxy: @unchecked Sendable {
-    let port: Int
-    private let listener: Int32
+    var port: Int { listener.port }
+    private var listener: LoopbackListener!
     private let lock = NSLock()
     private var lines: [String] = []
 
@@ -13,27 +14,10 @@ final class ConnectProxy: @unchecked Sendable {
     var firstLines: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0, listen(fd, 16) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-        Thread { [self] in
-            while true {
-                let client = accept(listener, nil, nil)
-                guard client >= 0 else { close(listener); return }
-                Thread { [self] in serve(client) }.start()
-            }
-        }.start()
+        listener = try LoopbackListener(serve: { [self] in serve($0) })
     }
 
-    /// The listener closes on its accepting thread (see `CurlHTTPClientTests.ClosingServer`).
-    func stop() { shutdown(listener, Int32(SHUT_RDWR)) }
+    func stop() { listener.stop() }
 
     private func serve(_ client: Int32) {
         var head: [UInt8] = []

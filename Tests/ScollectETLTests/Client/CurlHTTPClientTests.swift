@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScollectETL
+import ScollectTestSupport
 
 /// libcurl's own HTTP layer silently sends a request again when a kept-alive connection closes
 /// before any byte of the answer; the transport writes its requests itself over libcurl's
@@ -11,8 +12,8 @@ import Testing
     /// those bytes (and its connection closed when the script says so); any other path is read
     /// whole, counted, and its connection closed without a byte.
     final class ClosingServer: @unchecked Sendable {
-        let port: Int
-        private let listener: Int32
+        var port: Int { listener.port }
+        private var listener: LoopbackListener!
         private let lock = NSLock()
         private var counts: [String: Int] = [:]
         /// Path → the answer's bytes, and whether the connection closes after them.
@@ -20,37 +21,16 @@ import Testing
 
         init(scripted: [String: (answer: [UInt8], close: Bool)] = [:]) throws {
             self.scripted = scripted
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-            guard bound == 0, listen(fd, 16) == 0 else { throw CocoaError(.fileWriteUnknown) }
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-            listener = fd
-            port = Int(UInt16(bigEndian: address.sin_port))
-            let thread = Thread { [self] in acceptLoop() }
-            thread.start()
+            listener = try LoopbackListener(serve: { [self] in serve($0) }, onAccept: { [self] in
+                lock.lock()
+                counts["connections", default: 0] += 1
+                lock.unlock()
+            })
         }
 
         func count(_ path: String) -> Int { lock.lock(); defer { lock.unlock() }; return counts[path, default: 0] }
 
-        /// The accepting thread closes the listener once `accept` fails: closed here, its number
-        /// could be another test's listener before that thread first calls `accept`.
-        func stop() { shutdown(listener, Int32(SHUT_RDWR)) }
-
-        private func acceptLoop() {
-            while true {
-                let connection = accept(listener, nil, nil)
-                guard connection >= 0 else { close(listener); return }
-                lock.lock()
-                counts["connections", default: 0] += 1
-                lock.unlock()
-                Thread { [self] in serve(connection) }.start()
-            }
-        }
+        func stop() { listener.stop() }
 
         private func serve(_ connection: Int32) {
             defer { close(connection) }
