@@ -5,13 +5,16 @@
 # seeded with ACCOUNTS generated accounts, runs wrk (as many connections as max_in_flight) on
 # each endpoint the tool calls (GET /getaccount/<fn> over all accounts, PUT /updatedbase), then
 # runs a placement that changes one field (city) of every account, max_in_flight 4, no rate
-# limit, audit, journal and progress on, under /usr/bin/time. Prints:
+# limit, audit, journal and progress on, under /usr/bin/time; ROUNDS times (default 3), wrk and
+# the tool one after the other, so a slow spell of the machine falls on one round. Prints, for
+# each round and as the median of the rounds:
 #   wrk's time   = Σ over endpoints of the tool's calls to it ÷ wrk's requests/s on it
 #   ratio        = wrk's time ÷ the tool's wall time (target ≥ 0.8)
 #   CPU per call = the tool's user + system seconds ÷ its calls (target ≤ 0.15 ms)
 # Usage: Benchmarks/api-throughput.sh [ACCOUNTS]   (default 20000)
-# Env: WRK_SECONDS (default 10), IN_FLIGHT (default 4), BIN (skip the release build), KEEP=1
-# (keep the work folder), PERF=1 (record the tool's run with `perf record -g` into WORK/perf.data),
+# Env: WRK_SECONDS (default 10), IN_FLIGHT (default 4), ROUNDS (default 3), BIN (skip the release
+# build), KEEP=1 (keep the work folder), PERF=1 (one round; the tool's run recorded with
+# `perf record -g` into WORK/perf.data),
 # SWEEP=1 (also the server's CPU per getaccount under wrk with 1, 2 and 4 connections).
 # Also printed: the server's CPU per request under wrk and per call under the tool (its
 # /proc/PID/stat), and wrk's own CPU per request.
@@ -20,6 +23,7 @@ cd "$(dirname "$0")/.."
 accounts=${1:-20000}
 wrk_seconds=${WRK_SECONDS:-10}
 in_flight=${IN_FLIGHT:-4}
+rounds=${ROUNDS:-3}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (bash Scripts/setup.sh --bench)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: apt-get install time" >&2; exit 2; }
 if [ -z "${BIN:-}" ]; then
@@ -65,28 +69,35 @@ threads=$(( in_flight < 2 ? in_flight : 2 ))
 server_cpu() { # the server's user + system seconds so far (its /proc stat, clock ticks)
   awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$server_pid/stat"
 }
-rps() { # endpoint -> requests/s; the server's and wrk's CPU seconds in WORK/cpu-ENDPOINT.txt
+rps() { # endpoint round -> requests/s; the server's and wrk's CPU seconds in WORK/cpu-ENDPOINT-ROUND.txt
   local before; before=$(server_cpu)
-  /usr/bin/time -f "%U %S" -o "$work/wrk-time-$1.txt" \
-    wrk -t"$threads" -c"$in_flight" -d"${wrk_seconds}s" -s "$work/$1.lua" "$url" > "$work/wrk-$1.txt"
-  echo "$(server_cpu) $before $(cat "$work/wrk-time-$1.txt")" > "$work/cpu-$1.txt"
-  grep -q "Non-2xx" "$work/wrk-$1.txt" && { echo "wrk $1: non-2xx answers" >&2; cat "$work/wrk-$1.txt" >&2; exit 1; }
-  sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$work/wrk-$1.txt"
+  /usr/bin/time -f "%U %S" -o "$work/wrk-time-$1-$2.txt" \
+    wrk -t"$threads" -c"$in_flight" -d"${wrk_seconds}s" -s "$work/$1.lua" "$url" > "$work/wrk-$1-$2.txt"
+  echo "$(server_cpu) $before $(cat "$work/wrk-time-$1-$2.txt")" > "$work/cpu-$1-$2.txt"
+  grep -q "Non-2xx" "$work/wrk-$1-$2.txt" && { echo "wrk $1: non-2xx answers" >&2; cat "$work/wrk-$1-$2.txt" >&2; exit 1; }
+  sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$work/wrk-$1-$2.txt"
 }
-wrk_get=$(rps getaccount)
-wrk_put=$(rps updatedbase)
-if [ "${SWEEP:-}" = 1 ]; then # the server's CPU per request as its load falls: wrk with 1, 2, 4 connections
+sweep() { # the server's CPU per request as its load falls: wrk with 1, 2, 4 connections
   for c in 1 2 4; do
     before=$(server_cpu)
     r=$(wrk -t1 -c"$c" -d"${wrk_seconds}s" -s "$work/getaccount.lua" "$url" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
     python3 -c "print('wrk -c$c getaccount: %.0f req/s, server %.3f ms CPU per request' % ($r, ($(server_cpu) - $before) / ($r * $wrk_seconds) * 1000))" >&2
   done
-fi
-echo "wrk -c$in_flight: getaccount $wrk_get req/s, updatedbase $wrk_put req/s" >&2
+}
+[ "${SWEEP:-}" = 1 ] && sweep
 
 # --- the tool: a placement that changes the city of every account -----------------------------
-write_placement "$accounts" "$work/placement.csv" "Bench City"
-cat > "$work/pipeline.yml" <<EOF
+export SCOLLECT_URL="$url" SCOLLECT_APIKEY="$apikey" SCOLLECT_PIN="$pin" SCOLLECT_JOURNAL="$work/journal.sqlite"
+prefix=()
+if [ "${PERF:-}" = 1 ]; then # the timed run under perf: its figures include perf's cost
+  prefix=(perf record -g -o "$work/perf.data" --)
+  KEEP=1
+  rounds=1
+fi
+tool() { # round -> WORK/time-R.txt, summary-R.json, cpu-tool-R.txt, stats-R.json
+  # Each round's file gives every account a city it does not hold yet: every account changes.
+  write_placement "$accounts" "$work/placement.csv" "Bench City R$1"
+  cat > "$work/pipeline.yml" <<EOF
 name: api-throughput
 source: { file: $work/placement.csv }
 mapping:
@@ -99,49 +110,57 @@ writers:
 target: { url: $url, requests_per_second: 1000000, max_in_flight: $in_flight, batch_size: 500 }
 reports: { folder: $work/reports }
 EOF
-curl -s -X POST "$url/_sandbox/stats/reset" > /dev/null
-run=("$bin" run "$work/pipeline.yml" --force --summary-json "$work/summary.json")
-export SCOLLECT_URL="$url" SCOLLECT_APIKEY="$apikey" SCOLLECT_PIN="$pin" SCOLLECT_JOURNAL="$work/journal.sqlite"
-prefix=()
-if [ "${PERF:-}" = 1 ]; then # the timed run under perf: its figures include perf's cost
-  prefix=(perf record -g -o "$work/perf.data" --)
-  KEEP=1
-fi
-status=0
-server_before=$(server_cpu)
-/usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "${prefix[@]}" "${run[@]}" > "$work/run.log" 2>&1 || status=$?
-[ "$status" -le 1 ] || { echo "the run failed (exit $status):" >&2; tail -20 "$work/run.log" >&2; exit 1; }
-echo "$(server_cpu) $server_before" > "$work/cpu-tool.txt"
-stats=$(curl -s "$url/_sandbox/stats")
+  curl -s -X POST "$url/_sandbox/stats/reset" > /dev/null
+  local status=0 before; before=$(server_cpu)
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time-$1.txt" "${prefix[@]}" "$bin" run "$work/pipeline.yml" --force \
+    --summary-json "$work/summary-$1.json" > "$work/run-$1.log" 2>&1 || status=$?
+  [ "$status" -le 1 ] || { echo "the run failed (exit $status):" >&2; tail -20 "$work/run-$1.log" >&2; exit 1; }
+  echo "$(server_cpu) $before" > "$work/cpu-tool-$1.txt"
+  curl -s "$url/_sandbox/stats" > "$work/stats-$1.json"
+}
 
-python3 - "$work/time.txt" "$work/summary.json" "$wrk_get" "$wrk_put" "$stats" "$in_flight" "$work" "$wrk_seconds" <<'EOF'
-import json, sys
-work, wrk_seconds = sys.argv[7], float(sys.argv[8])
-wall, user, system, peak_kib = (float(x) for x in open(sys.argv[1]).read().split()[-4:])
-summary = json.load(open(sys.argv[2]))
-wrk = {"getaccount": float(sys.argv[3]), "updatedbase": float(sys.argv[4])}
-stats = json.loads(sys.argv[5])
-calls = summary.get("calls_by_endpoint") or summary.get("callsByEndpoint") or {}
-total = sum(calls.values())
-served = stats["endpoints"]
-wrk_time = sum(calls.get(e, 0) / rps for e, rps in wrk.items())
-print(f"calls: {total} ({', '.join(f'{e} {n}' for e, n in sorted(calls.items()))}); the server counted {stats['admitted']}")
-print(f"rows: {summary.get('rows_written', summary.get('written'))} written, exit {summary.get('exit_code')}")
-print(f"tool: {wall:.2f} s wall = {total / wall:.0f} calls/s, {user:.2f} s user + {system:.2f} s sys, peak {peak_kib / 1024:.0f} MiB")
-print(f"wrk -c{sys.argv[6]}: getaccount {wrk['getaccount']:.0f} req/s, updatedbase {wrk['updatedbase']:.0f} req/s -> wrk's time {wrk_time:.2f} s")
-print(f"ratio wrk time / tool time: {wrk_time / wall:.2f}   (target >= 0.80)")
-print(f"client CPU per call: {(user + system) / total * 1000:.3f} ms   (target <= 0.15)")
-# Where the two cores went: the server's CPU per request under wrk and under the tool, wrk's own.
-def cpu(name):
-    return [float(x) for x in open(f"{work}/cpu-{name}.txt").read().split()]
-server_by_wrk = {}
-for e in wrk:
-    after, before, wrk_user, wrk_sys = cpu(e)
-    n = wrk[e] * wrk_seconds
-    server_by_wrk[e] = (after - before) / n
-    print(f"  wrk {e}: server {server_by_wrk[e] * 1000:.3f} ms CPU per request, wrk {(wrk_user + wrk_sys) / n * 1000:.3f} ms")
-after, before = cpu("tool")
-expected = sum(calls.get(e, 0) * server_by_wrk[e] for e in wrk)
-print(f"  tool: server {(after - before) / total * 1000:.3f} ms CPU per call"
-      f" (at wrk's cost per request it would be {expected / total * 1000:.3f} ms)")
+# --- rounds: wrk on each endpoint, then the tool, one after the other -------------------------
+for round in $(seq 1 "$rounds"); do
+  get=$(rps getaccount "$round")
+  put=$(rps updatedbase "$round")
+  echo "$get $put" > "$work/wrk-rps-$round.txt"
+  tool "$round"
+done
+
+python3 - "$work" "$rounds" "$in_flight" "$wrk_seconds" <<'EOF'
+import json, statistics, sys
+work, rounds, in_flight, wrk_seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+def numbers(name):
+    return [float(x) for x in open(f"{work}/{name}").read().split()]
+ratios, cpus = [], []
+for r in range(1, rounds + 1):
+    wall, user, system, peak_kib = numbers(f"time-{r}.txt")[-4:]
+    summary = json.load(open(f"{work}/summary-{r}.json"))
+    stats = json.load(open(f"{work}/stats-{r}.json"))
+    get, put = numbers(f"wrk-rps-{r}.txt")
+    wrk = {"getaccount": get, "updatedbase": put}
+    calls = summary.get("calls_by_endpoint") or summary.get("callsByEndpoint") or {}
+    total = sum(calls.values())
+    wrk_time = sum(calls.get(e, 0) / rps for e, rps in wrk.items())
+    ratio, cpu = wrk_time / wall, (user + system) / total * 1000
+    ratios.append(ratio); cpus.append(cpu)
+    print(f"round {r}: calls {total} ({', '.join(f'{e} {n}' for e, n in sorted(calls.items()))}); the server counted {stats['admitted']}; "
+          f"rows {summary.get('rows_written', summary.get('written'))} written, exit {summary.get('exit_code')}")
+    print(f"  tool: {wall:.2f} s wall = {total / wall:.0f} calls/s, {user:.2f} s user + {system:.2f} s sys, peak {peak_kib / 1024:.0f} MiB")
+    print(f"  wrk -c{in_flight}: getaccount {get:.0f} req/s, updatedbase {put:.0f} req/s -> wrk's time {wrk_time:.2f} s")
+    print(f"  ratio {ratio:.2f}, client CPU per call {cpu:.3f} ms")
+    # Where the two cores went: the server's CPU per request under wrk and under the tool, wrk's own.
+    server_by_wrk = {}
+    for e in wrk:
+        after, before, wrk_user, wrk_sys = numbers(f"cpu-{e}-{r}.txt")
+        n = wrk[e] * wrk_seconds
+        server_by_wrk[e] = (after - before) / n
+        print(f"  wrk {e}: server {server_by_wrk[e] * 1000:.3f} ms CPU per request, wrk {(wrk_user + wrk_sys) / n * 1000:.3f} ms")
+    after, before = numbers(f"cpu-tool-{r}.txt")
+    expected = sum(calls.get(e, 0) * server_by_wrk[e] for e in wrk)
+    print(f"  tool: server {(after - before) / total * 1000:.3f} ms CPU per call"
+          f" (at wrk's cost per request it would be {expected / total * 1000:.3f} ms)")
+print(f"ratio wrk time / tool time: median {statistics.median(ratios):.2f} of {rounds} round(s) "
+      f"({', '.join(f'{x:.2f}' for x in ratios)})   (target >= 0.80)")
+print(f"client CPU per call: median {statistics.median(cpus):.3f} ms ({', '.join(f'{x:.3f}' for x in cpus)})   (target <= 0.15)")
 EOF
