@@ -406,33 +406,46 @@ public final class AnswerFields: Sendable {
     /// The names' bytes one after the other, and where each ends.
     private let bytes: [UInt8]
     private let ends: [Int]
-    /// Bit n set: some name is n bytes long (n < 64); most keys of a record are ruled out by it.
-    private let lengths: UInt64
+    /// Bit `filterBit(name)` set for every name: most keys of a record are ruled out by one test
+    /// of their length and first and last bytes, before any name is compared.
+    private let filter: UInt64
 
     public init(_ names: Set<String>) {
         let all = names.union(["error"])
         self.names = all
         var bytes: [UInt8] = []
         var ends: [Int] = []
-        var lengths: UInt64 = 0
+        var filter: UInt64 = 0
         for name in all.sorted() {
             bytes += Array(name.utf8)
             ends.append(bytes.count)
-            let n = name.utf8.count
-            lengths |= n < 64 ? 1 << UInt64(n) : 1 << 63
+            filter |= Array(name.utf8).withUnsafeBytes { AnswerFields.filterBit($0) }
         }
         self.bytes = bytes
         self.ends = ends
-        self.lengths = lengths
+        self.filter = filter
     }
 
     func keeps(_ key: String) -> Bool { names.contains(key) }
 
-    /// Byte-wise, without making a String of every key of the record.
+    /// One of 64 bits from a name's length and its first and last bytes.
+    @inline(__always)
+    static func filterBit(_ name: UnsafeRawBufferPointer) -> UInt64 {
+        guard let first = name.first, let last = name.last else { return 1 }
+        return 1 << ((UInt64(name.count) &+ UInt64(first) &* 5 &+ UInt64(last) &* 17) & 63)
+    }
+
+    /// Byte-wise, without making a String of every key of the record; inlined in the parser's
+    /// loop over a record's keys, which most keys leave at the filter.
+    @inline(__always)
     func keeps(_ key: UnsafeRawBufferPointer) -> Bool {
         if key.isEmpty { return names.contains("") }
-        guard lengths & (1 << UInt64(min(key.count, 63))) != 0 else { return false }
-        return bytes.withUnsafeBytes { all in
+        guard filter & AnswerFields.filterBit(key) != 0 else { return false }
+        return isName(key)
+    }
+
+    private func isName(_ key: UnsafeRawBufferPointer) -> Bool {
+        bytes.withUnsafeBytes { all in
             var start = 0
             for end in ends {
                 if end - start == key.count, memcmp(all.baseAddress! + start, key.baseAddress!, key.count) == 0 { return true }

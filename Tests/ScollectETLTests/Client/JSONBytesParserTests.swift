@@ -166,6 +166,24 @@ struct JSONBytesParserTests {
         }
     }
 
+    /// The byte filter that rules keys out before any name is compared agrees with the set of
+    /// names: for keys that share its length, first and last byte with a name, and for random
+    /// keys of every length.
+    @Test func keptKeysAreExactlyTheNames() {
+        let names: Set<String> = ["city", "statusname", "deceased", "zip", "né", "a"]
+        let fields = AnswerFields(names)
+        var keys = ["cxty", "ciyy", "cit", "cityy", "statusnamf", "statusnamE", "deceasee", "zap", "ne", "nè", "b", "A", "", "error", "erro"]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdeinstuyz_é")
+        for _ in 0..<5_000 {
+            keys.append(String((0..<Int.random(in: 1...12, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }))
+        }
+        for key in keys + Array(names) {
+            let kept = Array(key.utf8).withUnsafeBytes { fields.keeps($0) }
+            #expect(kept == fields.names.contains(key), "\(key)")
+        }
+    }
+
     @Test func aFieldNobodyReadsIsStillChecked() {
         let fields = AnswerFields(["city"])
         for text in [#"{"result": [{"city": "A", "b": "x\u"}]}"#, #"{"result": [{"city": "A", "b": 01}]}"#,
