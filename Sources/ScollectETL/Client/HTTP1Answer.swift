@@ -120,9 +120,9 @@ struct HTTP1Answer {
                 }
                 answer.headers[name] = value
             } else if hasName(line, "transfer-encoding"), let (_, value) = CurlHTTPClient.headerField(line) {
-                chunked = value.lowercased().split(separator: ",").last?.trimmingCharacters(in: .whitespaces) == "chunked"
+                chunked = value.lowercasedIfNeeded().split(separator: ",").last?.trimmingSpaces() == "chunked"
             } else if hasName(line, "connection"), let (_, value) = CurlHTTPClient.headerField(line) {
-                let tokens = value.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                let tokens = value.lowercasedIfNeeded().split(separator: ",").map { $0.trimmingSpaces() }
                 if tokens.contains("close") { answer.keepAlive = false } else if http10 && tokens.contains("keep-alive") { answer.keepAlive = true }
             }
         }
