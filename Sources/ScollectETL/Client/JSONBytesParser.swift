@@ -109,6 +109,7 @@ struct JSONBytesParser {
     }
 
     /// The `:` after a key (and the whitespace before it).
+    @inline(__always)
     private mutating func colon() -> Bool {
         skipWhitespace()
         guard i < count, bytes[i] == UInt8(ascii: ":") else { return false }
@@ -118,6 +119,7 @@ struct JSONBytesParser {
 
     /// After an object's member: true when another follows (`,`), false at the object's end
     /// (`}`); nil when neither.
+    @inline(__always)
     private mutating func nextMember() -> Bool? {
         skipWhitespace()
         guard i < count else { return nil }
@@ -181,6 +183,7 @@ struct JSONBytesParser {
     /// quote); nil, with `i` unchanged, for one with escapes or invalid (left to `escapedString`).
     /// Eight bytes at a time: the first quote, backslash or control byte of a word is found from
     /// its mask of special bytes, without a loop over the bytes of the word.
+    @inline(__always)
     private mutating func plainString() -> (start: Int, end: Int, ascii: Bool)? {
         let start = i + 1
         var k = start
