@@ -420,9 +420,10 @@ public final class AnswerFields: Sendable {
         var ends: [Int] = []
         var filter: UInt64 = 0
         for name in all.sorted() {
-            bytes += Array(name.utf8)
+            let utf8 = Array(name.utf8)
+            bytes += utf8
             ends.append(bytes.count)
-            filter |= Array(name.utf8).withUnsafeBytes { AnswerFields.filterBit($0) }
+            filter |= utf8.withUnsafeBytes { AnswerFields.filterBit($0) }
         }
         self.bytes = bytes
         self.ends = ends
