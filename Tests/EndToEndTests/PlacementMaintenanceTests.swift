@@ -162,6 +162,35 @@ struct PlacementMaintenanceTests {
         #expect(again.restoredCount == 0)
     }
 
+    /// A rollback leases its send slots from the tenant's budget in the journal, as runs do:
+    /// another live process of the tenant configured at 10/s holds a rollback allowed 2,000/s
+    /// on its own to 10/s, and the rollback leaves the budget when it ends.
+    @Test func rollbackPacesWithinTheTenantsSharedBudget() throws {
+        let setup = try start()
+        defer { setup.server.stop() }
+        let config = try pipeline(setup)
+        // Twelve accounts: their rollback takes a few seconds at 10/s, within the time another
+        // process's registration stays live (`TenantRateBudget.staleAfter`).
+        let input = try copyOfSample(setup, name: "twelve.csv") { Array($0.prefix(13)) }
+        let first = run(config, setup, input: input)
+        #expect(first.written > 0, "\(first.abortReason ?? "")")
+        let journal = try RunJournal(path: setup.target.journalPath!, key: setup.target.journalKey)
+        let budget = JournalRateBudget(store: journal.store)
+        let tenant = TenantJournal.tenantID(apikey: setup.target.credentials.apikey)
+        _ = try budget.lease(tenant: tenant, clientID: "another-process", configuredRate: 10, want: 1)
+        try setup.api.resetStats()
+
+        let report = RollbackRunner(journal: journal, runId: first.runId, target: setup.target, options: fastRollback).run(reportFolder: setup.folder + "/rollbacks")
+        #expect(report.exitCode == .done, "\(report.abortReason ?? "")")
+        #expect(report.restoredCount > 0)
+        let stats = setup.server.stats
+        // Alone at 2,000/s its calls would take milliseconds; 10/s spaces them 0.1 s apart
+        // (a stall of the machine only makes the span longer).
+        #expect(stats.arrivals >= 12, "\(stats.arrivals) calls")
+        #expect(stats.arrivalSpan >= Double(stats.arrivals - 2) / 10 * 0.9, "\(stats.arrivals) calls in \(stats.arrivalSpan) s")
+        #expect(try budget.snapshot(tenant: tenant).clients.map(\.clientID) == ["another-process"], "the rollback deregistered")
+    }
+
     // MARK: whole-file checks
 
     func copyOfSample(_ setup: Setup, name: String = "placement.csv", edit: ([String]) -> [String]) throws -> String {

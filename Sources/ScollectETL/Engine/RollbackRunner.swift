@@ -10,6 +10,9 @@ public final class RollbackRunner {
     public struct Options {
         public var dryRun = false
         public var requestsPerSecond = 20.0
+        /// The tenant's shared rate (`tenant_requests_per_second`; nil: `requestsPerSecond`): a
+        /// rollback leases its send slots from the tenant's budget in the journal, as runs do.
+        public var tenantRequestsPerSecond: Double?
         public var maxInFlight = 4
         public var log: Logger = .silent
         public init() {}
@@ -130,8 +133,12 @@ public final class RollbackRunner {
             return report
         }
 
+        let (tenantBudget, budgetProblem) = TenantPacing.budget(rate: options.requestsPerSecond, tenantRate: options.tenantRequestsPerSecond,
+                                                                target: target, store: journal.store)
+        if let budgetProblem { options.log.warning("\(budgetProblem)") }
+        defer { tenantBudget?.deregister() }
         let client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials,
-                                    limiter: RateLimiter(ratePerSecond: options.requestsPerSecond), audit: reports.audit)
+                                    limiter: RateLimiter(ratePerSecond: options.requestsPerSecond, sharedBudget: tenantBudget), audit: reports.audit)
         do {
             try client.ensureLoggedIn(using: target.makeTransport(30))
         } catch let error as ClientError {

@@ -38,7 +38,7 @@ struct RollbackCommand: ParsableCommand {
     @Flag(help: "Read the accounts and say what would be restored; change nothing.")
     var dryRun = false
 
-    @Option(help: "Calls per second (default: the pipeline's, else 20).")
+    @Option(help: "Calls per second (default: the pipeline's, else 20), within the tenant's rate budget shared with its runs.")
     var rate: Double?
 
     func run() throws {
@@ -59,6 +59,8 @@ struct RollbackCommand: ParsableCommand {
         var options = RollbackRunner.Options()
         options.dryRun = dryRun
         options.requestsPerSecond = rate ?? target.requestsPerSecond
+        // The tenant's budget is the pipeline's, whatever --rate says of the rollback's own pace.
+        options.tenantRequestsPerSecond = target.tenantRequestsPerSecond ?? target.requestsPerSecond
         options.maxInFlight = target.maxInFlight
         options.log = CommandLog.logger
         // The rollback's audit goes beside the run's own reports when the journal knows them.
