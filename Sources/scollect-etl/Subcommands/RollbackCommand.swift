@@ -59,8 +59,9 @@ struct RollbackCommand: ParsableCommand {
         var options = RollbackRunner.Options()
         options.dryRun = dryRun
         options.requestsPerSecond = rate ?? target.requestsPerSecond
-        // The tenant's budget is the pipeline's, whatever --rate says of the rollback's own pace.
-        options.tenantRequestsPerSecond = target.tenantRequestsPerSecond ?? target.requestsPerSecond
+        // The tenant's budget is the pipeline's, whatever --rate says of the rollback's own pace;
+        // without a pipeline, the rollback's own rate.
+        if pipeline != nil { options.tenantRequestsPerSecond = target.tenantRequestsPerSecond ?? target.requestsPerSecond }
         options.maxInFlight = target.maxInFlight
         options.log = CommandLog.logger
         // The rollback's audit goes beside the run's own reports when the journal knows them.
