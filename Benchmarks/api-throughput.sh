@@ -17,7 +17,9 @@
 # `perf record -g` into WORK/perf.data),
 # SWEEP=1 (also the server's CPU per getaccount under wrk with 1, 2 and 4 connections).
 # Also printed: the server's CPU per request under wrk and per call under the tool (its
-# /proc/PID/stat), and wrk's own CPU per request.
+# /proc/PID/stat), wrk's own CPU per request, and where a connection's time went: the mean wait
+# for an answer per endpoint (the audit's latency_ms) against wrk's mean latency, and the tool's
+# own turnaround between an answer and its next request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 accounts=${1:-20000}
@@ -128,8 +130,12 @@ for round in $(seq 1 "$rounds"); do
 done
 
 python3 - "$work" "$rounds" "$in_flight" "$wrk_seconds" <<'EOF'
-import json, statistics, sys
+import gzip, json, statistics, sys
 work, rounds, in_flight, wrk_seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+def wrk_latency_ms(path):  # wrk's "Latency  673.39us  ..." line: the mean
+    value = next(line.split()[1] for line in open(path) if line.strip().startswith("Latency"))
+    for unit, scale in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if value.endswith(unit): return float(value[:-len(unit)]) * scale
 def numbers(name):
     return [float(x) for x in open(f"{work}/{name}").read().split()]
 ratios, cpus = [], []
@@ -160,6 +166,18 @@ for r in range(1, rounds + 1):
     expected = sum(calls.get(e, 0) * server_by_wrk[e] for e in wrk)
     print(f"  tool: server {(after - before) / total * 1000:.3f} ms CPU per call"
           f" (at wrk's cost per request it would be {expected / total * 1000:.3f} ms)")
+    # Where a connection's time went: waiting for answers (request written -> answer parsed, the
+    # audit's latency_ms) against wrk's mean latency on the endpoint, and the tool's own turnaround
+    # between an answer and its next request (in_flight / calls per second - the mean wait).
+    waits = {}
+    with gzip.open(f"{summary['report_folder']}/audit.jsonl.gz", "rt") as audit:
+        for line in audit:
+            entry = json.loads(line)
+            if entry.get("endpoint") in wrk: waits.setdefault(entry["endpoint"], []).append(entry["latency_ms"])
+    wrk_waits = {e: wrk_latency_ms(f"{work}/wrk-{e}-{r}.txt") for e in wrk}
+    mean_wait = sum(sum(v) for v in waits.values()) / sum(len(v) for v in waits.values())
+    print("  wait per call: " + ", ".join(f"{e} {statistics.mean(v):.3f} ms (wrk {wrk_waits[e]:.3f})" for e, v in sorted(waits.items()))
+          + f"; the tool's turnaround between calls {int(in_flight) / (total / wall) * 1000 - mean_wait:.3f} ms")
 print(f"ratio wrk time / tool time: median {statistics.median(ratios):.2f} of {rounds} round(s) "
       f"({', '.join(f'{x:.2f}' for x in ratios)})   (target >= 0.80)")
 print(f"client CPU per call: median {statistics.median(cpus):.3f} ms ({', '.join(f'{x:.3f}' for x in cpus)})   (target <= 0.15)")
