@@ -150,27 +150,7 @@ public final class RollbackRunner {
         }
 
         if report.abortReason == nil {
-            var accounts: [String] = []
-            var fieldsOf: [String: [FieldChange]] = [:]
-            for change in changes {
-                let key = change.filenumber.uppercased()
-                if fieldsOf[key] == nil { accounts.append(key) }
-                fieldsOf[key, default: []].append(change)
-            }
-            var outcomesByAccount = [[(FieldChange, FieldOutcome)]](repeating: [], count: accounts.count)
-            var missing = [Bool](repeating: false, count: accounts.count)
-            let lock = NSLock()
-            let pool = WorkerPool(size: options.maxInFlight, timeoutSeconds: 30, makeTransport: target.makeTransport)
-            pool.run(tasks: accounts.count) { [self] index, http in
-                let result = restore(fieldsOf[accounts[index]]!, rollbackId: rollbackId, client: client, http: http)
-                lock.lock()
-                outcomesByAccount[index] = result.outcomes
-                missing[index] = result.missing
-                lock.unlock()
-            }
-            pool.shutdown()
-            report.outcomes = outcomesByAccount.flatMap { $0 }
-            report.accountsMissing = accounts.enumerated().filter { missing[$0.offset] }.map(\.element)
+            (report.outcomes, report.accountsMissing) = restoreAll(changes, rollbackId: rollbackId, client: client)
             let failures = report.outcomes.filter { if case .failed = $0.1 { return true } else { return false } }.count
             if failures > 0 {
                 report.exitCode = .doneWithRejects
@@ -187,6 +167,31 @@ public final class RollbackRunner {
             ]).serialized)
         }
         return report
+    }
+
+    /// Every account's fields, `max_in_flight` accounts at a time: the outcomes account by
+    /// account (in the order of their first change), and the accounts the API no longer knows.
+    func restoreAll(_ changes: [FieldChange], rollbackId: String, client: ScollectClient) -> (outcomes: [(FieldChange, FieldOutcome)], missing: [String]) {
+        var accounts: [String] = []
+        var fieldsOf: [String: [FieldChange]] = [:]
+        for change in changes {
+            let key = change.filenumber.uppercased()
+            if fieldsOf[key] == nil { accounts.append(key) }
+            fieldsOf[key, default: []].append(change)
+        }
+        var outcomesByAccount = [[(FieldChange, FieldOutcome)]](repeating: [], count: accounts.count)
+        var missing = [Bool](repeating: false, count: accounts.count)
+        let lock = NSLock()
+        let pool = WorkerPool(size: options.maxInFlight, timeoutSeconds: 30, makeTransport: target.makeTransport)
+        pool.run(tasks: accounts.count) { [self] index, http in
+            let result = restore(fieldsOf[accounts[index]]!, rollbackId: rollbackId, client: client, http: http)
+            lock.lock()
+            outcomesByAccount[index] = result.outcomes
+            missing[index] = result.missing
+            lock.unlock()
+        }
+        pool.shutdown()
+        return (outcomesByAccount.flatMap { $0 }, accounts.enumerated().filter { missing[$0.offset] }.map(\.element))
     }
 
     /// Reads one account and puts back each field the run changed that still holds the run's value.
