@@ -133,24 +133,20 @@ public final class RollbackRunner {
             return report
         }
 
-        let (tenantBudget, budgetProblem) = TenantPacing.budget(rate: options.requestsPerSecond, tenantRate: options.tenantRequestsPerSecond,
-                                                                target: target, store: journal.store)
-        if let budgetProblem { options.log.warning("\(budgetProblem)") }
-        defer { tenantBudget?.deregister() }
-        let client = ScollectClient(baseURL: target.baseURL, credentials: target.credentials,
-                                    limiter: RateLimiter(ratePerSecond: options.requestsPerSecond, sharedBudget: tenantBudget), audit: reports.audit)
-        do {
-            try client.ensureLoggedIn(using: target.makeTransport(30))
-        } catch let error as ClientError {
-            if case .credentialsRefused = error { report.exitCode = .credentialsRefused } else { report.exitCode = .apiUnavailable }
-            report.abortReason = error.description
-        } catch {
-            report.exitCode = .apiUnavailable
-            report.abortReason = "\(error)"
+        // The session runs take: the tenant's shared rate budget, the login, the worker pool.
+        var settings = PipelineConfig.Target.embeddedSandbox(requestsPerSecond: options.requestsPerSecond)
+        settings.tenantRequestsPerSecond = options.tenantRequestsPerSecond
+        settings.maxInFlight = options.maxInFlight
+        let session = APISession(settings: settings, target: target, audit: reports.audit, health: APIHealth(), journalStore: journal.store)
+        defer { session.shutdown() }
+        session.client.warn = options.log
+        if let (code, reason) = session.logIn() {
+            report.exitCode = code
+            report.abortReason = reason
         }
 
         if report.abortReason == nil {
-            (report.outcomes, report.accountsMissing) = restoreAll(changes, rollbackId: rollbackId, client: client)
+            (report.outcomes, report.accountsMissing) = restoreAll(changes, rollbackId: rollbackId, client: session.client, pool: session.pool)
             let failures = report.outcomes.filter { if case .failed = $0.1 { return true } else { return false } }.count
             if failures > 0 {
                 report.exitCode = .doneWithRejects
@@ -169,9 +165,9 @@ public final class RollbackRunner {
         return report
     }
 
-    /// Every account's fields, `max_in_flight` accounts at a time: the outcomes account by
+    /// Every account's fields, one account per worker of `pool`: the outcomes account by
     /// account (in the order of their first change), and the accounts the API no longer knows.
-    func restoreAll(_ changes: [FieldChange], rollbackId: String, client: ScollectClient) -> (outcomes: [(FieldChange, FieldOutcome)], missing: [String]) {
+    func restoreAll(_ changes: [FieldChange], rollbackId: String, client: ScollectClient, pool: WorkerPool) -> (outcomes: [(FieldChange, FieldOutcome)], missing: [String]) {
         var accounts: [String] = []
         var fieldsOf: [String: [FieldChange]] = [:]
         for change in changes {
@@ -182,7 +178,6 @@ public final class RollbackRunner {
         var outcomesByAccount = [[(FieldChange, FieldOutcome)]](repeating: [], count: accounts.count)
         var missing = [Bool](repeating: false, count: accounts.count)
         let lock = NSLock()
-        let pool = WorkerPool(size: options.maxInFlight, timeoutSeconds: 30, makeTransport: target.makeTransport)
         pool.run(tasks: accounts.count) { [self] index, http in
             let result = restore(fieldsOf[accounts[index]]!, rollbackId: rollbackId, client: client, http: http)
             lock.lock()
@@ -190,7 +185,6 @@ public final class RollbackRunner {
             missing[index] = result.missing
             lock.unlock()
         }
-        pool.shutdown()
         return (outcomesByAccount.flatMap { $0 }, accounts.enumerated().filter { missing[$0.offset] }.map(\.element))
     }
 

@@ -7,17 +7,11 @@ import Foundation
 /// a journal, nil: the run paces alone, as before; when the store cannot be opened, nil and why.
 enum TenantPacing {
     static func budget(settings: PipelineConfig.Target, target: RunTarget, store: (any JournalStore)?) -> (budget: SharedRateBudget?, problem: String?) {
-        budget(rate: settings.requestsPerSecond, tenantRate: settings.tenantRequestsPerSecond, target: target, store: store)
-    }
-
-    /// `rate`: the process's own `requests_per_second`; `tenantRate`: its
-    /// `tenant_requests_per_second` (nil: `rate`). A rollback leases from the same budget.
-    static func budget(rate: Double, tenantRate: Double?, target: RunTarget, store: (any JournalStore)?) -> (budget: SharedRateBudget?, problem: String?) {
-        guard rate > 0, store != nil || target.journalPath != nil else { return (nil, nil) }
+        guard settings.requestsPerSecond > 0, store != nil || target.journalPath != nil else { return (nil, nil) }
         do {
             let store = try store ?? JournalLocation(target.journalPath!).open()
             return (SharedRateBudget(store: JournalRateBudget(store: store), tenant: TenantJournal.tenantID(apikey: target.credentials.apikey),
-                                     configuredRate: tenantRate ?? rate), nil)
+                                     configuredRate: settings.tenantRequestsPerSecond ?? settings.requestsPerSecond), nil)
         } catch {
             return (nil, "the tenant's rate budget is not shared with its other runs (this run paces alone): \(error)")
         }
