@@ -40,17 +40,19 @@ struct CommandLineTests {
         try process.run()
         // Both pipes at once: a child that fills one (a trace-level log on stderr) while the
         // other is read to its end would block forever.
-        var stderr = Data()
+        // Written by the reading thread before `leave()`, read here after `wait()`.
+        final class Collected: @unchecked Sendable { var data = Data() }
+        let stderr = Collected()
         let reading = DispatchGroup()
         reading.enter()
         DispatchQueue.global().async {
-            stderr = err.fileHandleForReading.readDataToEndOfFile()
+            stderr.data = err.fileHandleForReading.readDataToEndOfFile()
             reading.leave()
         }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         reading.wait()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr.data, as: UTF8.self))
     }
 
     /// The sample pipeline with absolute paths, its target replaced, reports in `folder`.

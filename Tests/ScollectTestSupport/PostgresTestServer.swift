@@ -65,11 +65,15 @@ public final class PostgresTestServer: @unchecked Sendable {
         let asRoot = getuid() == 0
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let password = UUID().uuidString
-        FileManager.default.createFile(atPath: passwordFile, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: passwordFile, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw PostgresUnavailable(description: "cannot write \(passwordFile)")
+        }
         let serverFolder = folder + "/server"
         try FileManager.default.createDirectory(atPath: serverFolder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let serverPassword = serverFolder + "/pw"
-        FileManager.default.createFile(atPath: serverPassword, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: serverPassword, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw PostgresUnavailable(description: "cannot write \(serverPassword)")
+        }
         if asRoot {
             _ = Self.spawn(["/bin/chown", "-R", "postgres:postgres", serverFolder], log: folder + "/chown.log")
             _ = Self.spawn(["/bin/chmod", "711", folder], log: folder + "/chmod.log")

@@ -93,7 +93,7 @@ public final class SharedRateBudget: @unchecked Sendable {
             }
             let lastSlot = count > 0 ? start + Double(count - 1) * spacing : -Double.infinity
             if leasing || now < lastSlot {
-                condition.wait(until: Date(timeIntervalSinceNow: leasing ? 0.05 : lastSlot - now))
+                _ = condition.wait(until: Date(timeIntervalSinceNow: leasing ? 0.05 : lastSlot - now))
                 continue
             }
             if now < storeDownUntil { return nil }

@@ -17,6 +17,7 @@ public final class JournalRateBudget: RateBudgetStore, @unchecked Sendable {
     }
 
     /// One `exclusive` transaction of the store, on its clock (or the test's).
+    @discardableResult
     private func transaction<T>(_ body: (any JournalConnection, Double) throws -> T) throws -> T {
         try store.exclusive("rate-budget") { db, now in try body(db, testClock?() ?? now) }
     }

@@ -12,15 +12,18 @@ public protocol JournalStore: AnyObject, Sendable {
     var location: String { get }
     /// A transaction committed durably (an fsync before it returns), serialised against every
     /// other `write` of the tenant's journal from any process: what the ledger's claims need.
+    @discardableResult
     func write<T>(_ body: (any JournalConnection) throws -> T) throws -> T
     /// A transaction whose commit survives the process being killed but may skip the fsync
     /// (SQLite `synchronous = NORMAL`, PostgreSQL `synchronous_commit = off`): change records,
     /// settlements, row outcomes, which a later run re-derives if a power cut loses them.
+    @discardableResult
     func writeRelaxed<T>(_ body: (any JournalConnection) throws -> T) throws -> T
     func read<T>(_ body: (any JournalConnection) throws -> T) throws -> T
     /// A relaxed transaction serialised against every other `exclusive` of the same name from
     /// any process sharing the store, given the store's clock (seconds since 1970: PostgreSQL's
     /// own, so that machines whose clocks differ agree): the tenant's rate budget.
+    @discardableResult
     func exclusive<T>(_ name: String, _ body: (any JournalConnection, Double) throws -> T) throws -> T
     /// The store's clock (seconds since 1970), by the quickest read it has.
     func now() throws -> Double

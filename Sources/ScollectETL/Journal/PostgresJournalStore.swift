@@ -35,10 +35,12 @@ public final class PostgresJournalStore: JournalStore, @unchecked Sendable {
         }
     }
 
+    @discardableResult
     public func write<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
         try transaction(durable: true, lock: "scollect-journal:" + configuration.tenant, body)
     }
 
+    @discardableResult
     public func writeRelaxed<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
         try transaction(durable: false, lock: nil, body)
     }
@@ -58,6 +60,7 @@ public final class PostgresJournalStore: JournalStore, @unchecked Sendable {
         return seconds
     }
 
+    @discardableResult
     public func exclusive<T>(_ name: String, _ body: (any JournalConnection, Double) throws -> T) throws -> T {
         try transaction(durable: false, lock: "scollect-\(name):\(configuration.tenant)") { db in
             try body(db, try Self.clock(db))
@@ -101,6 +104,7 @@ public final class PostgresJournalStore: JournalStore, @unchecked Sendable {
     // MARK: transactions and the pool
 
     /// `lock`: the name of an advisory lock the transaction holds to its end.
+    @discardableResult
     private func transaction<T>(durable: Bool, lock: String?, _ body: (any JournalConnection) throws -> T) throws -> T {
         try withConnection { connection in
             let db = Statements(connection: connection, logger: logger, location: location)
@@ -216,6 +220,7 @@ public final class PostgresJournalStore: JournalStore, @unchecked Sendable {
         let logger: Logger
         let location: String
 
+        @discardableResult
         func execute(_ sql: String, _ arguments: [JournalValue?]) throws -> Int {
             try run(sql, arguments).metadata.rows ?? 0
         }

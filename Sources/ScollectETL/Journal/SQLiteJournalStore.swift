@@ -60,6 +60,7 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
         return configuration
     }
 
+    @discardableResult
     public func write<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
         try guarded {
             try queue.writeWithoutTransaction { db in
@@ -69,6 +70,7 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
         }
     }
 
+    @discardableResult
     public func writeRelaxed<T>(_ body: (any JournalConnection) throws -> T) throws -> T {
         try guarded {
             try relaxedQueue.writeWithoutTransaction { db in
@@ -88,6 +90,7 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
 
     /// `BEGIN IMMEDIATE` on the relaxed connection (one writer at a time in the file); the
     /// wall clock, which every process of the machine shares.
+    @discardableResult
     public func exclusive<T>(_ name: String, _ body: (any JournalConnection, Double) throws -> T) throws -> T {
         try guarded {
             try relaxedQueue.writeWithoutTransaction { db in
@@ -126,6 +129,7 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
     private struct Connection: JournalConnection {
         let db: Database
 
+        @discardableResult
         func execute(_ sql: String, _ arguments: [JournalValue?]) throws -> Int {
             try step(sql, arguments) { _ in }
             return Int(sqlite3_changes(db.sqliteConnection))
@@ -204,6 +208,7 @@ public final class SQLiteJournalStore: JournalStore, @unchecked Sendable {
 
         /// `BEGIN IMMEDIATE`, `body`, `COMMIT` (`ROLLBACK` when `body` or the commit throws),
         /// each a cached statement.
+        @discardableResult
         func transaction<T>(_ body: () throws -> T) throws -> T {
             try execute("BEGIN IMMEDIATE", [])
             do {

@@ -59,7 +59,7 @@ public enum LogLine {
         return result
     }
 
-    nonisolated(unsafe) private static let redactions: [(NSRegularExpression, String)] = [
+    private static let redactions: [(NSRegularExpression, String)] = [
         // apikey=…, "pin": "…", password: …, access_token=…, secret …
         (try! NSRegularExpression(pattern: #"(?i)((?<![A-Za-z0-9_])["']?(?:api_?key|pin|password|passwd|access_token|token|secret|cvv|cvv2|threedigitnumber)["']?\s*[:=]\s*["']?)[^"'\s,;&}]+"#),
          "$1***"),
@@ -88,12 +88,11 @@ public struct ClosureLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-                    file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
-        if let explicit { merged.merge(explicit) { $1 } }
-        write(level, message.description, merged)
+        if let explicit = event.metadata { merged.merge(explicit) { $1 } }
+        write(event.level, event.message.description, merged)
     }
 }
 

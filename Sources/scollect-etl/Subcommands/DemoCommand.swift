@@ -46,7 +46,10 @@ struct DemoCommand: ParsableCommand {
         if !FileManager.default.fileExists(atPath: pipeline), !pipeline.hasPrefix("/"),
            let share = InstalledSamples.shareFolder(containing: pipeline) {
             let folder = try InstalledSamples.workingCopy(from: share, log: { printError($0) })
-            FileManager.default.changeCurrentDirectoryPath(folder)
+            guard FileManager.default.changeCurrentDirectoryPath(folder) else {
+                printError("error: cannot change to the demo's folder \(folder)")
+                throw ExitCode(ScollectETL.ExitCode.badPipelineOrArguments.rawValue)
+            }
             pipeline = folder + "/" + pipeline
         }
         guard FileManager.default.fileExists(atPath: pipeline) else {

@@ -7,7 +7,7 @@ struct GzipFileWriterTests {
     @Test func writesGzipThatReadsBackWithMode0600() throws {
         let path = try makeTemporaryDirectory() + "/out.txt.gz"
         // An existing world-readable file must still end up 0600.
-        FileManager.default.createFile(atPath: path, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644])
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("old".utf8), attributes: [.posixPermissions: 0o644]))
         let writer = try GzipFileWriter(path: path)
         var expected = ""
         for i in 0..<20_000 {
