@@ -52,20 +52,11 @@ trap cleanup EXIT
 
 # --- the server, its own process, a fresh database -------------------------------------------
 start_sandbox "$accounts" "$work"
-token=$(curl -s -X POST "$url/login" -H 'Content-Type: application/json' -d "{\"apikey\": \"$apikey\", \"pin\": \"$pin\"}" \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["access_token"])')
+sandbox_token
 echo "server: $url (pid $server_pid), $accounts accounts" >&2
 
 # --- wrk on each endpoint the tool calls ------------------------------------------------------
-cat > "$work/getaccount.lua" <<EOF
-local n = 0
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.headers["Accept"] = "application/json"
-request = function()
-  n = n % $accounts + 1
-  return wrk.format("GET", string.format("/getaccount/B%07d", n))
-end
-EOF
+write_getaccount_lua "$accounts" "$work/getaccount.lua"
 cat > "$work/updatedbase.lua" <<EOF
 local n = 0
 wrk.headers["Authorization"] = "Bearer $token"
@@ -77,9 +68,6 @@ request = function()
 end
 EOF
 threads=$(( in_flight < 2 ? in_flight : 2 ))
-server_cpu() { # the server's user + system seconds so far (its /proc stat, clock ticks)
-  awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$server_pid/stat"
-}
 rps() { # endpoint round -> requests/s; the server's and wrk's CPU seconds in WORK/cpu-ENDPOINT-ROUND.txt
   local before; before=$(server_cpu)
   /usr/bin/time -f "%U %S" -o "$work/wrk-time-$1-$2.txt" \

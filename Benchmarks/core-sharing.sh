@@ -24,17 +24,8 @@ work=$(mktemp -d /tmp/scollect-core-sharing.XXXXXX)
 . Benchmarks/sandbox-server.sh
 trap 'stop_sandbox; rm -rf "$work"' EXIT
 start_sandbox "$accounts" "$work"
-token=$(curl -s -X POST "$url/login" -H 'Content-Type: application/json' -d "{\"apikey\": \"$apikey\", \"pin\": \"$pin\"}" \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["access_token"])')
-cat > "$work/getaccount.lua" <<EOF
-local n = 0
-wrk.headers["Authorization"] = "Bearer $token"
-wrk.headers["Accept"] = "application/json"
-request = function()
-  n = n % $accounts + 1
-  return wrk.format("GET", string.format("/getaccount/B%07d", n))
-end
-EOF
+sandbox_token
+write_getaccount_lua "$accounts" "$work/getaccount.lua"
 cat > "$work/burn.py" <<'EOF'
 import os, sys, time
 busy, idle, seconds = float(sys.argv[1]) / 1e6, float(sys.argv[2]) / 1e6, float(sys.argv[3])
@@ -46,7 +37,6 @@ while time.perf_counter() < end:
 t = os.times()
 print(f"{(t.user + t.system) / seconds:.2f}")
 EOF
-server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$server_pid/stat"; }
 measure() { # label [burn]: one wrk run, with the loop beside it when asked
   local before share="" loop=""
   before=$(server_cpu)

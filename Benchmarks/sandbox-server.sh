@@ -1,7 +1,8 @@
 # Sourced by api-throughput.sh and rate-hold.sh: the sandbox as a process of its own.
 # start_sandbox ACCOUNTS DIR: seeds DIR/sandbox.sqlite with ACCOUNTS generated accounts
 # (B0000001…, portfolio BENCH), starts `$bin sandbox serve` on a free port and sets
-# server_pid, url, apikey and pin. stop_sandbox ends it. Needs $bin.
+# server_pid, url, apikey and pin. stop_sandbox ends it. Needs $bin. Also sandbox_token,
+# write_getaccount_lua and server_cpu for the scripts that run wrk against it.
 server_pid=""
 
 start_sandbox() {
@@ -14,6 +15,30 @@ start_sandbox() {
   [ -n "$url" ] || { cat "$dir/server.log" >&2; return 1; }
   apikey=$(sed -n 's/.*"apikey": "\([^"]*\)".*/\1/p' "$dir/server.log" | head -1)
   pin=$(sed -n 's/.*"pin": "\([^"]*\)".*/\1/p' "$dir/server.log" | head -1)
+}
+
+# sandbox_token: logs in to the started sandbox and sets token (its bearer token).
+sandbox_token() {
+  token=$(curl -s -X POST "$url/login" -H 'Content-Type: application/json' -d "{\"apikey\": \"$apikey\", \"pin\": \"$pin\"}" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["access_token"])')
+}
+
+# write_getaccount_lua ACCOUNTS PATH: a wrk script reading the accounts in turn, with $token.
+write_getaccount_lua() {
+  cat > "$2" <<EOF
+local n = 0
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.headers["Accept"] = "application/json"
+request = function()
+  n = n % $1 + 1
+  return wrk.format("GET", string.format("/getaccount/B%07d", n))
+end
+EOF
+}
+
+# server_cpu: the sandbox's user + system seconds so far (its /proc stat, clock ticks).
+server_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$server_pid/stat"
 }
 
 stop_sandbox() {
