@@ -22,7 +22,9 @@
 # build), KEEP=1 (keep the work folder), PERF=1 (one round, the first arrangement; the tool's run
 # recorded with `perf record -g` into WORK/perf.data),
 # SWEEP=1 (also the server's CPU per getaccount under wrk with 1, 2 and 4 connections).
-# Also printed: the server's CPU per request under wrk and per call under the tool (its
+# Also printed: wrk on the tool's own mix (one connection a thread, each alternating an account's
+# getaccount and updatedbase as the tool's workers do) and the tool's time against it; the
+# server's CPU per request under wrk and per call under the tool (its
 # /proc/PID/stat), wrk's own CPU per request, and where a connection's time went: the mean wait
 # for an answer per endpoint (the audit's latency_ms) against wrk's mean latency, and the tool's
 # own turnaround between an answer and its next request.
@@ -67,11 +69,29 @@ request = function()
   return wrk.format("PUT", "/updatedbase", nil, body)
 end
 EOF
+# The tool's own mix: on each connection (wrk runs one connection a thread here), the account's
+# getaccount, then its updatedbase with a value it does not hold yet, then the next account.
+cat > "$work/mix.lua" <<EOF
+local n, k = 0, 0
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.headers["Accept"] = "application/json"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  k = k + 1
+  if k % 2 == 1 then
+    n = n % $accounts + 1
+    return wrk.format("GET", string.format("/getaccount/B%07d", n))
+  end
+  local body = string.format('{"filenumber":"B%07d","fieldname":"city","fieldvalue":"WRK MIX %d %d"}', n, n, k)
+  return wrk.format("PUT", "/updatedbase", nil, body)
+end
+EOF
 threads=$(( in_flight < 2 ? in_flight : 2 ))
-rps() { # endpoint round -> requests/s; the server's and wrk's CPU seconds in WORK/cpu-ENDPOINT-ROUND.txt
-  local before; before=$(server_cpu)
+rps() { # endpoint|mix round -> requests/s; the server's and wrk's CPU seconds in WORK/cpu-ENDPOINT-ROUND.txt
+  local before t=$threads; before=$(server_cpu)
+  [ "$1" = mix ] && t=$in_flight
   /usr/bin/time -f "%U %S" -o "$work/wrk-time-$1-$2.txt" \
-    "${client[@]}" wrk -t"$threads" -c"$in_flight" -d"${wrk_seconds}s" -s "$work/$1.lua" "$url" > "$work/wrk-$1-$2.txt"
+    "${client[@]}" wrk -t"$t" -c"$in_flight" -d"${wrk_seconds}s" -s "$work/$1.lua" "$url" > "$work/wrk-$1-$2.txt"
   echo "$(server_cpu) $before $(cat "$work/wrk-time-$1-$2.txt")" > "$work/cpu-$1-$2.txt"
   grep -q "Non-2xx" "$work/wrk-$1-$2.txt" && { echo "wrk $1: non-2xx answers" >&2; cat "$work/wrk-$1-$2.txt" >&2; exit 1; }
   sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$work/wrk-$1-$2.txt"
@@ -138,7 +158,8 @@ for round in $(seq 1 "$rounds"); do
     arrange "$arrangement"
     get=$(rps getaccount "$arrangement-$round")
     put=$(rps updatedbase "$arrangement-$round")
-    echo "$get $put" > "$work/wrk-rps-$arrangement-$round.txt"
+    mix=$(rps mix "$arrangement-$round")
+    echo "$get $put $mix" > "$work/wrk-rps-$arrangement-$round.txt"
     tool "$arrangement-$round"
   done
 done
@@ -155,13 +176,13 @@ def numbers(name):
     return [float(x) for x in open(f"{work}/{name}").read().split()]
 medians = {}
 for arrangement in arrangements:
-    ratios, cpus = [], []
+    ratios, cpus, mix_ratios = [], [], []
     for n in range(1, rounds + 1):
         r = f"{arrangement}-{n}"
         wall, user, system, peak_kib = numbers(f"time-{r}.txt")[-4:]
         summary = json.load(open(f"{work}/summary-{r}.json"))
         stats = json.load(open(f"{work}/stats-{r}.json"))
-        get, put = numbers(f"wrk-rps-{r}.txt")
+        get, put, mix = numbers(f"wrk-rps-{r}.txt")
         wrk = {"getaccount": get, "updatedbase": put}
         calls = summary.get("calls_by_endpoint") or summary.get("callsByEndpoint") or {}
         total = sum(calls.values())
@@ -173,6 +194,11 @@ for arrangement in arrangements:
         print(f"  tool: {wall:.2f} s wall = {total / wall:.0f} calls/s, {user:.2f} s user + {system:.2f} s sys, peak {peak_kib / 1024:.0f} MiB")
         print(f"  wrk -c{in_flight}: getaccount {get:.0f} req/s, updatedbase {put:.0f} req/s -> wrk's time {wrk_time:.2f} s")
         print(f"  ratio {ratio:.2f}, client CPU per call {cpu:.3f} ms")
+        mix_ratio = (calls.get("getaccount", 0) + calls.get("updatedbase", 0)) / mix / wall
+        mix_ratios.append(mix_ratio)
+        after, before, wrk_user, wrk_sys = numbers(f"cpu-mix-{r}.txt")
+        print(f"  wrk -c{in_flight} on the tool's mix (getaccount then updatedbase of each account, on each connection): {mix:.0f} req/s, "
+              f"server {(after - before) / (mix * wrk_seconds) * 1000:.3f} ms CPU per request -> the tool at {mix_ratio:.2f} of it")
         # Where the two cores went: the server's CPU per request under wrk and under the tool, wrk's own.
         server_by_wrk = {}
         for e in wrk:
@@ -196,9 +222,11 @@ for arrangement in arrangements:
         mean_wait = sum(sum(v) for v in waits.values()) / sum(len(v) for v in waits.values())
         print("  wait per call: " + ", ".join(f"{e} {statistics.mean(v):.3f} ms (wrk {wrk_waits[e]:.3f})" for e, v in sorted(waits.items()))
               + f"; the tool's turnaround between calls {int(in_flight) / (total / wall) * 1000 - mean_wait:.3f} ms")
-    medians[arrangement] = (ratios, cpus)
-for arrangement, (ratios, cpus) in medians.items():
+    medians[arrangement] = (ratios, cpus, mix_ratios)
+for arrangement, (ratios, cpus, mix_ratios) in medians.items():
     print(f"{arrangement} cores: ratio wrk time / tool time: median {statistics.median(ratios):.2f} of {rounds} round(s) "
           f"({', '.join(f'{x:.2f}' for x in ratios)})   (target >= 0.80)")
+    print(f"{arrangement} cores: the tool against wrk on its own mix: median {statistics.median(mix_ratios):.2f} "
+          f"({', '.join(f'{x:.2f}' for x in mix_ratios)})")
     print(f"{arrangement} cores: client CPU per call: median {statistics.median(cpus):.3f} ms ({', '.join(f'{x:.3f}' for x in cpus)})   (target <= 0.15)")
 EOF
