@@ -39,13 +39,9 @@ cores=$(nproc)
 [ "$cores" -ge 2 ] || arrangements=shared
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (bash Scripts/setup.sh --bench)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: apt-get install time" >&2; exit 2; }
-if [ -z "${BIN:-}" ]; then
-  swift build -c release --product scollect-etl >&2
-  BIN=.build/release/scollect-etl
-fi
-bin=$(realpath "$BIN")
-work=$(mktemp -d /tmp/scollect-api-bench.XXXXXX)
 . Benchmarks/sandbox-server.sh
+release_binary
+work=$(mktemp -d /tmp/scollect-api-bench.XXXXXX)
 cleanup() {
   stop_sandbox
   [ "${KEEP:-}" = 1 ] && echo "work folder kept: $work" >&2 || rm -rf "$work"

@@ -15,13 +15,9 @@ connections=${CONNECTIONS:-4}
 wrk_seconds=${WRK_SECONDS:-5}
 rounds=${ROUNDS:-3}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (bash Scripts/setup.sh --bench)" >&2; exit 2; }
-if [ -z "${BIN:-}" ]; then
-  swift build -c release --product scollect-etl >&2
-  BIN=.build/release/scollect-etl
-fi
-bin=$(realpath "$BIN")
-work=$(mktemp -d /tmp/scollect-core-sharing.XXXXXX)
 . Benchmarks/sandbox-server.sh
+release_binary
+work=$(mktemp -d /tmp/scollect-core-sharing.XXXXXX)
 trap 'stop_sandbox; rm -rf "$work"' EXIT
 start_sandbox "$accounts" "$work"
 sandbox_token

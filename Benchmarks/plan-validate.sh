@@ -15,14 +15,10 @@ cd "$(dirname "$0")/.."
 rows=${1:-100000}
 big=${BIG_ROWS:-1000000}
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: apt-get install time" >&2; exit 2; }
-if [ -z "${BIN:-}" ]; then
-  swift build -c release --product scollect-etl >&2
-  BIN=.build/release/scollect-etl
-fi
-bin=$(realpath "$BIN")
+. Benchmarks/sandbox-server.sh
+release_binary
 mkdir -p Benchmarks/data
 work=$(mktemp -d /tmp/scollect-plan-bench.XXXXXX)
-. Benchmarks/sandbox-server.sh
 cleanup() { stop_sandbox; [ "${KEEP:-}" = 1 ] && echo "work folder kept: $work" >&2 || rm -rf "$work"; }
 trap cleanup EXIT
 measure() { # label command... -> "label: wall s, peak MiB, exit"

@@ -15,13 +15,9 @@ cd "$(dirname "$0")/.."
 rates=("$@")
 [ ${#rates[@]} -gt 0 ] || rates=(50 1000)
 seconds=${SECONDS_PER_RUN:-60}
-if [ -z "${BIN:-}" ]; then
-  swift build -c release --product scollect-etl >&2
-  BIN=.build/release/scollect-etl
-fi
-bin=$(realpath "$BIN")
-work=$(mktemp -d /tmp/scollect-rate-bench.XXXXXX)
 . Benchmarks/sandbox-server.sh
+release_binary
+work=$(mktemp -d /tmp/scollect-rate-bench.XXXXXX)
 cleanup() {
   stop_sandbox
   rm -rf "$work"

@@ -1,9 +1,19 @@
-# Sourced by api-throughput.sh and rate-hold.sh: the sandbox as a process of its own.
+# Sourced by the benchmarks that start the sandbox as a process of its own (api-throughput.sh,
+# core-sharing.sh, plan-validate.sh, rate-hold.sh). release_binary sets $bin (BIN, or a release build).
 # start_sandbox ACCOUNTS DIR: seeds DIR/sandbox.sqlite with ACCOUNTS generated accounts
 # (B0000001…, portfolio BENCH), starts `$bin sandbox serve` on a free port and sets
 # server_pid, url, apikey and pin. stop_sandbox ends it. Needs $bin. Also sandbox_token,
 # write_getaccount_lua and server_cpu for the scripts that run wrk against it.
 server_pid=""
+
+# release_binary: sets bin to $BIN, or builds the release binary when BIN is not set.
+release_binary() {
+  if [ -z "${BIN:-}" ]; then
+    swift build -c release --product scollect-etl >&2
+    BIN=.build/release/scollect-etl
+  fi
+  bin=$(realpath "$BIN")
+}
 
 start_sandbox() {
   local accounts=$1 dir=$2
