@@ -56,10 +56,15 @@ struct DegradedIsNotDownTests {
             #expect(final.settledEarlier > 0, "the second run skips what the first settled")
         }
         #expect(final.rowsToRetry == 0, "done in two runs: \(final.rejectsByReason)")
-        // Over both runs, only the file's own bad rows are rejected for good.
-        let settledRejects = first.rejectsByReason.filter { !$0.key.isRetryable }
+        // Over both runs, only the file's own bad rows are rejected for good. A row whose reads
+        // failed every attempt in the first run (20% 500s) is settled by the second, so the
+        // account not found may be rejected in either run. The second run rejects the same rows
+        // again (a rejected row is not settled: it is the file's to fix), so per reason the larger
+        // of the two runs' counts, not their sum.
+        var settledRejects = first.rejectsByReason.filter { !$0.key.isRetryable }
+        settledRejects.merge(final.rejectsByReason.filter { !$0.key.isRetryable }) { max($0, $1) }
         #expect(Dictionary(uniqueKeysWithValues: settledRejects.map { ($0.key.rawValue, $0.value) }) == expected.rejected,
-                "only the file's own bad rows: \(first.rejectsByReason)")
+                "only the file's own bad rows: \(first.rejectsByReason), then \(final.rejectsByReason)")
         #expect(final.rejectsByReason.keys.allSatisfy { expected.rejected[$0.rawValue] != nil }, "\(final.rejectsByReason)")
         let third = Self.run(config, server, journal: journal)
         #expect(third.exitCode == .inputHeld, "the file is loaded now: \(third.abortReason ?? "")")
