@@ -36,13 +36,6 @@ public final class ExportRunner {
             if case let .named(names) = config.portfolios { return "portfolios: " + names.joined(separator: ", ") }
             return ""
         }())
-        func finish(_ code: ExitCode, _ reason: String? = nil) -> RunSummary {
-            summary.exitCode = code
-            summary.abortReason = reason
-            summary.elapsedSeconds = monotonicSeconds() - started
-            return summary
-        }
-
         let runId = RunReports.makeRunId()
         summary.runId = runId
         options.log[metadataKey: "run_id"] = "\(runId)"
@@ -50,166 +43,38 @@ public final class ExportRunner {
         options.log[metadataKey: "target"] = "\(target.description)"
         let reports: RunReports
         do {
-            reports = try RunReports(reportsFolder: config.reportsFolder, runId: runId, auditHeader: [
-                ("tool", .string("scollect-etl")), ("version", .string(options.toolVersion)), ("run_id", .string(runId)),
-                ("pipeline", .string(config.file)), ("kind", .string("export")), ("output", .string(config.sink.path)),
-                ("target", .string(target.description)), ("started", .string(AuditReport.timestamp(Date()))),
-            ], rejectHeader: ExportRunner.rejectColumns)
+            reports = try openReports(runId: runId)
             summary.reportFolder = reports.folder
-            try PrivateFile.createDirectory(URL(fileURLWithPath: config.sink.path).deletingLastPathComponent().path)
         } catch {
             summary.reportFolder = URL(fileURLWithPath: config.reportsFolder).appendingPathComponent(runId).path
-            return finish(.inputHeld, "\(error)")
+            return summary.ended(.inputHeld, "\(error)", since: started)
         }
-        let folder = reports.folder
-        let counter = reports.counter
         options.log.info("run \(runId): export \(config.name) to \(config.sink.path)")
-        options.log.info("reports: \(folder)")
+        options.log.info("reports: \(reports.folder)")
 
         let state = RunState(health: APIHealth(window: config.target.retry.downAfter))
-        let session = APISession(settings: config.target, target: target, audit: counter, health: state.health)
+        let session = APISession(settings: config.target, target: target, audit: reports.counter, health: state.health)
         defer { session.shutdown() }
-        let client = session.client
-        let pool = session.pool
-        let http = session.transport()
-
-        func reject(_ portfolio: String, _ filenumber: String, _ issue: RowIssue, row: Int) {
-            summary.rejected += 1
-            summary.rejectsByReason[issue.reason, default: 0] += 1
-            reports.add(RejectLine(row: row, line: 0, kind: .reject, reason: issue.reason, field: issue.field, message: issue.message,
-                                   callsMade: [], values: [portfolio, filenumber], rawText: nil))
-        }
-
-        var exitCode: ExitCode?
-        var abortReason: String?
-        let partial = config.sink.path + ".partial"
-        var writer: (any ExportWriter)?
-        body: do {
-            // 1. The portfolios, in the pipeline's order (or the API's, for `all`).
-            let list = try client.perform(APICall(method: "GET", endpoint: "getportfoliolist", path: "/getportfoliolist", filenumber: nil, idempotent: true), using: http)
-            let known: [String]
-            switch list.classification {
-            case .success: known = (list.json?["result"]?.arrayValue ?? []).compactMap { $0["portfolio"]?.stringValue }
-            case .emptyResult: known = []
-            default:
-                state.callFailed()
-                exitCode = .apiUnavailable
-                abortReason = "getportfoliolist: \(list.classification.message ?? list.classification.label)"
-                break body
-            }
-            let portfolios: [String]
-            switch config.portfolios {
-            case .all: portfolios = known
-            case let .named(names):
-                if let missing = names.first(where: { !known.contains($0) }) {
-                    exitCode = .badPipelineOrArguments
-                    let hint = closestMatch(to: missing, in: known).map { " — did you mean \"\($0)\"?" } ?? ""
-                    abortReason = "portfolio \"\(missing)\" is not in getportfoliolist\(hint)"
-                    break body
-                }
-                portfolios = names
-            }
-
-            writer = try ExportWriters.make(config.sink, path: partial)
-            try writer!.begin(columns: config.columns)
-
-            // 2. Per portfolio its accounts; per batch of accounts their reads.
-            portfolioLoop: for portfolio in portfolios {
-                let filenumbers: [String]
-                // The listing grows with the portfolio: it goes to a file and only the file
-                // numbers are kept, so memory does not follow the portfolio's size.
-                let spool = options.spoolFolder(reportsRunFolder: folder) + "/.listing-\(UUID().uuidString).json"
-                defer { try? FileManager.default.removeItem(atPath: spool) }
-                var listing = APICall(method: "POST", endpoint: "get_accounts_in_portfolio", path: "/get_accounts_in_portfolio",
-                                      body: .strings([("portfolio", portfolio)]), filenumber: nil, idempotent: true)
-                listing.spoolAnswerTo = spool
-                let answer = try client.perform(listing, using: http)
-                switch answer.classification {
-                case .success:
-                    filenumbers = try answer.json.map { ExportRunner.filenumbers(in: $0) } ?? ExportRunner.filenumbers(inFile: spool)
-                case .emptyResult:
-                    filenumbers = []
-                case .errorInBody, .timeoutState, .unreadable:
-                    state.callFailed()
-                    reject(portfolio, "", answer.rowIssue(summary: "get_accounts_in_portfolio \(portfolio)", idempotent: true), row: summary.rowsRead)
-                    continue portfolioLoop
-                default:
-                    state.callFailed()
-                    exitCode = .apiUnavailable
-                    abortReason = "get_accounts_in_portfolio \(portfolio): \(answer.classification.message ?? answer.classification.label)"
-                    break portfolioLoop
-                }
-                if filenumbers.isEmpty {
-                    summary.notices.append("portfolio \(portfolio) has no accounts")
-                    options.log.notice("portfolio \(portfolio) has no accounts")
-                }
-                var start = 0
-                while start < filenumbers.count {
-                    if options.isInterrupted() {
-                        exitCode = .interrupted
-                        abortReason = "interrupted after \(summary.rowsRead) accounts"
-                        break portfolioLoop
-                    }
-                    let batch = Array(filenumbers[start..<min(start + config.target.batchSize, filenumbers.count)])
-                    start += batch.count
-                    var results = [Result<ExportAccount, RowIssue>?](repeating: nil, count: batch.count)
-                    let lock = NSLock()
-                    pool.run(tasks: batch.count) { [self] index, workerHTTP in
-                        let result = self.read(portfolio: portfolio, filenumber: batch[index], client: client, http: workerHTTP, state: state)
-                        lock.lock()
-                        results[index] = result
-                        lock.unlock()
-                    }
-                    for (index, result) in results.enumerated() {
-                        summary.rowsRead += 1
-                        switch result! {
-                        case let .success(account):
-                            try writer!.write(config.columns.map { $0.value(for: account) })
-                            summary.written += 1
-                        case let .failure(issue):
-                            reject(portfolio, batch[index], issue, row: summary.rowsRead)
-                        }
-                    }
-                    options.log.info("accounts \(summary.rowsRead): exported \(summary.written), rejected \(summary.rejected), calls \(counter.total)")
-                    if let fatal = state.fatal {
-                        exitCode = fatal.0
-                        abortReason = fatal.1
-                        break portfolioLoop
-                    }
-                }
-            }
-            if exitCode == nil {
-                try writer!.finish()
-                writer = nil
-                if rename(partial, config.sink.path) != 0 {
-                    throw ReportError.writeFailed(path: config.sink.path, reason: String(cString: strerror(errno)))
-                }
-                summary.notices.append("exported \(summary.written) accounts to \(config.sink.path)")
-            }
-        } catch let error as ClientError {
-            if case .credentialsRefused = error { exitCode = .credentialsRefused } else { exitCode = .apiUnavailable }
-            abortReason = error.description
-        } catch {
-            exitCode = .inputHeld
-            abortReason = "\(error)"
-        }
-        if exitCode != nil {
-            // An incomplete export must not pass for a complete one.
-            if let open = writer { try? open.finish() }
-            unlink(partial)
-            abortReason = (abortReason ?? "stopped") + ": no export was written; run the pipeline again"
-        }
-
-        summary.callsByEndpoint = counter.byEndpoint
+        let export = ExportRun(runner: self, summary: summary, reports: reports, session: session, state: state)
+        var stop = export.run()
+        summary = export.summary
+        summary.callsByEndpoint = reports.counter.byEndpoint
         summary.callsFailed = state.failedCalls
-        if let failure = reports.close(log: options.log) {
-            abortReason = abortReason ?? failure
-            exitCode = exitCode ?? .inputHeld
-        }
-        if exitCode == nil { exitCode = summary.rejected > 0 ? .doneWithRejects : .done }
-        let result = finish(exitCode!, abortReason)
+        if let failure = reports.close(log: options.log), stop == nil { stop = ExportRun.Stop(.inputHeld, failure) }
+        let result = summary.ended(stop?.code ?? (summary.rejected > 0 ? .doneWithRejects : .done), stop?.reason, since: started)
         reports.writeSummary(result)
         return result
+    }
+
+    /// The run's reports folder, and the export file's folder.
+    private func openReports(runId: String) throws -> RunReports {
+        let reports = try RunReports(reportsFolder: config.reportsFolder, runId: runId, auditHeader: [
+            ("tool", .string("scollect-etl")), ("version", .string(options.toolVersion)), ("run_id", .string(runId)),
+            ("pipeline", .string(config.file)), ("kind", .string("export")), ("output", .string(config.sink.path)),
+            ("target", .string(target.description)), ("started", .string(AuditReport.timestamp(Date()))),
+        ], rejectHeader: ExportRunner.rejectColumns)
+        try PrivateFile.createDirectory(URL(fileURLWithPath: config.sink.path).deletingLastPathComponent().path)
+        return reports
     }
 
     /// The file numbers of a `get_accounts_in_portfolio` answer, in its order (`lotno` is the
