@@ -154,4 +154,23 @@ struct PortfolioExportTests {
         #expect(!FileManager.default.fileExists(atPath: config.sink.path))
         #expect(!FileManager.default.fileExists(atPath: config.sink.path + ".partial"))
     }
+
+    /// An export whose folder cannot be made (its parent is a file) is held before any call,
+    /// with the reason in its summary.json and its audit closed, like any other run (the CLI
+    /// writes its report.html from them).
+    @Test func anExportFolderThatCannotBeMadeIsHeldWithItsReport() throws {
+        let (server, folder) = try startSampleSandbox()
+        defer { server.stop() }
+        var config = try pipeline("portfolio-export-csv", folder: folder)
+        #expect(FileManager.default.createFile(atPath: folder + "/not-a-folder", contents: Data("x".utf8)))
+        config.sink.path = folder + "/not-a-folder/export.csv"
+        let summary = run(config, against: server)
+        #expect(summary.exitCode == .inputHeld, "\(summary.table)")
+        #expect(summary.abortReason?.contains("not-a-folder") == true, "\(summary.abortReason ?? "")")
+        #expect(summary.abortReason?.contains("no export was written") == true)
+        let written = try String(contentsOfFile: summary.reportFolder + "/summary.json", encoding: .utf8)
+        #expect(written.contains("not-a-folder"))
+        #expect(try readGzipFile(summary.reportFolder + "/audit.jsonl.gz").contains("\"kind\":\"export\""))
+        #expect(server.stats.arrivals == 0)
+    }
 }

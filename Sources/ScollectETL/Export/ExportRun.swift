@@ -55,6 +55,8 @@ final class ExportRun {
     }
 
     private func export(to partial: String) throws {
+        // Before any call: an export that cannot be written is not worth reading.
+        try PrivateFile.createDirectory(URL(fileURLWithPath: config.sink.path).deletingLastPathComponent().path)
         let portfolios = try portfolioList()
         let writer = try ExportWriters.make(config.sink, path: partial)
         self.writer = writer

@@ -66,15 +66,12 @@ public final class ExportRunner {
         return result
     }
 
-    /// The run's reports folder, and the export file's folder.
     private func openReports(runId: String) throws -> RunReports {
-        let reports = try RunReports(reportsFolder: config.reportsFolder, runId: runId, auditHeader: [
+        try RunReports(reportsFolder: config.reportsFolder, runId: runId, auditHeader: [
             ("tool", .string("scollect-etl")), ("version", .string(options.toolVersion)), ("run_id", .string(runId)),
             ("pipeline", .string(config.file)), ("kind", .string("export")), ("output", .string(config.sink.path)),
             ("target", .string(target.description)), ("started", .string(AuditReport.timestamp(Date()))),
         ], rejectHeader: ExportRunner.rejectColumns)
-        try PrivateFile.createDirectory(URL(fileURLWithPath: config.sink.path).deletingLastPathComponent().path)
-        return reports
     }
 
     /// The file numbers of a `get_accounts_in_portfolio` answer, in its order (`lotno` is the
