@@ -157,7 +157,7 @@ struct PortfolioExportTests {
 
     /// An export whose folder cannot be made (its parent is a file) is held before any call,
     /// with the reason in its summary.json and its audit closed, like any other run (the CLI
-    /// writes its report.html from them).
+    /// writes its report.html from them), and `latest` left where it was.
     @Test func anExportFolderThatCannotBeMadeIsHeldWithItsReport() throws {
         let (server, folder) = try startSampleSandbox()
         defer { server.stop() }
@@ -172,5 +172,7 @@ struct PortfolioExportTests {
         #expect(written.contains("not-a-folder"))
         #expect(try readGzipFile(summary.reportFolder + "/audit.jsonl.gz").contains("\"kind\":\"export\""))
         #expect(server.stats.arrivals == 0)
+        // Held, as a held file is: `latest` is not moved to it.
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/reports/latest")) == nil)
     }
 }

@@ -62,7 +62,7 @@ public final class ExportRunner {
         summary.callsFailed = state.failedCalls
         if let failure = reports.close(log: options.log), stop == nil { stop = ExportRun.Stop(.inputHeld, failure) }
         let result = summary.ended(stop?.code ?? (summary.rejected > 0 ? .doneWithRejects : .done), stop?.reason, since: started)
-        reports.writeSummary(result)
+        reports.writeSummary(result, movingLatest: result.exitCode != .inputHeld) // held, like a held file: `latest` stays
         return result
     }
 
