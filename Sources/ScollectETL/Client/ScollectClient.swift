@@ -80,6 +80,14 @@ public enum ClientError: Error, CustomStringConvertible {
         case let .apiUnavailable(message): return "API unavailable: \(message)"
         }
     }
+
+    /// The exit code of a run this error stops.
+    public var exitCode: ExitCode {
+        switch self {
+        case .credentialsRefused: return .credentialsRefused
+        case .apiUnavailable: return .apiUnavailable
+        }
+    }
 }
 
 /// How a failed call is tried again (only where that is safe: see `ScollectClient.send`).

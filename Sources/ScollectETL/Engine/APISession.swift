@@ -52,8 +52,7 @@ final class APISession {
             try client.ensureLoggedIn(using: transport())
             return nil
         } catch let error as ClientError {
-            if case .credentialsRefused = error { return (.credentialsRefused, error.description) }
-            return (.apiUnavailable, error.description)
+            return (error.exitCode, error.description)
         } catch {
             return (.apiUnavailable, "\(error)")
         }

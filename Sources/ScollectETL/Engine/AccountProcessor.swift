@@ -99,7 +99,7 @@ final class AccountProcessor: @unchecked Sendable {
             }
             return try planAndPerform(rows, snapshot: &snapshot, http: http)
         } catch let error as ClientError {
-            if case .credentialsRefused = error { state.stop(.credentialsRefused, error.description) } else { state.stop(.apiUnavailable, error.description) }
+            state.stop(error.exitCode, error.description)
             // The run stops: the account's rows were not done, and the next run resumes them.
             return rejectAll(RowIssue(.notAttempted, field: nil, error.description + "; running it again sends this row"))
         } catch {

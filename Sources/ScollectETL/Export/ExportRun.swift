@@ -16,18 +16,19 @@ final class ExportRun {
     }
 
     private(set) var summary: RunSummary
-    private let runner: ExportRunner
+    private let config: ExportPipelineConfig
+    private let options: RunOptions
     private let reports: RunReports
     private let session: APISession
     private let state: RunState
     private let http: any HTTPTransport
-    private var config: ExportPipelineConfig { runner.config }
-    private var log: Logger { runner.options.log }
+    private var log: Logger { options.log }
     /// The export file being written, until it is complete.
     private var writer: (any ExportWriter)?
 
-    init(runner: ExportRunner, summary: RunSummary, reports: RunReports, session: APISession, state: RunState) {
-        self.runner = runner
+    init(config: ExportPipelineConfig, options: RunOptions, summary: RunSummary, reports: RunReports, session: APISession, state: RunState) {
+        self.config = config
+        self.options = options
         self.summary = summary
         self.reports = reports
         self.session = session
@@ -43,7 +44,7 @@ final class ExportRun {
         } catch let early as Stop {
             stop = early
         } catch let error as ClientError {
-            if case .credentialsRefused = error { stop = Stop(.credentialsRefused, error.description) } else { stop = Stop(.apiUnavailable, error.description) }
+            stop = Stop(error.exitCode, error.description)
         } catch {
             stop = Stop(.inputHeld, "\(error)")
         }
@@ -101,7 +102,7 @@ final class ExportRun {
         }
         var start = 0
         while start < filenumbers.count {
-            if runner.options.isInterrupted() { throw Stop(.interrupted, "interrupted after \(summary.rowsRead) accounts") }
+            if options.isInterrupted() { throw Stop(.interrupted, "interrupted after \(summary.rowsRead) accounts") }
             let batch = Array(filenumbers[start..<min(start + config.target.batchSize, filenumbers.count)])
             start += batch.count
             try export(batch: batch, of: portfolio, to: writer)
@@ -115,7 +116,7 @@ final class ExportRun {
     private func accounts(of portfolio: String) throws -> [String]? {
         // The listing grows with the portfolio: it goes to a file and only the file numbers
         // are kept, so memory does not follow the portfolio's size.
-        let spool = runner.options.spoolFolder(reportsRunFolder: reports.folder) + "/.listing-\(UUID().uuidString).json"
+        let spool = options.spoolFolder(reportsRunFolder: reports.folder) + "/.listing-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: spool) }
         var listing = APICall(method: "POST", endpoint: "get_accounts_in_portfolio", path: "/get_accounts_in_portfolio",
                               body: .strings([("portfolio", portfolio)]), filenumber: nil, idempotent: true)
@@ -140,9 +141,8 @@ final class ExportRun {
     private func export(batch: [String], of portfolio: String, to writer: any ExportWriter) throws {
         var results = [Result<ExportAccount, RowIssue>?](repeating: nil, count: batch.count)
         let lock = NSLock()
-        let client = session.client
-        session.pool.run(tasks: batch.count) { [runner, state] index, workerHTTP in
-            let result = runner.read(portfolio: portfolio, filenumber: batch[index], client: client, http: workerHTTP, state: state)
+        session.pool.run(tasks: batch.count) { [self] index, workerHTTP in
+            let result = read(portfolio: portfolio, filenumber: batch[index], http: workerHTTP)
             lock.lock()
             results[index] = result
             lock.unlock()
@@ -156,6 +156,51 @@ final class ExportRun {
             case let .failure(issue):
                 reject(portfolio, batch[index], issue, row: summary.rowsRead)
             }
+        }
+    }
+
+    /// Reads one account: its record and the included lists.
+    private func read(portfolio: String, filenumber: String, http: any HTTPTransport) -> Result<ExportAccount, RowIssue> {
+        if let fatal = state.fatal {
+            return .failure(RowIssue(.notAttempted, field: nil, "not read: the run was stopping (\(fatal.1))"))
+        }
+        var account = ExportAccount(portfolio: portfolio, filenumber: filenumber)
+        do {
+            for include in config.includes {
+                let result = try session.client.perform(APIPath.accountRead(include.endpoint, filenumber), using: http)
+                switch result.classification {
+                case .success:
+                    let payload = result.json?["result"]
+                    if include == .account {
+                        guard let record = payload?.arrayValue?.first?.objectValue ?? payload?.objectValue else {
+                            return .failure(RowIssue(.apiError, field: nil, "getaccount \(filenumber): unexpected response shape"))
+                        }
+                        account.setRecord(record)
+                    } else {
+                        // getattempts answers {"result": [...]} or {"result": {"result": [...]}}.
+                        account.lists[include] = payload?.arrayValue ?? payload?["result"]?.arrayValue ?? payload.map { [$0] } ?? []
+                    }
+                case .emptyResult:
+                    if include == .account {
+                        return .failure(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (getaccount: empty result)"))
+                    }
+                    account.lists[include] = []
+                case let .errorInBody(message, _) where ResponseClass.meansNotFound(message):
+                    return .failure(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (\(include.endpoint): \(message))"))
+                case let .errorInBody(message, _) where include != .account && message.lowercased().contains("does not have"):
+                    account.lists[include] = [] // "does not have associated phone numbers", "… any notes or may not exist"
+                default:
+                    state.failed(result)
+                    return .failure(result.rowIssue(summary: "\(include.endpoint) \(filenumber)", idempotent: true))
+                }
+            }
+            return .success(account)
+        } catch let error as ClientError {
+            state.stop(error.exitCode, error.description)
+            return .failure(RowIssue(.apiError, field: nil, error.description))
+        } catch {
+            state.stop(.apiUnavailable, "\(error)")
+            return .failure(RowIssue(.apiError, field: nil, "\(error)"))
         }
     }
 

@@ -55,7 +55,7 @@ public final class ExportRunner {
         let state = RunState(health: APIHealth(window: config.target.retry.downAfter))
         let session = APISession(settings: config.target, target: target, audit: reports.counter, health: state.health)
         defer { session.shutdown() }
-        let export = ExportRun(runner: self, summary: summary, reports: reports, session: session, state: state)
+        let export = ExportRun(config: config, options: options, summary: summary, reports: reports, session: session, state: state)
         var stop = export.run()
         summary = export.summary
         summary.callsByEndpoint = reports.counter.byEndpoint
@@ -124,51 +124,5 @@ public final class ExportRunner {
             carry = keep < bytes.count ? Array(bytes[keep...]) : Array(bytes.suffix(key.count - 1))
         }
         return result
-    }
-
-    /// Reads one account: its record and the included lists.
-    func read(portfolio: String, filenumber: String, client: ScollectClient, http: any HTTPTransport,
-              state: RunState) -> Result<ExportAccount, RowIssue> {
-        if let fatal = state.fatal {
-            return .failure(RowIssue(.notAttempted, field: nil, "not read: the run was stopping (\(fatal.1))"))
-        }
-        var account = ExportAccount(portfolio: portfolio, filenumber: filenumber)
-        do {
-            for include in config.includes {
-                let result = try client.perform(APIPath.accountRead(include.endpoint, filenumber), using: http)
-                switch result.classification {
-                case .success:
-                    let payload = result.json?["result"]
-                    if include == .account {
-                        guard let record = payload?.arrayValue?.first?.objectValue ?? payload?.objectValue else {
-                            return .failure(RowIssue(.apiError, field: nil, "getaccount \(filenumber): unexpected response shape"))
-                        }
-                        account.setRecord(record)
-                    } else {
-                        // getattempts answers {"result": [...]} or {"result": {"result": [...]}}.
-                        account.lists[include] = payload?.arrayValue ?? payload?["result"]?.arrayValue ?? payload.map { [$0] } ?? []
-                    }
-                case .emptyResult:
-                    if include == .account {
-                        return .failure(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (getaccount: empty result)"))
-                    }
-                    account.lists[include] = []
-                case let .errorInBody(message, _) where ResponseClass.meansNotFound(message):
-                    return .failure(RowIssue(.accountNotFound, field: "filenumber", "account \(filenumber) does not exist in Scollect (\(include.endpoint): \(message))"))
-                case let .errorInBody(message, _) where include != .account && message.lowercased().contains("does not have"):
-                    account.lists[include] = [] // "does not have associated phone numbers", "… any notes or may not exist"
-                default:
-                    state.failed(result)
-                    return .failure(result.rowIssue(summary: "\(include.endpoint) \(filenumber)", idempotent: true))
-                }
-            }
-            return .success(account)
-        } catch let error as ClientError {
-            if case .credentialsRefused = error { state.stop(.credentialsRefused, error.description) } else { state.stop(.apiUnavailable, error.description) }
-            return .failure(RowIssue(.apiError, field: nil, error.description))
-        } catch {
-            state.stop(.apiUnavailable, "\(error)")
-            return .failure(RowIssue(.apiError, field: nil, "\(error)"))
-        }
     }
 }
